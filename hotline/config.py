@@ -1,0 +1,92 @@
+"""Configuration: defaults, then ``HOTLINE_*`` environment variables, then test_config.
+
+Nothing here touches the network or the disk except to compute paths.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ENVIRONMENTS = ("production", "development", "testing")
+
+
+class ConfigError(RuntimeError):
+    """Raised when the application refuses to start with the given configuration."""
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def load(instance_path: str, test_config: dict | None = None) -> dict:
+    """Return the configuration mapping for a new application."""
+    env = os.environ
+    config: dict = {
+        "HOTLINE_ENV": env.get("HOTLINE_ENV", "production"),
+        "SECRET_KEY": env.get("HOTLINE_SECRET_KEY") or None,
+        "DATA_DIR": env.get("HOTLINE_DATA_DIR") or instance_path,
+        "DATABASE_URL": env.get("HOTLINE_DATABASE_URL") or None,
+        "REDIS_URL": env.get("HOTLINE_REDIS_URL") or None,
+        # API bearer tokens last one working shift by default.
+        "TOKEN_TTL_HOURS": _int("HOTLINE_TOKEN_TTL_HOURS", 12),
+        # Request bodies: tickets are text, 1 MiB is generous.
+        "MAX_CONTENT_LENGTH": _int("HOTLINE_MAX_CONTENT_LENGTH", 1024 * 1024),
+        "MAX_FORM_MEMORY_SIZE": 512 * 1024,
+        "MAX_FORM_PARTS": 200,
+        # Failed logins before a temporary lock, and its length.
+        "LOGIN_MAX_FAILURES": _int("HOTLINE_LOGIN_MAX_FAILURES", 5),
+        "LOGIN_LOCK_MINUTES": _int("HOTLINE_LOGIN_LOCK_MINUTES", 15),
+        "TIMEZONE": env.get("HOTLINE_TIMEZONE", "Asia/Shanghai"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "hotline_session",
+        "PERMANENT_SESSION_LIFETIME": _int("HOTLINE_SESSION_HOURS", 12) * 3600,
+        "REMEMBER_COOKIE_DURATION": 0,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+        "JSON_SORT_KEYS": False,
+    }
+    if test_config:
+        config.update(test_config)
+
+    if config["HOTLINE_ENV"] not in ENVIRONMENTS:
+        raise ConfigError(f"HOTLINE_ENV must be one of {', '.join(ENVIRONMENTS)}, got {config['HOTLINE_ENV']!r}")
+    production = config["HOTLINE_ENV"] == "production"
+    if not config["SECRET_KEY"]:
+        if production:
+            raise ConfigError(
+                "HOTLINE_SECRET_KEY must be set in production (set HOTLINE_ENV=development for a local demo)"
+            )
+        config["SECRET_KEY"] = "development-only-not-secret"
+    config.setdefault("SESSION_COOKIE_SECURE", production)
+    config.setdefault("TESTING", config["HOTLINE_ENV"] == "testing")
+
+    data_dir = Path(config["DATA_DIR"])
+    config["DATA_DIR"] = str(data_dir)
+    if not config["DATABASE_URL"]:
+        config["DATABASE_URL"] = f"sqlite:///{data_dir / 'hotline.sqlite3'}"
+    config["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(config["DATABASE_URL"])
+    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(config["SQLALCHEMY_DATABASE_URI"]))
+    return config
+
+
+def _normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for plain ``postgresql://`` URLs (what most people write)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _engine_options(url: str) -> dict:
+    if url.startswith("sqlite"):
+        # 30 s busy timeout: writers queue behind BEGIN IMMEDIATE instead of failing.
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}

@@ -1,0 +1,98 @@
+"""Background jobs: registered in a transaction, submitted after it commits.
+
+Web code names a job by its dotted path and passes ids only (never phone numbers or
+complaint text: job arguments sit in Redis, and rq's pickle is code). With
+``HOTLINE_REDIS_URL`` set, jobs go to rq queues served by ``flask --app wsgi worker``;
+without it (the embedded default) they run inline, in a fresh application context and
+transaction, right after the commit that asked for them.
+
+rq delivers a job at least once: every job must be idempotent and let the database
+decide what has been done.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from flask import Flask, current_app
+from werkzeug.utils import import_string
+
+from ..extensions import db
+from . import hooks
+from .redis import get_redis
+
+log = logging.getLogger(__name__)
+
+QUEUES = ("default", "notifications", "escalation", "search_index")
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    path: str
+    args: tuple = ()
+    queue: str = "default"
+    job_id: str | None = None
+    timeout: int = 300
+    retry_intervals: tuple[int, ...] = field(default_factory=tuple)
+    description: str | None = None
+
+
+def _check(spec: JobSpec) -> None:
+    if spec.queue not in QUEUES:
+        raise ValueError(f"unknown queue {spec.queue!r}")
+    for arg in spec.args:
+        if isinstance(arg, bool) or not isinstance(arg, (int, str)) or (isinstance(arg, str) and len(arg) > 128):
+            raise TypeError(f"job arguments are ids (int or short str), got {arg!r}")
+
+
+def enqueue(
+    path: str,
+    *args,
+    queue: str = "default",
+    job_id: str | None = None,
+    timeout: int = 300,
+    retry_intervals: tuple[int, ...] = (),
+    description: str | None = None,
+) -> JobSpec:
+    """Run ``path(*args)`` in the background once the current transaction commits."""
+    spec = JobSpec(path, tuple(args), queue, job_id, timeout, tuple(retry_intervals), description)
+    _check(spec)
+    app = current_app._get_current_object()
+    hooks.after_commit(db.session(), submit, app, spec)
+    return spec
+
+
+def submit(app: Flask, spec: JobSpec):
+    """Send a job now: to rq when Redis is configured, otherwise run it inline."""
+    _check(spec)
+    redis = get_redis(app)
+    if redis is None:
+        return run_inline(app, spec)
+    from rq import Queue, Retry
+
+    kwargs: dict = {
+        "job_timeout": spec.timeout,
+        "result_ttl": 3600,
+        "failure_ttl": 30 * 86400,
+        "description": spec.description or spec.path,
+    }
+    if spec.job_id:
+        kwargs["job_id"] = spec.job_id
+    if spec.retry_intervals:
+        kwargs["retry"] = Retry(max=len(spec.retry_intervals), interval=list(spec.retry_intervals))
+    return Queue(spec.queue, connection=redis).enqueue(spec.path, *spec.args, **kwargs)
+
+
+def run_inline(app: Flask, spec: JobSpec):
+    """Run a job in this process, in its own application context and transaction."""
+    with app.app_context():
+        func = import_string(spec.path)
+        try:
+            result = func(*spec.args)
+            db.session.commit()
+            return result
+        except Exception:
+            db.session.rollback()
+            log.exception("inline job %s%r failed", spec.path, spec.args)
+            raise

@@ -1,0 +1,79 @@
+"""Error responses: JSON under /api, pages elsewhere. Never a bare 500 page or a traceback."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from .core.errors import DomainError
+from .extensions import db
+
+_HTTP_CODES = {
+    400: ("bad_request", "请求格式不正确。"),
+    401: ("unauthorized", "请先登录。"),
+    403: ("forbidden", "您无权执行此操作。"),
+    404: ("not_found", "页面或资源不存在。"),
+    405: ("method_not_allowed", "不支持的请求方法。"),
+    409: ("conflict", "与当前状态冲突。"),
+    413: ("too_large", "提交的内容过大。"),
+    415: ("unsupported_media_type", "不支持的内容类型。"),
+    422: ("invalid", "内容不合法。"),
+    429: ("too_many_requests", "请求过于频繁，请稍后再试。"),
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _json(status: int, body: dict, headers: dict | None = None):
+    response = jsonify({"error": body})
+    response.status_code = status
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def _page(status: int, title: str, message: str):
+    return render_template("error.html", status=status, title=title, message=message), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        db.session.rollback()
+        headers = {"WWW-Authenticate": 'Bearer realm="hotline"'} if exc.status == 401 else None
+        if wants_json():
+            return _json(exc.status, exc.to_dict(), headers)
+        return _page(exc.status, _HTTP_CODES.get(exc.status, ("error", "出错了"))[1], exc.message_zh)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        db.session.rollback()
+        status = exc.code or 500
+        code, message_zh = _HTTP_CODES.get(status, ("error", "请求失败。"))
+        if wants_json():
+            message = exc.description or exc.name
+            if status == 413:
+                limit = app.config.get("MAX_CONTENT_LENGTH")
+                message = f"The request body is larger than the limit of {limit} bytes."
+            headers = {"Allow": ", ".join(exc.valid_methods)} if getattr(exc, "valid_methods", None) else None
+            return _json(status, {"code": code, "message": message, "message_zh": message_zh}, headers)
+        if getattr(exc, "name", "") == "CSRF Error" or exc.__class__.__name__ == "CSRFError":
+            message_zh = "页面已过期，请刷新后重试。"
+        return _page(status, message_zh, message_zh)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        db.session.rollback()
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        if wants_json():
+            return _json(
+                500,
+                {
+                    "code": "internal_error",
+                    "message": "An unexpected error occurred; it was logged.",
+                    "message_zh": "系统内部错误，已记录。",
+                },
+            )
+        return _page(500, "系统内部错误", "系统内部错误，已记录，请稍后重试。")

@@ -1,0 +1,30 @@
+"""The queues and the worker factory."""
+
+from __future__ import annotations
+
+from flask import Flask
+from rq import Queue, SimpleWorker, Worker
+
+from hotline.core.jobs import QUEUES
+from hotline.core.redis import get_redis
+
+from .context import AppJob, bind_app
+
+
+def queues(app: Flask, names: tuple[str, ...] | list[str] = ()) -> list[Queue]:
+    redis = get_redis(app)
+    if redis is None:
+        raise RuntimeError("HOTLINE_REDIS_URL is not set: jobs run inline, no worker is needed")
+    names = tuple(names) or QUEUES
+    unknown = [n for n in names if n not in QUEUES]
+    if unknown:
+        raise ValueError(f"unknown queue(s): {', '.join(unknown)}; known: {', '.join(QUEUES)}")
+    return [Queue(name, connection=redis, job_class=AppJob) for name in names]
+
+
+def make_worker(app: Flask, names=(), *, simple: bool = False, name: str | None = None) -> Worker:
+    """A worker bound to ``app``; ``simple`` runs jobs in-process (tests, debugging)."""
+    bind_app(app)
+    qs = queues(app, names)
+    cls = SimpleWorker if simple else Worker
+    return cls(qs, connection=get_redis(app), job_class=AppJob, name=name)
