@@ -1,0 +1,33 @@
+"""Who may see what outside the ticket workflow. Named predicates, tested per role."""
+
+from __future__ import annotations
+
+from .models import Role
+
+# Roles that see a caller's full phone number. Unit staff see it masked.
+FULL_PHONE_ROLES = frozenset({Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})
+
+
+def can_see_full_phone(user) -> bool:
+    return user.role in FULL_PHONE_ROLES
+
+
+def can_manage_users(user) -> bool:
+    return user.role == Role.ADMIN
+
+
+def can_manage_units(user) -> bool:
+    return user.role == Role.ADMIN
+
+
+def can_manage_categories(user) -> bool:
+    return user.role == Role.ADMIN
+
+
+def can_view_directory(user) -> bool:
+    """Units and categories are reference data every signed-in role needs."""
+    return True
+
+
+def can_view_audit(user) -> bool:
+    return user.role in (Role.ADMIN, Role.SUPERVISOR)

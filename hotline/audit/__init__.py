@@ -1,0 +1,1 @@
+"""The audit trail of changes that are not ticket transitions (users, units, logins...)."""

@@ -1,0 +1,1 @@
+"""Callers (来电人), found by their normalised phone number."""

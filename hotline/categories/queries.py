@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ..extensions import db
+from .models import Category
+
+
+def get_by_code(code: str) -> Category | None:
+    return db.session.scalar(select(Category).where(Category.code == code))
+
+
+def list_categories(*, include_inactive: bool = False) -> list[Category]:
+    stmt = select(Category).order_by(Category.sort_order, Category.code)
+    if not include_inactive:
+        stmt = stmt.where(Category.is_active.is_(True))
+    return list(db.session.scalars(stmt))

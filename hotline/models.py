@@ -1,0 +1,16 @@
+"""Every model, imported once so that the metadata (and Alembic) sees the whole schema."""
+
+from .accounts.models import ApiToken, User  # noqa: F401
+from .audit.models import AuditEvent  # noqa: F401
+from .callers.models import Caller  # noqa: F401
+from .categories.models import Category  # noqa: F401
+from .tickets.models import (  # noqa: F401
+    Callback,
+    ExtensionRequest,
+    IdempotencyKey,
+    Reply,
+    Ticket,
+    TicketEvent,
+    TicketNumberCounter,
+)
+from .units.models import Unit  # noqa: F401

@@ -1,0 +1,1 @@
+"""Tickets (工单): intake, the lifecycle, and its audit trail."""

@@ -1,0 +1,113 @@
+"""Reading tickets, always through what the user may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import exists, false, func, or_, select, true
+
+from ..accounts.models import Role
+from ..core.db import escape_like
+from ..core.errors import NotFound
+from ..extensions import db
+from . import permissions
+from .models import Callback, ExtensionRequest, Reply, Ticket, TicketEvent, ticket_assist_units
+
+
+def visible_clause(user):
+    """A WHERE clause limiting tickets to those ``user`` may see."""
+    if user.role in permissions.ALL_TICKETS_ROLES:
+        return true()
+    if user.role == Role.UNIT_STAFF and user.unit_id is not None:
+        assisted = exists().where(
+            ticket_assist_units.c.ticket_id == Ticket.id, ticket_assist_units.c.unit_id == user.unit_id
+        )
+        return or_(Ticket.lead_unit_id == user.unit_id, assisted)
+    return false()
+
+
+def get_visible(user, number: str) -> Ticket:
+    """The ticket, or NotFound when it does not exist or this user may not see it."""
+    ticket = db.session.scalar(select(Ticket).where(Ticket.number == number))
+    if ticket is None or not permissions.can_view(user, ticket):
+        raise NotFound(f"No ticket {number}.", message_zh="工单不存在。", code="ticket_not_found")
+    return ticket
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def search(
+    user,
+    *,
+    status: str | None = None,
+    unit_id: int | None = None,
+    request_type: str | None = None,
+    q: str | None = None,
+    caller_id: int | None = None,
+    page: int = 1,
+    per_page: int = 20,
+) -> Page:
+    stmt = select(Ticket).where(visible_clause(user))
+    if status:
+        stmt = stmt.where(Ticket.status == status)
+    if unit_id is not None:
+        assisted = exists().where(
+            ticket_assist_units.c.ticket_id == Ticket.id, ticket_assist_units.c.unit_id == unit_id
+        )
+        stmt = stmt.where(or_(Ticket.lead_unit_id == unit_id, assisted))
+    if request_type:
+        stmt = stmt.where(Ticket.request_type == request_type)
+    if caller_id is not None:
+        stmt = stmt.where(Ticket.caller_id == caller_id)
+    if q:
+        pattern = f"%{escape_like(q)}%"
+        stmt = stmt.where(
+            or_(
+                Ticket.number.like(pattern, escape="\\"),
+                Ticket.content.like(pattern, escape="\\"),
+                Ticket.address.like(pattern, escape="\\"),
+            )
+        )
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    items = list(
+        db.session.scalars(
+            stmt.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(per_page).offset((page - 1) * per_page)
+        ).unique()
+    )
+    return Page(items=items, total=total, page=page, per_page=per_page)
+
+
+def events(ticket: Ticket) -> list[TicketEvent]:
+    return list(
+        db.session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id))
+    )
+
+
+def replies(ticket: Ticket) -> list[Reply]:
+    return list(db.session.scalars(select(Reply).where(Reply.ticket_id == ticket.id).order_by(Reply.id)))
+
+
+def callbacks(ticket: Ticket) -> list[Callback]:
+    return list(db.session.scalars(select(Callback).where(Callback.ticket_id == ticket.id).order_by(Callback.id)))
+
+
+def extension_requests(ticket: Ticket) -> list[ExtensionRequest]:
+    return list(
+        db.session.scalars(
+            select(ExtensionRequest).where(ExtensionRequest.ticket_id == ticket.id).order_by(ExtensionRequest.id)
+        )
+    )
+
+
+def duplicates(ticket: Ticket) -> list[Ticket]:
+    return list(db.session.scalars(select(Ticket).where(Ticket.duplicate_of_id == ticket.id).order_by(Ticket.id)))

@@ -1,0 +1,303 @@
+"""Ticket API: /api/v1/tickets and /api/v1/callers/<phone>/tickets."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, request, url_for
+
+from ..api.auth import actor, require, token_required
+from ..api.helpers import body, ok, query
+from ..api.openapi import doc
+from ..callers import queries as caller_queries
+from ..core import clock
+from ..core.errors import BadRequest, InvalidInput, NotFound
+from ..extensions import db
+from ..units import queries as unit_queries
+from . import permissions, queries, schemas, services
+from .states import Action
+
+bp = Blueprint("tickets_api", __name__, url_prefix="/api/v1")
+
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+TAGS = ["tickets"]
+
+
+def _detail(ticket, viewer):
+    return schemas.ticket_detail_out(
+        ticket,
+        viewer,
+        clock.now(),
+        events=queries.events(ticket),
+        replies=queries.replies(ticket),
+        callbacks=queries.callbacks(ticket),
+        extensions=queries.extension_requests(ticket),
+        duplicates=queries.duplicates(ticket),
+    )
+
+
+@bp.post("/tickets")
+@doc(
+    summary="Record a ticket (登记工单)",
+    tags=TAGS,
+    body=schemas.TicketCreateIn,
+    response=schemas.TicketDetailOut,
+    status=201,
+    roles="operator",
+    description="Send an Idempotency-Key header to make retries safe: the same key and body return the same "
+    "ticket (with Idempotent-Replayed: true); the same key with another body is refused (422).",
+)
+@token_required
+def create_ticket():
+    user = actor()
+    require(permissions.can_create(user), "Only operators record tickets.", "只有话务员可以登记工单。")
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not _IDEMPOTENCY_KEY.match(key):
+        raise BadRequest(
+            "Idempotency-Key must be 1–255 visible ASCII characters.",
+            message_zh="幂等键格式不正确。",
+            field="Idempotency-Key",
+            code="invalid_idempotency_key",
+        )
+    data = body(schemas.TicketCreateIn)
+    ticket, created = services.create(
+        actor=user, data=services.NewTicket(**data.model_dump()), now=clock.now(), idempotency_key=key
+    )
+    db.session.commit()
+    headers = {"Location": url_for("tickets_api.get_ticket", number=ticket.number)}
+    if not created:
+        headers["Idempotent-Replayed"] = "true"
+    return ok(_detail(ticket, user), 201, headers)
+
+
+@bp.get("/tickets")
+@doc(
+    summary="List tickets (paginated, only those you may see)",
+    tags=TAGS,
+    query=schemas.TicketListQuery,
+    response=schemas.TicketPageOut,
+    roles="operator, dispatcher, supervisor, admin: all; unit staff: own unit",
+)
+@token_required
+def list_tickets():
+    user = actor()
+    require(permissions.can_list_tickets(user), "Your role does not work with tickets.", "您的角色无权查看工单。")
+    params = query(schemas.TicketListQuery)
+    unit_id = None
+    if params.unit:
+        unit = unit_queries.get_by_code(params.unit)
+        if unit is None:
+            raise InvalidInput(f"Unknown unit {params.unit!r}.", message_zh="单位不存在。", field="unit")
+        unit_id = unit.id
+    page = queries.search(
+        user,
+        status=params.status,
+        unit_id=unit_id,
+        request_type=params.type,
+        q=params.q,
+        page=params.page,
+        per_page=params.per_page,
+    )
+    now = clock.now()
+    return ok(
+        schemas.TicketPageOut(
+            items=[schemas.ticket_out(t, user, now) for t in page.items],
+            page=page.page,
+            per_page=page.per_page,
+            total=page.total,
+            pages=page.pages,
+        )
+    )
+
+
+@bp.get("/tickets/<number>")
+@doc(
+    summary="One ticket with its events, replies, callbacks and extension requests",
+    tags=TAGS,
+    response=schemas.TicketDetailOut,
+    roles="as for the list; another unit's ticket is 404",
+)
+@token_required
+def get_ticket(number):
+    user = actor()
+    require(permissions.can_list_tickets(user), "Your role does not work with tickets.", "您的角色无权查看工单。")
+    ticket = queries.get_visible(user, number)
+    return ok(_detail(ticket, user))
+
+
+# --- actions --------------------------------------------------------------------------
+
+
+def _answer(ticket, user, now, data: schemas.AnswerIn):
+    services.answer(ticket, actor=user, now=now, article_id=data.article_id, answer_text=data.answer)
+
+
+def _submit(ticket, user, now, data: schemas.EmptyIn):
+    services.submit(ticket, actor=user, now=now, note=data.note)
+
+
+def _dispatch(ticket, user, now, data: schemas.DispatchIn):
+    services.dispatch(
+        ticket, actor=user, now=now, lead_unit=data.lead_unit, assist_units=data.assist_units, note=data.note
+    )
+
+
+def _accept(ticket, user, now, data: schemas.EmptyIn):
+    services.accept(ticket, actor=user, now=now, note=data.note)
+
+
+def _return(ticket, user, now, data: schemas.ReturnIn):
+    services.return_ticket(ticket, actor=user, now=now, reason=data.reason)
+
+
+def _reply(ticket, user, now, data: schemas.ReplyIn):
+    services.reply(ticket, actor=user, now=now, content=data.content)
+
+
+def _request_extension(ticket, user, now, data: schemas.ExtensionIn):
+    services.request_extension(ticket, actor=user, now=now, hours=data.hours, reason=data.reason)
+
+
+def _decide_extension(ticket, user, now, data: schemas.DecideExtensionIn):
+    services.decide_extension(ticket, actor=user, now=now, approve=data.approve, note=data.note)
+
+
+def _callback(ticket, user, now, data: schemas.CallbackIn):
+    services.callback(
+        ticket, actor=user, now=now, satisfaction=data.satisfaction, resolved=data.resolved, note=data.note
+    )
+
+
+def _merge(ticket, user, now, data: schemas.MergeIn):
+    services.merge(ticket, actor=user, now=now, into=data.into)
+
+
+def _urge(ticket, user, now, data: schemas.NoteIn):
+    services.urge(ticket, actor=user, now=now, note=data.note)
+
+
+def _supervise(ticket, user, now, data: schemas.NoteIn):
+    services.supervise(ticket, actor=user, now=now, note=data.note)
+
+
+def _note(ticket, user, now, data: schemas.NoteIn):
+    services.add_note(ticket, actor=user, now=now, note=data.note)
+
+
+# action → (body schema, handler, body may be empty, summary, who)
+ACTIONS = {
+    Action.ANSWER: (schemas.AnswerIn, _answer, False, "Answer on the call and close (直接答复)", "operator"),
+    Action.SUBMIT: (schemas.EmptyIn, _submit, True, "Submit for dispatch (提交派单)", "operator"),
+    Action.DISPATCH: (
+        schemas.DispatchIn,
+        _dispatch,
+        False,
+        "Dispatch to a lead unit and assisting units (派单)",
+        "dispatcher, operator",
+    ),
+    Action.ACCEPT: (schemas.EmptyIn, _accept, True, "Accept (签收)", "staff of the lead unit"),
+    Action.RETURN: (schemas.ReturnIn, _return, False, "Return a misrouted ticket (退单)", "staff of the lead unit"),
+    Action.REPLY: (schemas.ReplyIn, _reply, False, "Reply (答复)", "staff of the lead unit"),
+    Action.REQUEST_EXTENSION: (
+        schemas.ExtensionIn,
+        _request_extension,
+        False,
+        "Ask for more time (延期申请)",
+        "staff of the lead unit",
+    ),
+    Action.DECIDE_EXTENSION: (
+        schemas.DecideExtensionIn,
+        _decide_extension,
+        False,
+        "Approve or refuse the pending extension (延期审批)",
+        "supervisor",
+    ),
+    Action.CALLBACK: (
+        schemas.CallbackIn,
+        _callback,
+        False,
+        "Record the callback (回访); dissatisfied reopens to the same unit",
+        "operator",
+    ),
+    Action.MERGE: (
+        schemas.MergeIn,
+        _merge,
+        False,
+        "Merge a duplicate into another ticket (合并)",
+        "operator, dispatcher",
+    ),
+    Action.URGE: (schemas.NoteIn, _urge, False, "Urge the unit (催办)", "supervisor"),
+    Action.SUPERVISE: (schemas.NoteIn, _supervise, False, "Formal supervision order (督办)", "supervisor"),
+    Action.NOTE: (
+        schemas.NoteIn,
+        _note,
+        False,
+        "Add a note",
+        "operator, dispatcher, supervisor, lead and assisting units' staff",
+    ),
+}
+
+
+def _make_action_view(action: Action):
+    schema, handler, allow_empty, summary, roles = ACTIONS[action]
+
+    @doc(summary=summary, tags=TAGS, body=schema, response=schemas.TicketDetailOut, roles=roles)
+    @token_required
+    def view(number):
+        user = actor()
+        require(permissions.can_list_tickets(user), "Your role does not work with tickets.", "您的角色无权查看工单。")
+        ticket = queries.get_visible(user, number)
+        # Who and when are checked before the body, so a refused user learns nothing more.
+        services.check(ticket, action, user)
+        data = body(schema, allow_empty=allow_empty)
+        handler(ticket, user, clock.now(), data)
+        db.session.commit()
+        return ok(_detail(ticket, user))
+
+    view.__name__ = f"action_{action.value.replace('-', '_')}"
+    return view
+
+
+for _action in ACTIONS:
+    bp.add_url_rule(f"/tickets/<number>/{_action.value}", view_func=_make_action_view(_action), methods=["POST"])
+
+
+@bp.post("/tickets/<number>/<action>")
+@doc(summary="Unknown action: answers 404 unknown_action", tags=TAGS)
+@token_required
+def unknown_action(number, action):
+    raise NotFound(
+        f"Unknown action {action!r}; one of {', '.join(a.value for a in ACTIONS)}.",
+        message_zh="不支持的操作。",
+        code="unknown_action",
+        field="action",
+    )
+
+
+@bp.get("/callers/<phone>/tickets")
+@doc(
+    summary="A caller's tickets, found by phone number (any format)",
+    tags=["callers"],
+    response=schemas.CallerTicketsOut,
+    roles="operator, dispatcher, supervisor, admin",
+)
+@token_required
+def caller_tickets(phone):
+    user = actor()
+    require(permissions.can_lookup_caller(user), "Your role may not look up callers.", "您的角色无权查询来电人。")
+    try:
+        normalised = schemas.normalise_phone(phone)
+    except ValueError as exc:
+        raise InvalidInput(f"phone: {exc}", message_zh="电话号码格式不正确。", field="phone") from None
+    caller = caller_queries.get_by_phone(normalised)
+    if caller is None:
+        return ok(schemas.CallerTicketsOut(caller=None, items=[], total=0))
+    page = queries.search(user, caller_id=caller.id, page=1, per_page=100)
+    now = clock.now()
+    return ok(
+        schemas.CallerTicketsOut(
+            caller=schemas.CallerOut(phone=caller.phone, name=caller.name),
+            items=[schemas.ticket_out(t, user, now) for t in page.items],
+            total=page.total,
+        )
+    )

@@ -1,0 +1,1 @@
+"""Member units (成员单位): city, district and town/street offices and city departments."""
