@@ -1,0 +1,80 @@
+"""Sign-in pages and the landing page."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..accounts import services as accounts
+from ..accounts.models import ROLE_LABELS
+from ..core import clock
+from ..core.errors import Unauthorized
+from ..extensions import db
+from .forms import LoginForm
+
+bp = Blueprint("web", __name__)
+
+
+def template_globals() -> dict:
+    return {"local_time": _local_time, "role_labels": {k.value: v for k, v in ROLE_LABELS.items()}}
+
+
+def _local_time(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    local = clock.local(value)
+    return local.strftime(fmt) if local else ""
+
+
+def _safe_next(target: str | None) -> str | None:
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.get("/")
+@login_required
+def index():
+    return render_template("index.html")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("web.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        now = clock.now()
+        try:
+            user = accounts.authenticate(
+                form.username.data,
+                form.password.data,
+                now=now,
+                max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+                lock_minutes=current_app.config["LOGIN_LOCK_MINUTES"],
+            )
+        except Unauthorized as exc:
+            db.session.commit()  # keep the failure count
+            form.password.errors.append(exc.message_zh)
+            return render_template("login.html", form=form), 401
+        db.session.commit()
+        session.clear()
+        login_user(user)
+        session.permanent = True
+        return redirect(_safe_next(request.args.get("next")) or url_for("web.index"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("login.html", form=form), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    accounts.logout(current_user._get_current_object(), now=clock.now())
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("已退出登录。", "info")
+    return redirect(url_for("web.login"))
