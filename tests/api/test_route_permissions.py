@@ -1,0 +1,174 @@
+"""Every API route × every role × own unit / other unit.
+
+A route added without a row here fails test_every_route_has_a_rule.
+"""
+
+import pytest
+
+ROLES = [
+    "anonymous",
+    "operator",
+    "dispatcher",
+    "supervisor",
+    "kb_editor",
+    "admin",
+    "staff_own",
+    "staff_assist",
+    "staff_other",
+]
+USER_OF = {"staff_own": "staff_a", "staff_assist": "staff_c", "staff_other": "staff_b"}
+SIGNED_IN = [r for r in ROLES if r != "anonymous"]
+TICKET_ROLES = ["operator", "dispatcher", "supervisor", "admin", "staff_own", "staff_assist"]
+
+
+def _ok_for(roles, ok=200, *, refused=403, hidden=(), hidden_status=404):
+    """Expected status per role: ``ok`` for ``roles``, 404 for ``hidden``, else ``refused``."""
+    expected = {"anonymous": 401}
+    for role in SIGNED_IN:
+        if role in roles:
+            expected[role] = ok
+        elif role in hidden:
+            expected[role] = hidden_status
+        else:
+            expected[role] = refused
+    return expected
+
+
+def _action(roles, state, body):
+    # Before dispatch no unit holds the ticket: every unit's staff gets 404, as for another unit's ticket.
+    hidden = (
+        ("staff_other",) if state not in ("new", "pending_dispatch") else ("staff_own", "staff_assist", "staff_other")
+    )
+    return {"state": state, "body": body, "expected": _ok_for(roles, hidden=hidden) | {"kb_editor": 403}}
+
+
+# (method, rule) → how to call it and what each role gets.
+RULES = {
+    ("GET", "/api/v1/openapi.json"): {"expected": {r: 200 for r in ROLES}},
+    ("POST", "/api/v1/auth/token"): {"login": True, "expected": {r: 200 for r in ROLES}},
+    ("DELETE", "/api/v1/auth/token"): {"expected": _ok_for(SIGNED_IN, 204)},
+    ("GET", "/api/v1/auth/me"): {"expected": _ok_for(SIGNED_IN)},
+    ("GET", "/api/v1/users"): {"expected": _ok_for(["admin"])},
+    ("POST", "/api/v1/users"): {
+        "body": {"username": "newbie", "password": "long-enough-1", "role": "operator"},
+        "expected": _ok_for(["admin"], 201),
+    },
+    ("PATCH", "/api/v1/users/<username>"): {
+        "path": {"username": "operator2"},
+        "body": {"display_name": "新名字"},
+        "expected": _ok_for(["admin"]),
+    },
+    ("GET", "/api/v1/units"): {"expected": _ok_for(SIGNED_IN)},
+    ("POST", "/api/v1/units"): {
+        "body": {"code": "D3", "name": "南区", "level": "district", "parent": "CITY"},
+        "expected": _ok_for(["admin"], 201),
+    },
+    ("PATCH", "/api/v1/units/<code>"): {
+        "path": {"code": "D2"},
+        "body": {"contact_phone": "0757-1234"},
+        "expected": _ok_for(["admin"]),
+    },
+    ("GET", "/api/v1/categories"): {"expected": _ok_for(SIGNED_IN)},
+    ("POST", "/api/v1/categories"): {"body": {"code": "NEW", "name": "新分类"}, "expected": _ok_for(["admin"], 201)},
+    ("PATCH", "/api/v1/categories/<code>"): {
+        "path": {"code": "MISC"},
+        "body": {"name": "其他事项"},
+        "expected": _ok_for(["admin"]),
+    },
+    ("GET", "/api/v1/request-types"): {"expected": _ok_for(SIGNED_IN)},
+    ("POST", "/api/v1/tickets"): {
+        "body": {"caller_phone": "13800138000", "request_type": "help", "category": "MISC", "content": "求助"},
+        "expected": _ok_for(["operator"], 201),
+    },
+    ("GET", "/api/v1/tickets"): {"expected": _ok_for([*TICKET_ROLES, "staff_other"])},
+    ("GET", "/api/v1/tickets/<number>"): {
+        "state": "dispatched",
+        "expected": _ok_for(TICKET_ROLES, hidden=("staff_other",)),
+    },
+    ("POST", "/api/v1/tickets/<number>/answer"): _action(["operator"], "new", {"answer": "已答复"}),
+    ("POST", "/api/v1/tickets/<number>/submit"): _action(["operator"], "new", {}),
+    ("POST", "/api/v1/tickets/<number>/dispatch"): _action(
+        ["operator", "dispatcher"], "pending_dispatch", {"lead_unit": "DEPT-A", "assist_units": ["DEPT-C"]}
+    ),
+    ("POST", "/api/v1/tickets/<number>/accept"): _action(["staff_own"], "dispatched", {}),
+    ("POST", "/api/v1/tickets/<number>/return"): _action(["staff_own"], "dispatched", {"reason": "非本单位"}),
+    ("POST", "/api/v1/tickets/<number>/reply"): _action(["staff_own"], "accepted", {"content": "已办"}),
+    ("POST", "/api/v1/tickets/<number>/request-extension"): _action(
+        ["staff_own"], "accepted", {"hours": 12, "reason": "需核查"}
+    ),
+    ("POST", "/api/v1/tickets/<number>/decide-extension"): _action(
+        ["supervisor"], "extension_pending", {"approve": True}
+    ),
+    ("POST", "/api/v1/tickets/<number>/callback"): _action(
+        ["operator"], "replied", {"satisfaction": "satisfied", "resolved": True}
+    ),
+    ("POST", "/api/v1/tickets/<number>/merge"): _action(["operator", "dispatcher"], "dispatched", {"into": "TARGET"}),
+    ("POST", "/api/v1/tickets/<number>/urge"): _action(["supervisor"], "dispatched", {"note": "请尽快"}),
+    ("POST", "/api/v1/tickets/<number>/supervise"): _action(["supervisor"], "dispatched", {"note": "督办"}),
+    ("POST", "/api/v1/tickets/<number>/note"): _action(
+        ["operator", "dispatcher", "supervisor", "staff_own", "staff_assist"], "dispatched", {"note": "备注"}
+    ),
+    ("POST", "/api/v1/tickets/<number>/<action>"): {
+        "state": "dispatched",
+        "path": {"action": "explode"},
+        "expected": _ok_for(SIGNED_IN, 404),
+    },
+    ("GET", "/api/v1/callers/<phone>/tickets"): {
+        "path": {"phone": "13800138000"},
+        "expected": _ok_for(["operator", "dispatcher", "supervisor", "admin"]),
+    },
+}
+
+# Routes other domains add register their rows here (see tests/api/route_rules.py).
+try:
+    from .route_rules import EXTRA_RULES
+except ImportError:  # pragma: no cover
+    EXTRA_RULES = {}
+RULES.update(EXTRA_RULES)
+
+
+def _api_routes(app):
+    routes = set()
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/v1"):
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                routes.add((method, rule.rule))
+    return routes
+
+
+def test_every_route_has_a_rule(app):
+    missing = _api_routes(app) - set(RULES)
+    assert not missing, f"routes without a permission rule: {sorted(missing)}"
+    stale = set(RULES) - _api_routes(app)
+    assert not stale, f"rules for routes that no longer exist: {sorted(stale)}"
+
+
+CASES = [(route, role) for route in RULES for role in ROLES]
+
+
+@pytest.mark.parametrize(("route", "role"), CASES, ids=[f"{m} {r} as {role}" for (m, r), role in CASES])
+def test_route_refuses_the_wrong_role_and_other_units(world, route, role):
+    method, rule = route
+    spec = RULES[route]
+    params = dict(spec.get("path", {}))
+    if "<number>" in rule:
+        params["number"] = world.ticket(spec["state"], lead="DEPT-A", assists=["DEPT-C"])
+    if spec.get("setup"):
+        params.update(spec["setup"](world))
+    path = rule
+    for key, value in params.items():
+        path = path.replace(f"<{key}>", str(value)).replace(f"<int:{key}>", str(value))
+    body = spec.get("body")
+    if body and body.get("into") == "TARGET":
+        body = {"into": world.ticket("new")}
+    if spec.get("login"):
+        username = "operator" if role == "anonymous" else USER_OF.get(role, role)
+        body = {"username": username, "password": "password-123"}
+    client = world.client(None if role == "anonymous" else USER_OF.get(role, role))
+    if spec.get("login"):
+        client.token = None
+    kwargs = {"json": body} if body is not None else {}
+    r = client.open(method, path, **kwargs)
+    assert r.status_code == spec["expected"][role], (r.status_code, r.get_json())
+    if r.status_code in (401, 403, 404):
+        assert r.json["error"]["code"]
