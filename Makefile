@@ -1,0 +1,53 @@
+# The obvious targets. `make run` and `make test` set everything up on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PORT   ?= 5000
+# The tests use the machine's PostgreSQL and Redis (see README, "Tests").
+export HOTLINE_TEST_PG_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+export HOTLINE_TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+PYTEST_ARGS ?= -n 2
+
+.PHONY: install run demo test test-sqlite test-postgresql lint format migrations-check bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Run the product on the embedded default (SQLite, no Redis) with the demo city.
+run: install
+	HOTLINE_ENV=development $(BIN)/flask --app wsgi db upgrade
+	HOTLINE_ENV=development $(BIN)/flask --app wsgi demo seed
+	HOTLINE_ENV=development $(BIN)/flask --app wsgi run --port $(PORT)
+
+demo: install
+	HOTLINE_ENV=development $(BIN)/flask --app wsgi db upgrade
+	HOTLINE_ENV=development $(BIN)/flask --app wsgi demo seed
+
+# Everything CI checks: lint, the suite on SQLite, the suite on PostgreSQL + Redis.
+test: install lint test-sqlite test-postgresql
+
+test-sqlite: install
+	HOTLINE_TEST_DB=sqlite $(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgresql: install
+	HOTLINE_TEST_DB=postgresql $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install
+	@ls bench/*.py | while read f; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
