@@ -20,7 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..callers import services as callers
 from ..categories import queries as category_queries
-from ..core import clock
+from ..core import clock, signals
 from ..core.errors import ConcurrentUpdate, Conflict, Forbidden, InvalidInput, InvalidTransition
 from ..extensions import db
 from ..units import queries as unit_queries
@@ -132,6 +132,13 @@ def _flush() -> None:
         raise ConcurrentUpdate() from None
 
 
+def _done(ticket: Ticket, event: TicketEvent, actor, now: datetime) -> TicketEvent:
+    """Flush the change, then tell the other domains (in this transaction)."""
+    _flush()
+    signals.ticket_changed.send(ticket, event=event, actor=actor, now=now)
+    return event
+
+
 # --- intake ---------------------------------------------------------------------------
 
 
@@ -216,6 +223,7 @@ def create(*, actor, data: NewTicket, now: datetime, idempotency_key: str | None
     if key_row is not None:
         key_row.ticket_id = ticket.id
     _flush()
+    signals.ticket_created.send(ticket, actor=actor, now=now)
     return ticket, True
 
 
@@ -273,16 +281,14 @@ def answer(
     ticket.answer_article_id = article_id
     ticket.answer_text = answer_text
     ticket.closed_at = now
-    _flush()
-    return event
+    return _done(ticket, event, actor, now)
 
 
 @_no_autoflush
 def submit(ticket: Ticket, *, actor, now: datetime, note: str | None = None) -> TicketEvent:
     event = transition(ticket, A.SUBMIT, actor=actor, now=now, note=note)
     ticket.submitted_at = now
-    _flush()
-    return event
+    return _done(ticket, event, actor, now)
 
 
 @_no_autoflush
@@ -313,8 +319,7 @@ def dispatch(
         },
     )
     _assign(ticket, lead, assists, now, due)
-    _flush()
-    return event
+    return _done(ticket, event, actor, now)
 
 
 def _dispatch_lead(ticket: Ticket, code: str | None):
@@ -365,8 +370,7 @@ def _assign(ticket: Ticket, lead, assists, now: datetime, due: datetime) -> None
 def accept(ticket: Ticket, *, actor, now: datetime, note: str | None = None) -> TicketEvent:
     event = transition(ticket, A.ACCEPT, actor=actor, now=now, note=note)
     ticket.accepted_at = now
-    _flush()
-    return event
+    return _done(ticket, event, actor, now)
 
 
 @_no_autoflush
@@ -391,8 +395,7 @@ def return_ticket(ticket: Ticket, *, actor, now: datetime, reason: str) -> Ticke
     ticket.assist_units = []
     ticket.returned_at = now
     ticket.reply_due_at = None
-    _flush()
-    return event
+    return _done(ticket, event, actor, now)
 
 
 @_no_autoflush
@@ -407,8 +410,7 @@ def reply(ticket: Ticket, *, actor, now: datetime, content: str) -> TicketEvent:
     event = transition(ticket, A.REPLY, actor=actor, now=now, note=content, data={"on_time": on_time})
     _withdraw_pending_extension(ticket, now)
     ticket.replied_at = now
-    _flush()
-    return event
+    return _done(ticket, event, actor, now)
 
 
 MAX_EXTENSION_HOURS = 720
@@ -451,7 +453,7 @@ def request_extension(ticket: Ticket, *, actor, now: datetime, hours: int, reaso
             message_zh="已有待审批的延期申请。",
             code="extension_pending",
         ) from None
-    transition(
+    event = transition(
         ticket,
         A.REQUEST_EXTENSION,
         actor=actor,
@@ -459,7 +461,7 @@ def request_extension(ticket: Ticket, *, actor, now: datetime, hours: int, reaso
         note=reason,
         data={"hours": hours, "extension_request_id": request.id},
     )
-    _flush()
+    _done(ticket, event, actor, now)
     return request
 
 
@@ -485,8 +487,8 @@ def decide_extension(
         request.new_due_at = sla.extended(ticket.reply_due_at, request.hours)
         ticket.reply_due_at = request.new_due_at
         data["reply_due_at"] = clock.isoformat(request.new_due_at)
-    transition(ticket, A.DECIDE_EXTENSION, actor=actor, now=now, note=note, data=data)
-    _flush()
+    event = transition(ticket, A.DECIDE_EXTENSION, actor=actor, now=now, note=note, data=data)
+    _done(ticket, event, actor, now)
     return request
 
 
@@ -537,8 +539,7 @@ def callback(
     else:
         event = transition(ticket, A.CALLBACK, actor=actor, now=now, note=note, data=data)
         ticket.closed_at = now
-    _flush()
-    return event
+    return _done(ticket, event, actor, now)
 
 
 @_no_autoflush
@@ -563,8 +564,7 @@ def merge(ticket: Ticket, *, actor, now: datetime, into: str) -> TicketEvent:
     ticket.duplicate_of = target
     ticket.merged_at = now
     ticket.closed_at = now
-    _flush()
-    return event
+    return _done(ticket, event, actor, now)
 
 
 @_no_autoflush
@@ -589,5 +589,4 @@ def _remark(ticket: Ticket, action: Action, *, actor, now: datetime, note: str) 
     if not note:
         raise InvalidInput("Give the note.", message_zh="请填写内容。", field="note")
     event = transition(ticket, action, actor=actor, now=now, note=note)
-    _flush()
-    return event
+    return _done(ticket, event, actor, now)

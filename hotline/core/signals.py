@@ -1,0 +1,31 @@
+"""Domain signals: how one domain reacts to another without importing it.
+
+Receivers run synchronously, inside the sender's transaction, so whatever they write
+(deadlines, notifications, supervision cases) commits or rolls back with the change that
+caused it. A receiver must not commit; to do slow work it registers a job
+(``hotline.core.jobs.enqueue``), which runs only after the commit.
+
+Connect receivers in ``create_app`` (not at import time).
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: A ticket was recorded at intake.
+#: sender: the Ticket (flushed, has an id and number); kwargs: ``actor``, ``now``.
+ticket_created = _signals.signal("ticket-created")
+
+#: A ticket action happened (a transition, or a recorded action such as urge or note).
+#: sender: the Ticket, with every field the action set; kwargs: ``event`` (the TicketEvent,
+#: with ``action``, ``from_status``, ``to_status``, ``data``), ``actor`` (None for the system),
+#: ``now``.
+ticket_changed = _signals.signal("ticket-changed")
+
+#: The deadline watch found a deadline point passed, and recorded it for the first time.
+#: Sent exactly once per (deadline, kind), in the sweep's transaction.
+#: sender: the deadline row; kwargs: ``ticket``, ``kind`` ("warning", "overdue", "red"),
+#: ``unit_id`` (the unit responsible), ``now``.
+deadline_reached = _signals.signal("deadline-reached")
