@@ -124,12 +124,35 @@ CATEGORIES = [
 # (username, display name, role, unit code)
 USERS = [
     ("admin", "系统管理员", "admin", None),
-    ("op1", "王丽（话务员）", "operator", None),
-    ("op2", "李娜（话务员）", "operator", None),
-    ("disp1", "陈强（派单员）", "dispatcher", None),
-    ("sup1", "刘敏（督办）", "supervisor", None),
-    ("kb1", "赵静（知识库编辑）", "kb_editor", None),
-    ("hrss-b", "人社局 B 岗", "unit_staff", "HRSS"),
+    ("op1", "王丽", "operator", None),
+    ("op2", "李娜", "operator", None),
+    ("disp1", "陈强", "dispatcher", None),
+    ("sup1", "刘敏", "supervisor", None),
+    ("kb1", "赵静", "kb_editor", None),
+    ("hrss-b", "孙凯", "unit_staff", "HRSS"),
+]
+
+# Names of the demo units' staff, one per unit in order (departments, districts, towns).
+STAFF_NAMES = [
+    "周建国",
+    "吴晓燕",
+    "郑海涛",
+    "冯丽华",
+    "陈志远",
+    "褚文静",
+    "卫国强",
+    "蒋雪梅",
+    "沈立新",
+    "韩玉兰",
+    "杨春生",
+    "朱美玲",
+    "秦振华",
+    "尤佳",
+    "许家豪",
+    "何秀英",
+    "吕明",
+    "施红梅",
+    "张德胜",
 ]
 
 # Sample calls: (request type, category, area, address, content, caller name)

@@ -96,8 +96,9 @@ def seed_categories(now: datetime) -> int:
 
 def _all_users() -> list[tuple[str, str, str, str | None]]:
     users = list(data.USERS)
-    for code, name, *_ in [*data.DEPARTMENTS, *data.DISTRICTS, *data.TOWNS]:
-        users.append((code.lower(), f"{name}经办人", "unit_staff", code))
+    units = [*data.DEPARTMENTS, *data.DISTRICTS, *data.TOWNS]
+    for (code, *_), name in zip(units, data.STAFF_NAMES, strict=True):
+        users.append((code.lower(), name, "unit_staff", code))
     return users
 
 

@@ -9,7 +9,7 @@ from ..extensions import login_manager
 
 
 def register(app: Flask) -> None:
-    from . import views
+    from . import tickets, views
 
     login_manager.user_loader(load_session_user)
     login_manager.login_view = "web.login"
@@ -17,4 +17,5 @@ def register(app: Flask) -> None:
     login_manager.login_message_category = "warning"
     login_manager.session_protection = "strong"
     app.register_blueprint(views.bp)
+    app.register_blueprint(tickets.bp)
     app.jinja_env.globals.update(views.template_globals())

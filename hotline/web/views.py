@@ -12,13 +12,34 @@ from ..accounts.models import ROLE_LABELS
 from ..core import clock
 from ..core.errors import Unauthorized
 from ..extensions import db
+from ..tickets import permissions
 from .forms import LoginForm
 
 bp = Blueprint("web", __name__)
 
 
+# The navigation: (label, endpoint, who sees it). Pages of other domains add theirs here.
+NAV = [
+    ("工单", "web_tickets.list_tickets", permissions.can_list_tickets),
+    ("登记来电", "web_tickets.new_ticket", permissions.can_create),
+]
+
+
+def nav_items() -> list[dict]:
+    items = []
+    for label, endpoint, allowed in NAV:
+        if current_user.is_authenticated and allowed(current_user):
+            url = url_for(endpoint)
+            items.append({"label": label, "url": url, "active": request.path == url})
+    return items
+
+
 def template_globals() -> dict:
-    return {"local_time": _local_time, "role_labels": {k.value: v for k, v in ROLE_LABELS.items()}}
+    return {
+        "local_time": _local_time,
+        "role_labels": {k.value: v for k, v in ROLE_LABELS.items()},
+        "nav_items": nav_items,
+    }
 
 
 def _local_time(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -38,6 +59,9 @@ def _safe_next(target: str | None) -> str | None:
 @bp.get("/")
 @login_required
 def index():
+    """Each role's start page: the ticket list for those who work tickets."""
+    if permissions.can_list_tickets(current_user):
+        return redirect(url_for("web_tickets.list_tickets"))
     return render_template("index.html")
 
 

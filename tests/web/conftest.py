@@ -56,6 +56,7 @@ def page(browser):
 @pytest.fixture
 def sign_in(page, live_server):
     def go(username, password="password-123"):
+        page.context.clear_cookies()  # sign in afresh, whoever was signed in before
         page.goto(f"{live_server}/login")
         page.fill("#username", username)
         page.fill("#password", password)

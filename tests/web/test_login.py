@@ -16,7 +16,7 @@ def test_wrong_password_shows_a_chinese_error(page, live_server):
 
 def test_sign_in_and_out(sign_in, page, live_server):
     sign_in("staff_a")
-    assert "欢迎" in page.locator("h1").inner_text()
+    assert page.url.endswith("/tickets")  # unit staff start at their unit's tickets
     assert "市人力资源和社会保障局" in page.locator(".user").inner_text()
     page.click("text=退出")
     page.wait_for_load_state("networkidle")
@@ -38,3 +38,9 @@ def test_logout_revokes_the_old_session_cookie(sign_in, page, live_server, brows
     stolen.goto(f"{live_server}/")
     assert "/login" in stolen.url
     other.close()
+
+
+def test_a_role_without_tickets_gets_the_start_page(sign_in, page):
+    sign_in("kb_editor")
+    assert "欢迎" in page.locator("h1").inner_text()
+    assert page.locator("nav.nav a").all_inner_texts() == []

@@ -1,0 +1,50 @@
+"""Shared helpers for the web pages."""
+
+from __future__ import annotations
+
+import functools
+
+from flask import abort
+from flask_login import current_user, login_required
+
+
+def role_required(predicate):
+    """Sign-in required, then ``predicate(user)`` or 403."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        @login_required
+        def wrapper(*args, **kwargs):
+            if not predicate(current_user):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def form_data(form, *, ints=(), bools=(), lists=(), optional=()) -> dict:
+    """Turn an HTML form into the dict the API's schemas validate.
+
+    Text stays text (the schema trims and checks it); numbers and yes/no become int/bool
+    when they look like one (otherwise the schema reports a clear error for the field);
+    empty optional fields are left out.
+    """
+    data: dict = {}
+    for key in form:
+        if key == "csrf_token":
+            continue
+        if key in lists:
+            data[key] = [v for v in form.getlist(key) if v]
+            continue
+        value = form.get(key, "")
+        if key in optional and value.strip() == "":
+            continue
+        if key in ints:
+            data[key] = int(value) if value.strip().lstrip("-").isdigit() else value
+        elif key in bools:
+            data[key] = {"true": True, "false": False}.get(value, value)
+        else:
+            data[key] = value
+    return data

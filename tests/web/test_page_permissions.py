@@ -1,0 +1,142 @@
+"""Every web page and form × every role × own unit / other unit (test client, no browser).
+
+A page added without a row here fails test_every_page_has_a_rule.
+"""
+
+import importlib
+from pathlib import Path
+
+import pytest
+
+ROLES = [
+    "anonymous",
+    "operator",
+    "dispatcher",
+    "supervisor",
+    "kb_editor",
+    "admin",
+    "staff_own",
+    "staff_assist",
+    "staff_other",
+]
+USER_OF = {"staff_own": "staff_a", "staff_assist": "staff_c", "staff_other": "staff_b"}
+SIGNED_IN = [r for r in ROLES if r != "anonymous"]
+TICKET_ROLES = ["operator", "dispatcher", "supervisor", "admin", "staff_own", "staff_assist"]
+
+
+def ok_for(roles, ok=200, *, refused=403, hidden=(), anonymous=302):
+    expected = {"anonymous": anonymous}
+    for role in SIGNED_IN:
+        expected[role] = ok if role in roles else 404 if role in hidden else refused
+    return expected
+
+
+def action(roles, state, form):
+    hidden = (
+        ("staff_other",) if state not in ("new", "pending_dispatch") else ("staff_own", "staff_assist", "staff_other")
+    )
+    return {"state": state, "form": form, "expected": ok_for(roles, 303, hidden=hidden) | {"kb_editor": 403}}
+
+
+PAGES = {
+    ("GET", "/"): {"expected": {**ok_for(SIGNED_IN, 302), "kb_editor": 200}},
+    ("GET", "/login"): {"expected": {"anonymous": 200, **{r: 302 for r in SIGNED_IN}}},
+    ("POST", "/login"): {"login": True, "expected": {r: 302 for r in ROLES}},
+    ("POST", "/logout"): {"expected": ok_for(SIGNED_IN, 302)},
+    ("GET", "/healthz"): {"expected": {r: 200 for r in ROLES}},
+    ("GET", "/static/<path:filename>"): {"path": {"filename": "app.css"}, "expected": {r: 200 for r in ROLES}},
+    ("GET", "/tickets"): {"expected": ok_for([*TICKET_ROLES, "staff_other"])},
+    ("GET", "/tickets/new"): {"expected": ok_for(["operator"])},
+    ("POST", "/tickets/new"): {
+        "form": {
+            "caller_phone": "13800138000",
+            "request_type": "help",
+            "category": "MISC",
+            "content": "求助",
+            "channel": "phone",
+            "urgency": "normal",
+            "intent": "save",
+        },
+        "expected": ok_for(["operator"], 303),
+    },
+    ("GET", "/tickets/<number>"): {"state": "dispatched", "expected": ok_for(TICKET_ROLES, hidden=("staff_other",))},
+    ("GET", "/ui/callers/<phone>/tickets"): {
+        "path": {"phone": "13800138000"},
+        "expected": ok_for(["operator", "dispatcher", "supervisor", "admin"]),
+    },
+}
+
+ACTION_CASES = {
+    "answer": action(["operator"], "new", {"answer": "已答复"}),
+    "submit": action(["operator"], "new", {}),
+    "dispatch": action(
+        ["operator", "dispatcher"], "pending_dispatch", {"lead_unit": "DEPT-A", "assist_units": "DEPT-C"}
+    ),
+    "accept": action(["staff_own"], "dispatched", {}),
+    "return": action(["staff_own"], "dispatched", {"reason": "非本单位职责"}),
+    "reply": action(["staff_own"], "accepted", {"content": "已办结"}),
+    "request-extension": action(["staff_own"], "accepted", {"hours": "12", "reason": "需核查"}),
+    "decide-extension": action(["supervisor"], "extension_pending", {"approve": "true"}),
+    "callback": action(["operator"], "replied", {"satisfaction": "satisfied", "resolved": "true"}),
+    "merge": action(["operator", "dispatcher"], "dispatched", {"into": "TARGET"}),
+    "urge": action(["supervisor"], "dispatched", {"note": "请尽快"}),
+    "supervise": action(["supervisor"], "dispatched", {"note": "督办"}),
+    "note": action(
+        ["operator", "dispatcher", "supervisor", "staff_own", "staff_assist"], "dispatched", {"note": "备注"}
+    ),
+}
+PAGES[("POST", "/tickets/<number>/<action>")] = {"actions": ACTION_CASES}
+
+for _path in sorted(Path(__file__).parent.glob("page_rules_*.py")):
+    PAGES.update(importlib.import_module(f"{__package__}.{_path.stem}").PAGES)
+
+
+def _web_routes(app):
+    routes = set()
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/"):
+            routes.update((m, rule.rule) for m in rule.methods - {"HEAD", "OPTIONS"})
+    return routes
+
+
+def test_every_page_has_a_rule(app):
+    assert _web_routes(app) == set(PAGES)
+
+
+CASES = []
+for route, spec in PAGES.items():
+    for name in spec.get("actions", [None]):
+        CASES.extend((route, name, role) for role in ROLES)
+
+
+@pytest.mark.parametrize(
+    ("route", "action_name", "role"), CASES, ids=[f"{m} {r} {a or ''} as {role}" for (m, r), a, role in CASES]
+)
+def test_page_refuses_the_wrong_role_and_other_units(world, app, route, action_name, role):
+    method, rule = route
+    spec = PAGES[route]["actions"][action_name] if action_name else PAGES[route]
+    params = dict(spec.get("path", {}))
+    if action_name:
+        params["action"] = action_name
+    if "<number>" in rule:
+        params["number"] = world.ticket(spec["state"], lead="DEPT-A", assists=["DEPT-C"])
+    path = rule
+    for key, value in params.items():
+        path = path.replace(f"<{key}>", str(value)).replace(f"<path:{key}>", str(value))
+    form = dict(spec.get("form") or {})
+    if form.get("into") == "TARGET":
+        form["into"] = world.ticket("new")
+    client = app.test_client()
+    if role != "anonymous":
+        user = USER_OF.get(role, role)
+        signed = client.post("/login", data={"username": user, "password": "password-123"})
+        assert signed.status_code == 302
+    if spec.get("login"):
+        client = app.test_client()
+        user = "operator" if role == "anonymous" else USER_OF.get(role, role)
+        form = {"username": user, "password": "password-123"}
+    r = client.open(path, method=method, data=form if method == "POST" else None)
+    r.close()  # file responses (static) hold the file open until closed
+    assert r.status_code == spec["expected"][role], (r.status_code, r.get_data(as_text=True)[:300])
+    if role == "anonymous" and r.status_code == 302 and not spec.get("login") and rule != "/login":
+        assert "/login" in r.headers["Location"]
