@@ -23,7 +23,7 @@ class Category(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    parent = relationship("Category", remote_side=[id], lazy="joined", join_depth=1)
+    parent = relationship("Category", remote_side=[id])
     default_lead_unit = relationship("Unit", lazy="joined")
 
     @property

@@ -164,13 +164,13 @@ class Ticket(db.Model):
     merged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reply_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
-    category = relationship("Category", lazy="joined")
+    category = relationship("Category", lazy="selectin")
     area_unit = relationship("Unit", foreign_keys=[area_unit_id], lazy="joined")
     lead_unit = relationship("Unit", foreign_keys=[lead_unit_id], lazy="joined")
     assist_units = relationship("Unit", secondary=ticket_assist_units, lazy="selectin", order_by="Unit.code")
     caller = relationship("Caller", lazy="joined")
     created_by = relationship("User", foreign_keys=[created_by_id], lazy="joined")
-    duplicate_of = relationship("Ticket", remote_side=[id], foreign_keys=[duplicate_of_id])
+    duplicate_of = relationship("Ticket", remote_side=[id], foreign_keys=[duplicate_of_id], lazy="selectin")
 
     # Optimistic locking: every UPDATE says "WHERE version = <what I read>"; a
     # concurrent change makes it match nothing and the loser gets a clean 409.
