@@ -78,13 +78,14 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _register_blueprints(app: Flask, csrf) -> None:
     from .accounts.views import bp as accounts_api
     from .api.views import bp as api
+    from .audit.views import bp as audit_api
     from .categories.views import bp as categories_api
     from .health import bp as health
     from .tickets.views import bp as tickets_api
     from .units.views import bp as units_api
     from .web import register as register_web
 
-    for bp in (api, accounts_api, units_api, categories_api, tickets_api):
+    for bp in (api, accounts_api, audit_api, units_api, categories_api, tickets_api):
         csrf.exempt(bp)  # bearer tokens, never cookies: nothing to forge
         app.register_blueprint(bp)
     app.register_blueprint(health)

@@ -44,6 +44,9 @@ def load(instance_path: str, test_config: dict | None = None) -> dict:
         "LOGIN_MAX_FAILURES": _int("HOTLINE_LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCK_MINUTES": _int("HOTLINE_LOGIN_LOCK_MINUTES", 15),
         "TIMEZONE": env.get("HOTLINE_TIMEZONE", "Asia/Shanghai"),
+        # The centre's telephone area code (e.g. 0757): a 7–8 digit local landline heard
+        # without it is completed with it. Unset: such numbers are refused.
+        "AREA_CODE": env.get("HOTLINE_AREA_CODE") or None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_NAME": "hotline_session",

@@ -249,3 +249,11 @@ def test_caller_lookup_with_invalid_phone_is_422(world):
 def test_caller_lookup_of_a_new_number_is_empty(world):
     r = world.client("operator").get("/api/v1/callers/13999999999/tickets")
     assert r.status_code == 200 and r.json == {"caller": None, "items": [], "total": 0}
+
+
+def test_a_local_landline_is_completed_with_the_configured_area_code(world, app):
+    body = {**NEW_TICKET, "caller_phone": "8123 4567"}
+    assert world.client("operator").post("/api/v1/tickets", json=body).status_code == 422
+    app.config["AREA_CODE"] = "0757"
+    r = world.client("operator").post("/api/v1/tickets", json=body)
+    assert r.status_code == 201 and r.json["caller_phone"] == "075781234567"

@@ -97,3 +97,15 @@ def test_request_types(world):
         "praise",
     ]
     assert r.json["items"][2]["name"] == "投诉"
+
+
+def test_audit_trail_lists_administrative_changes(world):
+    admin = world.client("admin")
+    admin.post("/api/v1/units", json={"code": "D9", "name": "九区", "level": "district", "parent": "CITY"})
+    admin.patch("/api/v1/units/D9", json={"name": "第九区"})
+    r = world.client("supervisor").get("/api/v1/audit-events?object_type=unit&object_id=D9")
+    assert r.status_code == 200
+    assert [(e["action"], e["actor"]) for e in r.json["items"]] == [("unit.update", "admin"), ("unit.create", "admin")]
+    assert r.json["items"][0]["data"]["after"] == {"name": "第九区"}
+    assert world.client("admin").get("/api/v1/audit-events?actor=admin&per_page=1").json["total"] == 2
+    assert world.client("admin").get("/api/v1/audit-events?per_page=500").status_code == 422

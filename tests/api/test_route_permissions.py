@@ -116,6 +116,7 @@ RULES = {
         "path": {"action": "explode"},
         "expected": _ok_for(SIGNED_IN, 404),
     },
+    ("GET", "/api/v1/audit-events"): {"expected": _ok_for(["admin", "supervisor"])},
     ("GET", "/api/v1/callers/<phone>/tickets"): {
         "path": {"phone": "13800138000"},
         "expected": _ok_for(["operator", "dispatcher", "supervisor", "admin"]),
