@@ -92,9 +92,9 @@ def _register_blueprints(app: Flask, csrf) -> None:
     from .api.views import bp as api
     from .categories.views import bp as categories_api
     from .health import bp as health
-    from .tickets.views import bp as tickets_api
     from .ops.views import bp as ops_api
     from .sla.views import bp as sla_api
+    from .tickets.views import bp as tickets_api
     from .units.views import bp as units_api
     from .web import register as register_web
 

@@ -119,7 +119,17 @@ def worker_command(queues, burst, name):
     run_worker(current_app._get_current_object(), queues, burst=burst, name=name)
 
 
+@click.command("scheduler")
+@click.option("--once", is_flag=True, help="Enqueue what is due now and exit.")
+def scheduler_command(once):
+    """Enqueue the periodic jobs (the deadline sweep every minute). Needs HOTLINE_REDIS_URL."""
+    from workers.run import run_scheduler_command  # imported only when the scheduler starts
+
+    run_scheduler_command(current_app._get_current_object(), once=once)
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(worker_command)
+    app.cli.add_command(scheduler_command)

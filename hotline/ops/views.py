@@ -22,6 +22,8 @@ bp = Blueprint("ops_api", __name__, url_prefix="/api/v1/admin")
 )
 @token_required
 def failed_jobs():
-    require(permissions.can_view_failed_jobs(actor()), "Only admins see failed jobs.", "只有系统管理员可以查看失败任务。")
+    require(
+        permissions.can_view_failed_jobs(actor()), "Only admins see failed jobs.", "只有系统管理员可以查看失败任务。"
+    )
     params = query(schemas.FailedJobsQuery)
     return ok(schemas.FailedJobListOut(items=[schemas.failed_job_out(f) for f in queries.failed_jobs(params.limit)]))

@@ -15,9 +15,13 @@ from __future__ import annotations
 
 def init_app(app) -> None:
     """Connect the receivers and the embedded timer (called by create_app)."""
+    from ..demo.seed import EXTRA_SECTIONS
     from . import receivers, timer
+    from .demo import seed_policies
 
     receivers.connect()
+    if seed_policies not in EXTRA_SECTIONS:
+        EXTRA_SECTIONS.append(seed_policies)
 
     @app.before_request
     def _start_sweep_timer():

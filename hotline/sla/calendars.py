@@ -103,7 +103,6 @@ def check_coverage(now: datetime, *, days_ahead: int = 45) -> list[int]:
     return missing
 
 
-
 # --- admin services -------------------------------------------------------------------
 
 
@@ -119,7 +118,9 @@ def add_day(*, actor, now: datetime, day: date, is_working: bool, note: str | No
             code="duplicate",
             field="date",
         )
-    row = CalendarDay(day=day, is_working=is_working, note=note, created_by_id=getattr(actor, "id", None), created_at=now)
+    row = CalendarDay(
+        day=day, is_working=is_working, note=note, created_by_id=getattr(actor, "id", None), created_at=now
+    )
     db.session.add(row)
     db.session.flush()
     record(

@@ -19,7 +19,11 @@ from .models import STOP_REASON_LABELS, Deadline, DeadlineKind, StopReason
 from .policies import Terms
 
 VERB = {DeadlineKind.ACCEPT: "签收", DeadlineKind.REPLY: "答复", DeadlineKind.RECTIFICATION: "完成整改"}
-START = {DeadlineKind.ACCEPT: "派单时间", DeadlineKind.REPLY: "派单时间", DeadlineKind.RECTIFICATION: "整改通知下达时间"}
+START = {
+    DeadlineKind.ACCEPT: "派单时间",
+    DeadlineKind.REPLY: "派单时间",
+    DeadlineKind.RECTIFICATION: "整改通知下达时间",
+}
 YEAR_SOURCE = {
     "package": "{year} 年法定节假日已排除、调休工作日已计入",
     "admin": "{year} 年按管理员录入的节假日和调休日计算",

@@ -8,6 +8,7 @@ because the ticket's ``reply_due_at`` and the dispatch event need the computed d
 from __future__ import annotations
 
 from ..core import signals
+from ..extensions import db
 from .models import DeadlineKind, StopReason
 from .services import stop_clocks
 
@@ -26,7 +27,8 @@ def on_ticket_changed(ticket, *, event, now, **_kwargs) -> None:
     stop = STOPS.get(event.action)
     if stop is not None:
         kinds, reason = stop
-        stop_clocks(ticket, now=now, reason=reason, kinds=kinds)
+        if stop_clocks(ticket, now=now, reason=reason, kinds=kinds):
+            db.session.flush()
 
 
 def connect() -> None:

@@ -250,12 +250,12 @@ def meet_deadline(deadline: Deadline, *, now: datetime, reason: str = StopReason
 
 
 def open_clock(ticket, kind: DeadlineKind) -> Deadline | None:
-    return db.session.scalar(
+    found = db.session.scalars(
         select(Deadline)
         .where(Deadline.ticket_id == ticket.id, Deadline.kind == str(kind), Deadline.stopped_at.is_(None))
         .order_by(Deadline.sequence.desc())
-        .limit(1)
     )
+    return next((d for d in found if d.stopped_at is None), None)
 
 
 def extend_reply(ticket, *, hours: int, now: datetime, request_id: int | None = None) -> datetime:
@@ -291,9 +291,11 @@ def stop_clocks(ticket, *, now: datetime, reason: str, kinds=UNIT_CLOCKS) -> lis
             Deadline.stopped_at.is_(None),
         )
     ).all()
-    for deadline in open_ones:
+    # The rows may have been stopped in this session and not flushed yet: trust the objects.
+    stopped = [d for d in open_ones if d.stopped_at is None]
+    for deadline in stopped:
         _stop(deadline, now, StopReason(reason))
-    return list(open_ones)
+    return stopped
 
 
 def _stop(deadline: Deadline, now: datetime, reason: StopReason) -> None:
@@ -333,8 +335,4 @@ def recorded_kinds(deadline: Deadline) -> set[str]:
 
 
 def for_ticket(ticket) -> list[Deadline]:
-    return list(
-        db.session.scalars(
-            select(Deadline).where(Deadline.ticket_id == ticket.id).order_by(Deadline.id)
-        )
-    )
+    return list(db.session.scalars(select(Deadline).where(Deadline.ticket_id == ticket.id).order_by(Deadline.id)))

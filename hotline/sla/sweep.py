@@ -107,7 +107,9 @@ def sweep_batch(now: datetime, *, limit: int, skip_ids=()) -> tuple[int, list[Re
             with db.session.begin_nested():
                 recorded.extend(_sweep_one(deadline, tickets[deadline.ticket_id], units[deadline.unit_id], now))
         except Exception:
-            log.exception("deadline %s of ticket %s: recording failed; retried next sweep", deadline.id, deadline.ticket_id)
+            log.exception(
+                "deadline %s of ticket %s: recording failed; retried next sweep", deadline.id, deadline.ticket_id
+            )
             failed.append(deadline.id)
     db.session.flush()
     return len(due), recorded, failed

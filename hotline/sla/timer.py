@@ -73,9 +73,25 @@ def run_once(app: Flask):
     with app.app_context():
         try:
             return run_sweep(clock.now())
-        except Exception:
+        except Exception as exc:
             db.session.rollback()
             log.exception("deadline sweep failed; the timer tries again in %s s", _interval(app))
+            _record_failure(exc)
             return None
         finally:
             db.session.remove()
+
+
+def _record_failure(exc: Exception) -> None:
+    """Admins see it with the failed jobs (GET /api/v1/admin/jobs/failed)."""
+    from ..core import clock
+    from ..extensions import db
+    from ..ops.services import record_failure
+    from .jobs import SWEEP
+
+    try:
+        record_failure(path=SWEEP, args=(), queue="escalation", job_id="embedded-timer", exc=exc, now=clock.now())
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("could not record the sweep's failure")

@@ -23,11 +23,17 @@ def _require_view_policies():
 
 
 def _require_manage_policies():
-    require(permissions.can_manage_policies(actor()), "Only admins change deadline policies.", "只有系统管理员可以修改时限规则。")
+    require(
+        permissions.can_manage_policies(actor()),
+        "Only admins change deadline policies.",
+        "只有系统管理员可以修改时限规则。",
+    )
 
 
 def _require_manage_calendar():
-    require(permissions.can_manage_calendar(actor()), "Only admins change the calendar.", "只有系统管理员可以修改日历。")
+    require(
+        permissions.can_manage_calendar(actor()), "Only admins change the calendar.", "只有系统管理员可以修改日历。"
+    )
 
 
 @bp.get("/policies")
@@ -71,7 +77,11 @@ def create_policy():
 @token_required
 def update_policy(policy_id):
     _require_manage_policies()
-    policy = db.session.get(SlaPolicy, int(policy_id)) if policy_id.isdigit() and len(policy_id) < 10 else None
+    policy = (
+        db.session.get(SlaPolicy, int(policy_id))
+        if policy_id.isascii() and policy_id.isdigit() and len(policy_id) < 10
+        else None
+    )
     if policy is None:
         raise NotFound(f"No policy {policy_id}.", message_zh="时限规则不存在。")
     data = body(schemas.PolicyPatchIn)

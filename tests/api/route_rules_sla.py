@@ -12,7 +12,9 @@ from .test_route_permissions import _ok_for
 def _policy(world):
     with world.app.app_context():
         policy = policies.create_policy(
-            actor=None, now=clock.now(), values={"name": "投诉", "request_type": "complaint", "urgency": "*", "reply_hours": 22}
+            actor=None,
+            now=clock.now(),
+            values={"name": "投诉", "request_type": "complaint", "urgency": "*", "reply_hours": 22},
         )
         db.session.commit()
         return {"policy_id": policy.id}
