@@ -4,7 +4,7 @@ For each deadline whose ``next_check_at`` has passed (a range scan on an index, 
 cost follows the number of deadlines due, not the number open), and for each of its
 points passed since, the sweep inserts a ``deadline_records`` row with
 ``INSERT ... ON CONFLICT (deadline_id, kind) DO NOTHING``. Only the sweep whose insert
-took the row (rowcount 1) appends the ticket events by the system and sends
+took the row (RETURNING gives its id) appends the ticket events by the system and sends
 ``signals.deadline_reached``; a concurrent sweep, a re-delivered rq job or a sweep that
 runs again after a worker was killed finds the row and does nothing. The database is
 the truth, not "the job ran once". On PostgreSQL, concurrent sweeps also skip the rows
@@ -136,8 +136,9 @@ def _sweep_one(deadline: Deadline, ticket: Ticket, unit_code: str, now: datetime
                 recorded_at=now,
             )
             .on_conflict_do_nothing(index_elements=["deadline_id", "kind"])
-        ).rowcount
-        if inserted != 1:
+            .returning(DeadlineRecord.id)
+        ).scalar_one_or_none()
+        if inserted is None:
             continue  # recorded by another sweep: nothing more to do
         data = {
             "deadline_id": deadline.id,
