@@ -2,7 +2,7 @@
 
 ``flask --app wsgi scheduler`` runs :func:`run_scheduler`: every few seconds it enqueues
 each periodic job whose time bucket has started, under the job id
-``periodic:<name>:<bucket>`` with rq's ``unique=True``. However often the scheduler
+``periodic-<name>-<bucket>`` with rq's ``unique=True``. However often the scheduler
 restarts, and even if two run at once, a bucket's job is enqueued once: the second
 ``enqueue`` of the same id is refused by Redis atomically (DuplicateJobError). A Redis
 lock (``hotline:scheduler``) also keeps a second scheduler idle while the first lives,
@@ -53,7 +53,7 @@ PERIODIC: tuple[Periodic, ...] = (
 
 
 def job_id(periodic: Periodic, now: datetime) -> str:
-    return f"periodic:{periodic.name}:{int(now.timestamp()) // periodic.every}"
+    return f"periodic-{periodic.name}-{int(now.timestamp()) // periodic.every}"
 
 
 def tick(redis, now: datetime | None = None) -> list[str]:

@@ -55,10 +55,10 @@ def rq_failures(limit: int) -> list[Failure]:
         for job in Job.fetch_many(ids, connection=redis):
             if job is None:  # expired between the two calls
                 continue
+            result = job.latest_result()
+            error = result.exc_string if result is not None else ""
             ended = job.ended_at.replace(tzinfo=UTC) if job.ended_at and job.ended_at.tzinfo is None else job.ended_at
-            found.append(
-                Failure("rq", job.id, name, job.func_name, list(job.args), _last_line(job.exc_info or ""), ended)
-            )
+            found.append(Failure("rq", job.id, name, job.func_name, list(job.args), _last_line(error or ""), ended))
     return found
 
 
