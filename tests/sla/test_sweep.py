@@ -276,3 +276,17 @@ def test_services_next_check_follows_the_records(world, app):
         assert deadline.next_check_at == deadline.warn_at
         assert services.next_check(deadline, recorded={"warning"}) == deadline.due_at
         assert services.next_check(deadline, recorded={"warning", "overdue", "red"}) is None
+
+
+def test_the_demo_city_shows_warnings_and_cards_without_redis(make_app):
+    app = make_app(HOTLINE_ENV="development")
+    r = app.test_cli_runner().invoke(args=["demo", "seed"])
+    assert r.exit_code == 0 and "deadline policies added: 3" in r.output, r.output
+    with app.app_context():
+        result = run_sweep(FROZEN_NOW)
+        counts = result.counts()
+        assert counts["overdue"] >= 2 and counts["warning"] >= counts["overdue"]
+        cards = db.session.scalars(select(TicketEvent).where(TicketEvent.action == "yellow_card")).all()
+        assert len(cards) == counts["overdue"]
+    again = app.test_cli_runner().invoke(args=["demo", "seed"])
+    assert "deadline policies added: 0" in again.output
