@@ -84,11 +84,18 @@ def warn_missing_years(years, *, now: datetime, context: str) -> None:
             f"{year} 年节假日数据缺失：{PACKAGE} 与管理员录入均无该年数据，工作时间暂按周一至周五计算。"
             f"请在“日历”中录入 {year} 年的法定节假日和调休工作日。"
         )
-        log.warning("calendar: no holiday data for %s (%s); counting Monday-Friday as working days", year, context)
-        db.session.execute(
+        first = db.session.execute(
             upsert_insert(CalendarWarning)
             .values(year=year, message=message, first_seen_at=now)
             .on_conflict_do_nothing(index_elements=["year"])
+            .returning(CalendarWarning.id)
+        ).scalar_one_or_none()
+        # Loud the first time (the admins' list has it from then on), quiet afterwards.
+        log.log(
+            logging.WARNING if first is not None else logging.DEBUG,
+            "calendar: no holiday data for %s (%s); counting Monday-Friday as working days",
+            year,
+            context,
         )
 
 

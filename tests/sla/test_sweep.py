@@ -290,3 +290,34 @@ def test_the_demo_city_shows_warnings_and_cards_without_redis(make_app):
         assert len(cards) == counts["overdue"]
     again = app.test_cli_runner().invoke(args=["demo", "seed"])
     assert "deadline policies added: 0" in again.output
+
+
+def test_a_rectification_deadline_is_watched_by_the_same_sweep(world, app, reached):
+    from hotline.sla.models import DeadlineKind
+
+    number = world.ticket("replied", lead="DEPT-C")
+    with app.app_context():
+        ticket = world.get(number)
+        deadline = services.open_deadline(
+            ticket,
+            unit_id=ticket.lead_unit_id,
+            due_at=FROZEN_NOW + timedelta(days=2),
+            now=FROZEN_NOW,
+            source_type="rectification_notice",
+            source_id=3,
+        )
+        db.session.commit()
+        deadline_id = deadline.id
+    assert sweep(app, FROZEN_NOW + timedelta(days=2, seconds=1)) == [
+        (number, "rectification", "warning", "DEPT-C"),
+        (number, "rectification", "overdue", "DEPT-C"),
+    ]
+    assert sweep(app, FROZEN_NOW + timedelta(days=4, seconds=1)) == [(number, "rectification", "red", "DEPT-C")]
+    assert [(d, k) for d, k, *_ in reached] == [
+        (deadline_id, "warning"),
+        (deadline_id, "overdue"),
+        (deadline_id, "red"),
+    ]
+    with app.app_context():
+        event = db.session.scalar(select(TicketEvent).where(TicketEvent.action == "yellow_card"))
+        assert event.data["deadline"] == DeadlineKind.RECTIFICATION and event.data["deadline_label"] == "整改时限"
