@@ -72,7 +72,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .cli import register as register_cli
 
     register_cli(app)
+    _register_domains(app)
     return app
+
+
+def _register_domains(app: Flask) -> None:
+    """Signal receivers, CLI groups and timers of the domains that react to tickets."""
+    from . import sla
+    from .ops import cli as ops_cli
+    from .sla import cli as sla_cli
+
+    sla.init_app(app)
+    sla_cli.register(app)
+    ops_cli.register(app)
 
 
 def _register_blueprints(app: Flask, csrf) -> None:
@@ -81,11 +93,13 @@ def _register_blueprints(app: Flask, csrf) -> None:
     from .audit.views import bp as audit_api
     from .categories.views import bp as categories_api
     from .health import bp as health
+    from .ops.views import bp as ops_api
+    from .sla.views import bp as sla_api
     from .tickets.views import bp as tickets_api
     from .units.views import bp as units_api
     from .web import register as register_web
 
-    for bp in (api, accounts_api, audit_api, units_api, categories_api, tickets_api):
+    for bp in (api, accounts_api, audit_api, units_api, categories_api, tickets_api, sla_api, ops_api):
         csrf.exempt(bp)  # bearer tokens, never cookies: nothing to forge
         app.register_blueprint(bp)
     app.register_blueprint(health)

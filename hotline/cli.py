@@ -9,7 +9,7 @@ import sys
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from .core import clock
 from .core.errors import DomainError
@@ -109,6 +109,7 @@ def demo_seed(force):
 
 
 @click.command("worker")
+@with_appcontext
 @click.argument("queues", nargs=-1)
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 @click.option("--name", help="Worker name (defaults to rq's).")
@@ -119,7 +120,18 @@ def worker_command(queues, burst, name):
     run_worker(current_app._get_current_object(), queues, burst=burst, name=name)
 
 
+@click.command("scheduler")
+@with_appcontext
+@click.option("--once", is_flag=True, help="Enqueue what is due now and exit.")
+def scheduler_command(once):
+    """Enqueue the periodic jobs (the deadline sweep every minute). Needs HOTLINE_REDIS_URL."""
+    from workers.run import run_scheduler_command  # imported only when the scheduler starts
+
+    run_scheduler_command(current_app._get_current_object(), once=once)
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(worker_command)
+    app.cli.add_command(scheduler_command)

@@ -25,6 +25,16 @@ def _int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+
+
 def load(instance_path: str, test_config: dict | None = None) -> dict:
     """Return the configuration mapping for a new application."""
     env = os.environ
@@ -53,6 +63,11 @@ def load(instance_path: str, test_config: dict | None = None) -> dict:
         "PERMANENT_SESSION_LIFETIME": _int("HOTLINE_SESSION_HOURS", 12) * 3600,
         "REMEMBER_COOKIE_DURATION": 0,
         "WTF_CSRF_TIME_LIMIT": None,
+        # The deadline watch: how often the embedded timer sweeps (0: never), how many
+        # deadlines one transaction handles, and a pause between batches (tests only).
+        "SWEEP_INTERVAL_SECONDS": _float("HOTLINE_SWEEP_INTERVAL_SECONDS", 60),
+        "SWEEP_BATCH_SIZE": _int("HOTLINE_SWEEP_BATCH_SIZE", 500),
+        "SWEEP_BATCH_PAUSE_SECONDS": _float("HOTLINE_SWEEP_BATCH_PAUSE_SECONDS", 0),
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
         "JSON_SORT_KEYS": False,
     }
@@ -70,6 +85,10 @@ def load(instance_path: str, test_config: dict | None = None) -> dict:
         config["SECRET_KEY"] = "development-only-not-secret"
     config.setdefault("SESSION_COOKIE_SECURE", production)
     config.setdefault("TESTING", config["HOTLINE_ENV"] == "testing")
+    # The embedded mode's sweep thread (never in tests unless a test asks for it).
+    config.setdefault("SWEEP_TIMER", config["HOTLINE_ENV"] != "testing")
+    if config["SWEEP_BATCH_SIZE"] < 1:
+        raise ConfigError("HOTLINE_SWEEP_BATCH_SIZE must be at least 1")
 
     data_dir = Path(config["DATA_DIR"])
     config["DATA_DIR"] = str(data_dir)

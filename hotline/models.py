@@ -4,6 +4,8 @@ from .accounts.models import ApiToken, User  # noqa: F401
 from .audit.models import AuditEvent  # noqa: F401
 from .callers.models import Caller  # noqa: F401
 from .categories.models import Category  # noqa: F401
+from .ops.models import FailedJob  # noqa: F401
+from .sla.models import CalendarDay, CalendarWarning, Deadline, DeadlineRecord, SlaPolicy  # noqa: F401
 from .tickets.models import (  # noqa: F401
     Callback,
     ExtensionRequest,

@@ -128,6 +128,7 @@ def make_app(database, tmp_path):
             "REDIS_URL": None,
             "CLOCK": lambda: FROZEN_NOW,
             "WTF_CSRF_ENABLED": False,
+            "SWEEP_TIMER": False,  # the embedded sweep thread, only where a test asks for it
         }
         config.update(overrides)
         app = create_app(config)

@@ -92,7 +92,21 @@ def run_inline(app: Flask, spec: JobSpec):
             result = func(*spec.args)
             db.session.commit()
             return result
-        except Exception:
+        except Exception as exc:
             db.session.rollback()
             log.exception("inline job %s%r failed", spec.path, spec.args)
+            _record_inline_failure(spec, exc)
             raise
+
+
+def _record_inline_failure(spec: JobSpec, exc: Exception) -> None:
+    """Keep the failure where admins see it (GET /api/v1/admin/jobs/failed)."""
+    from ..ops.services import record_failure
+    from .clock import now
+
+    try:
+        record_failure(path=spec.path, args=spec.args, queue=spec.queue, job_id=spec.job_id, exc=exc, now=now())
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("could not record the failure of inline job %s", spec.path)

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, field_validator
 from ..accounts.permissions import can_see_full_phone
 from ..core import clock, phones
 from ..core.validation import Code, Line, QuerySchema, Schema, Text
+from ..sla.schemas import DeadlineOut, deadline_out
 from . import permissions, states
 from .models import (
     CHANNEL_LABELS,
@@ -215,6 +216,7 @@ class TicketDetailOut(TicketOut):
     callbacks: list[CallbackOut]
     extension_requests: list[ExtensionOut]
     duplicates: list[str]
+    deadlines: list[DeadlineOut]
 
 
 class TicketPageOut(BaseModel):
@@ -312,11 +314,18 @@ def event_out(event) -> EventOut:
 
 
 # Labels of events that are not transitions (recorded by the system or at intake).
-EVENT_LABELS: dict[str, str] = {"create": "登记"}
+EVENT_LABELS: dict[str, str] = {
+    "create": "登记",
+    # The deadline watch (hotline.sla.sweep).
+    "deadline_warning": "超时预警",
+    "deadline_overdue": "已超时",
+    "yellow_card": "黄牌",
+    "red_card": "红牌",
+}
 
 
 def ticket_detail_out(
-    ticket: Ticket, viewer, now, *, events, replies, callbacks, extensions, duplicates
+    ticket: Ticket, viewer, now, *, events, replies, callbacks, extensions, duplicates, deadlines=()
 ) -> TicketDetailOut:
     base = ticket_out(ticket, viewer, now).model_dump()
     return TicketDetailOut(
@@ -363,6 +372,7 @@ def ticket_detail_out(
             for x in extensions
         ],
         duplicates=[t.number for t in duplicates],
+        deadlines=[deadline_out(d) for d in deadlines],
     )
 
 

@@ -23,6 +23,7 @@ from ..categories import queries as category_queries
 from ..core import clock, signals
 from ..core.errors import ConcurrentUpdate, Conflict, Forbidden, InvalidInput, InvalidTransition
 from ..extensions import db
+from ..sla import services as deadlines
 from ..units import queries as unit_queries
 from ..units.models import Level
 from . import permissions, sla, states
@@ -305,7 +306,8 @@ def dispatch(
     check(ticket, A.DISPATCH, actor)
     lead = _dispatch_lead(ticket, lead_unit)
     assists = _dispatch_assists(lead, assist_units)
-    due = sla.reply_due_at(now)
+    plan = deadlines.plan_unit_clocks(ticket, now=now)
+    due = plan.reply_due_at
     event = transition(
         ticket,
         A.DISPATCH,
@@ -316,9 +318,11 @@ def dispatch(
             "lead_unit": lead.code,
             "assist_units": [u.code for u in assists],
             "reply_due_at": clock.isoformat(due),
+            "sla": plan.event_data(),
         },
     )
     _assign(ticket, lead, assists, now, due)
+    deadlines.open_unit_clocks(ticket, plan, unit_id=lead.id, now=now)
     return _done(ticket, event, actor, now)
 
 
@@ -484,7 +488,7 @@ def decide_extension(
     data = {"approve": approve, "hours": request.hours, "extension_request_id": request.id}
     if approve:
         request.previous_due_at = ticket.reply_due_at
-        request.new_due_at = sla.extended(ticket.reply_due_at, request.hours)
+        request.new_due_at = deadlines.extend_reply(ticket, hours=request.hours, now=now, request_id=request.id)
         ticket.reply_due_at = request.new_due_at
         data["reply_due_at"] = clock.isoformat(request.new_due_at)
     event = transition(ticket, A.DECIDE_EXTENSION, actor=actor, now=now, note=note, data=data)
@@ -529,13 +533,16 @@ def callback(
     )
     data = {"satisfaction": satisfaction.value, "resolved": resolved}
     if satisfaction is Satisfaction.DISSATISFIED:
-        due = sla.reply_due_at(now)
+        plan = deadlines.plan_unit_clocks(ticket, now=now)
+        due = plan.reply_due_at
         data["reply_due_at"] = clock.isoformat(due)
         data["lead_unit"] = ticket.lead_unit.code
+        data["sla"] = plan.event_data()
         event = transition(ticket, A.REOPEN, actor=actor, now=now, note=note, data=data)
         ticket.reopen_count = (ticket.reopen_count or 0) + 1
         ticket.reopened_at = now
         _assign(ticket, ticket.lead_unit, list(ticket.assist_units), now, due)
+        deadlines.open_unit_clocks(ticket, plan, unit_id=ticket.lead_unit_id, now=now)
     else:
         event = transition(ticket, A.CALLBACK, actor=actor, now=now, note=note, data=data)
         ticket.closed_at = now

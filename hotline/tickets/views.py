@@ -13,6 +13,7 @@ from ..callers import queries as caller_queries
 from ..core import clock
 from ..core.errors import BadRequest, InvalidInput, NotFound
 from ..extensions import db
+from ..sla import services as deadlines
 from ..units import queries as unit_queries
 from . import permissions, queries, schemas, services
 from .states import Action
@@ -33,6 +34,7 @@ def _detail(ticket, viewer):
         callbacks=queries.callbacks(ticket),
         extensions=queries.extension_requests(ticket),
         duplicates=queries.duplicates(ticket),
+        deadlines=deadlines.for_ticket(ticket),
     )
 
 

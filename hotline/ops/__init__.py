@@ -1,0 +1,1 @@
+"""Operations: what admins need to see about the background machinery (failed jobs)."""

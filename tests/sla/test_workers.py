@@ -1,0 +1,85 @@
+"""Workers and the scheduler on real Redis: periodic jobs registered once, one index worker,
+failed jobs visible to admins."""
+
+from datetime import UTC, datetime, timedelta
+
+import click
+import pytest
+import redis as redis_lib
+from rq import Queue, Worker
+from rq.job import Job
+
+from hotline.sla.jobs import SWEEP
+from workers import schedule
+from workers.queues import make_worker
+from workers.run import check_single_worker_queues
+
+pytestmark = pytest.mark.redis
+
+T = datetime(2026, 11, 21, 2, 0, 30, tzinfo=UTC)
+
+
+def test_the_periodic_sweep_is_enqueued_once_per_minute_however_often_the_scheduler_restarts(redis_url):
+    connection = redis_lib.Redis.from_url(redis_url)
+    queue = Queue("escalation", connection=connection)
+    first = schedule.tick(connection, T)
+    assert first == [schedule.job_id(schedule.PERIODIC[0], T)] and first[0].startswith("periodic-sla-sweep-")
+    # Restarts (and a second scheduler) in the same minute enqueue nothing more.
+    assert schedule.tick(connection, T + timedelta(seconds=20)) == []
+    assert schedule.tick(connection, T) == []
+    assert queue.count == 1 and Job.fetch(first[0], connection=connection).func_name == SWEEP
+    # The next minute gets its own job.
+    assert len(schedule.tick(connection, T + timedelta(minutes=1))) == 1 and queue.count == 2
+
+
+def test_a_second_scheduler_stays_idle_while_the_first_holds_the_lock(make_app, redis_url):
+    app = make_app(REDIS_URL=redis_url)
+    connection = redis_lib.Redis.from_url(redis_url)
+    connection.set(schedule.LOCK_KEY, "someone-else", px=60000)
+    schedule.run_scheduler(app, once=True)
+    assert Queue("escalation", connection=connection).count == 0
+    connection.delete(schedule.LOCK_KEY)
+    schedule.run_scheduler(app, once=True)
+    assert Queue("escalation", connection=connection).count == 1
+    assert connection.get(schedule.LOCK_KEY) is None  # released on exit
+
+
+def test_the_scheduler_and_worker_commands_need_redis(make_app):
+    app = make_app()
+    r = app.test_cli_runner().invoke(args=["scheduler", "--once"])
+    assert r.exit_code != 0 and "HOTLINE_REDIS_URL" in r.output
+    r = app.test_cli_runner().invoke(args=["worker", "--burst"])
+    assert r.exit_code != 0 and "HOTLINE_REDIS_URL" in r.output
+
+
+def test_only_one_worker_may_serve_the_search_index_queue(make_app, redis_url):
+    app = make_app(REDIS_URL=redis_url)
+    connection = redis_lib.Redis.from_url(redis_url)
+    check_single_worker_queues(app, ["search_index"])  # nobody yet
+    first = Worker([Queue("search_index", connection=connection)], connection=connection, name="index-1")
+    first.register_birth()
+    try:
+        with pytest.raises(click.ClickException, match="index-1"):
+            check_single_worker_queues(app, ["search_index"])
+        with pytest.raises(click.ClickException):
+            check_single_worker_queues(app, [])  # all queues include search_index
+        check_single_worker_queues(app, ["default", "escalation"])  # other queues are fine
+    finally:
+        first.register_death()
+    check_single_worker_queues(app, ["search_index"])
+
+
+def test_a_failed_rq_job_is_listed_for_admins(make_app, redis_url):
+    from tests.factories import World
+
+    app = make_app(REDIS_URL=redis_url)
+    with app.app_context():
+        world = World.build(app)
+    connection = redis_lib.Redis.from_url(redis_url)
+    Queue("escalation", connection=connection).enqueue(SWEEP, "not-a-time", job_id="broken-sweep")
+    make_worker(app, ["escalation"], simple=True).work(burst=True)
+    items = world.client("admin").get("/api/v1/admin/jobs/failed").json["items"]
+    assert [(i["source"], i["id"], i["path"], i["args"]) for i in items] == [
+        ("rq", "broken-sweep", SWEEP, ["not-a-time"])
+    ]
+    assert "ValueError" in items[0]["error"] and items[0]["failed_at"]
