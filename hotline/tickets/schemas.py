@@ -190,6 +190,7 @@ class TicketOut(BaseModel):
     lead_unit: str | None
     lead_unit_name: str | None
     assist_units: list[str]
+    assist_unit_names: list[str]
     reply_due_at: str | None
     is_overdue: bool
     reopen_count: int
@@ -268,6 +269,7 @@ def ticket_out(ticket: Ticket, viewer, now) -> TicketOut:
         lead_unit=ticket.lead_unit.code if ticket.lead_unit else None,
         lead_unit_name=ticket.lead_unit.name if ticket.lead_unit else None,
         assist_units=[u.code for u in ticket.assist_units],
+        assist_unit_names=[u.name for u in ticket.assist_units],
         reply_due_at=iso(ticket.reply_due_at),
         is_overdue=bool(
             ticket.reply_due_at is not None

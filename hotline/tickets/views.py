@@ -24,7 +24,8 @@ _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 TAGS = ["tickets"]
 
 
-def _detail(ticket, viewer):
+def detail(ticket, viewer):
+    """Everything about one ticket that ``viewer`` may see (the API and the web page)."""
     return schemas.ticket_detail_out(
         ticket,
         viewer,
@@ -69,7 +70,7 @@ def create_ticket():
     headers = {"Location": url_for("tickets_api.get_ticket", number=ticket.number)}
     if not created:
         headers["Idempotent-Replayed"] = "true"
-    return ok(_detail(ticket, user), 201, headers)
+    return ok(detail(ticket, user), 201, headers)
 
 
 @bp.get("/tickets")
@@ -124,7 +125,7 @@ def get_ticket(number):
     user = actor()
     require(permissions.can_list_tickets(user), "Your role does not work with tickets.", "您的角色无权查看工单。")
     ticket = queries.get_visible(user, number)
-    return ok(_detail(ticket, user))
+    return ok(detail(ticket, user))
 
 
 # --- actions --------------------------------------------------------------------------
@@ -254,7 +255,7 @@ def _make_action_view(action: Action):
         data = body(schema, allow_empty=allow_empty)
         handler(ticket, user, clock.now(), data)
         db.session.commit()
-        return ok(_detail(ticket, user))
+        return ok(detail(ticket, user))
 
     view.__name__ = f"action_{action.value.replace('-', '_')}"
     return view

@@ -13,7 +13,7 @@ from ..extensions import db
 from ..tickets import permissions, queries, schemas, services
 from ..tickets.models import CHANNEL_LABELS, REQUEST_TYPE_LABELS, SATISFACTION_LABELS, URGENCY_LABELS
 from ..tickets.states import ACTION_LABELS, STATUS_LABELS, Action, Status
-from ..tickets.views import ACTIONS
+from ..tickets.views import ACTIONS, detail
 from ..units import queries as unit_queries
 from ..units.models import Level
 from .helpers import form_data, role_required
@@ -55,19 +55,6 @@ def _choices() -> dict:
         "units": units,
         "areas": [u for u in units if u.level in (Level.DISTRICT, Level.TOWN)],
     }
-
-
-def _detail(ticket):
-    return schemas.ticket_detail_out(
-        ticket,
-        current_user,
-        clock.now(),
-        events=queries.events(ticket),
-        replies=queries.replies(ticket),
-        callbacks=queries.callbacks(ticket),
-        extensions=queries.extension_requests(ticket),
-        duplicates=queries.duplicates(ticket),
-    )
 
 
 @bp.get("/tickets")
@@ -162,7 +149,7 @@ def _render_detail(ticket, *, errors=None, values=None, failed_action=None, stat
     return (
         render_template(
             "tickets/detail.html",
-            t=_detail(ticket),
+            t=detail(ticket, current_user),
             labels=_labels(),
             errors=errors or {},
             values=values or {},

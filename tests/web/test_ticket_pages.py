@@ -147,3 +147,21 @@ def test_supervisor_approves_an_extension(sign_in, page, live_server, world):
     page.click("#action-decide-extension button[type=submit]")
     page.wait_for_load_state("networkidle")
     assert "已批准" in page.content()
+
+
+def test_the_ticket_page_shows_deadlines_and_cards(sign_in, page, live_server, world, app):
+    from datetime import timedelta
+
+    from hotline.core import clock
+    from hotline.sla.sweep import run_sweep
+
+    number = world.ticket("dispatched")
+    with app.app_context():
+        run_sweep(clock.now() + timedelta(hours=23))
+    sign_in("supervisor")
+    page.goto(f"{live_server}/tickets/{number}")
+    assert page.locator("#deadlines .badge.record-warning").count() == 1
+    assert page.locator("#deadlines .badge.record-overdue").count() == 1
+    assert page.locator("#deadlines .badge.record-red").count() == 0  # red at 2 × 22 h, not yet
+    assert "22" in page.locator("#deadlines tr.explain").first.inner_text()
+    assert "黄牌" in page.locator(".timeline").inner_text()
