@@ -77,7 +77,8 @@ def issue_notice(world, case_id: int, *, unit: str | None = None, hours: int = 4
 class Receiver:
     """A real HTTP server in a thread: records what it is sent and answers as told.
 
-    ``script`` is a list of status codes for the first requests (then 200). When
+    ``script`` is a list of answers for the first requests (then 200): a status code,
+    a (status, body) pair, or "accept-then-500" (keep the message, lose the answer). When
     ``secret`` is given it checks the signature (401 if wrong) and de-duplicates by
     Idempotency-Key: ``accepted`` holds each key once, ``requests`` every request.
     """
@@ -95,10 +96,14 @@ class Receiver:
                 length = int(self.headers.get("Content-Length", 0))
                 body = self.rfile.read(length)
                 status = receiver.handle(dict(self.headers), body)
+                if isinstance(status, tuple):
+                    status, answer = status
+                else:
+                    answer = b'{"ok": %s}' % (b"true" if status < 300 else b"false")
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.end_headers()
-                self.wfile.write(b'{"ok": %s}' % (b"true" if status < 300 else b"false"))
+                self.wfile.write(answer)
 
             def log_message(self, *args):
                 pass
@@ -107,7 +112,7 @@ class Receiver:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def handle(self, headers: dict, body: bytes) -> int:
+    def handle(self, headers: dict, body: bytes):
         from hotline.supervision.connector import SIGNATURE_HEADER, verify
 
         with self.lock:
