@@ -50,3 +50,14 @@ def retry_command(ids, all_failed):
             raise click.ClickException(f"notification {notification_id}: {exc.message}") from None
     db.session.commit()
     click.echo(f"queued {len(ids)} message(s) for delivery")
+
+
+@cli.command("requeue")
+@click.option("--older-than", "older_than", type=click.IntRange(0), help="Seconds untouched (default: safe).")
+def requeue_command(older_than):
+    """Queue again messages whose delivery job was lost (pending or stale sending)."""
+    from .jobs import requeue_stuck
+
+    count = requeue_stuck(older_than)
+    db.session.commit()
+    click.echo(f"requeued {count} message(s)")

@@ -11,15 +11,17 @@ attempts run inline, one after the other.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from flask import current_app
+from sqlalchemy import and_, or_, select
 
 from ..core import clock, delivery
 from ..core.http import DeliveryError
 from ..core.privacy import mask_numbers
 from ..core.redis import get_redis
 from ..extensions import db
-from . import channels
+from . import channels, services
 from .models import Notification, Status
 
 log = logging.getLogger(__name__)
@@ -96,3 +98,32 @@ def attempt(notification_id: int, *, max_attempts: int) -> str:
     )
     db.session.commit()
     return channel.delivered_status
+
+
+def requeue_stuck(older_than_seconds: int | None = None) -> int:
+    """Queue again every message left ``pending`` (its job lost, e.g. Redis was down at the
+    commit) or ``sending`` under a stale claim (its worker died). Safe to run at any time,
+    also periodically: a message whose job still exists is claimed by one copy only.
+
+    By default "left" means untouched for longer than the longest retry interval plus the
+    stale-claim time, so a message waiting for its backoff is not disturbed.
+    """
+    now = clock.now()
+    if older_than_seconds is None:
+        older_than_seconds = max((0, *current_app.config["NOTIFY_RETRY_INTERVALS"])) + int(
+            delivery.STALE_CLAIM.total_seconds()
+        )
+    cutoff = now - timedelta(seconds=older_than_seconds)
+    ids = db.session.scalars(
+        select(Notification.id).where(
+            or_(
+                and_(Notification.status == Status.PENDING, Notification.updated_at < cutoff),
+                and_(Notification.status == Status.SENDING, Notification.claimed_at < now - delivery.STALE_CLAIM),
+            )
+        )
+    ).all()
+    for notification_id in ids:
+        services.enqueue(notification_id, f"notification-{notification_id}-requeue-{int(now.timestamp())}")
+    if ids:
+        log.warning("requeued %s stuck notification(s): %s", len(ids), ids[:20])
+    return len(ids)

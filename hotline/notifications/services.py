@@ -189,11 +189,12 @@ def notify(code: str, recipient: Recipient, *, key: str, ticket=None, context: d
     )
     notification_id = db.session.execute(stmt).scalar()
     if notification_id is not None:
-        _enqueue(notification_id, f"notification-{notification_id}")
+        enqueue(notification_id, f"notification-{notification_id}")
     return notification_id
 
 
-def _enqueue(notification_id: int, job_id: str) -> None:
+def enqueue(notification_id: int, job_id: str) -> None:
+    """Deliver the message after the commit (a job on the notifications queue, by id)."""
     config = current_app.config
     jobs.enqueue(
         DELIVER_JOB,
@@ -226,7 +227,7 @@ def retry(notification: Notification, *, actor, now: datetime) -> Notification:
         now=now,
         data={"template": notification.template_code, "last_error": notification.last_error},
     )
-    _enqueue(notification.id, f"notification-{notification.id}-retry-{int(now.timestamp())}")
+    enqueue(notification.id, f"notification-{notification.id}-retry-{int(now.timestamp())}")
     return notification
 
 

@@ -48,3 +48,14 @@ def replay(ids, replay_all):
             raise click.ClickException(f"delivery {delivery_id}: {exc.message}") from None
     db.session.commit()
     click.echo(f"replaying {len(ids)} deliver{'y' if len(ids) == 1 else 'ies'}")
+
+
+@cli.command("requeue")
+@click.option("--older-than", "older_than", type=click.IntRange(0), help="Seconds untouched (default: safe).")
+def requeue_command(older_than):
+    """Queue again deliveries whose job was lost (pending or stale sending)."""
+    from .jobs import requeue_stuck
+
+    count = requeue_stuck(older_than)
+    db.session.commit()
+    click.echo(f"requeued {count} deliver{'y' if count == 1 else 'ies'}")

@@ -304,6 +304,7 @@ def test_an_overdue_notice_is_seen_at_read_time_without_any_job(world, app):
     issue_notice(world, case_id, unit="DEPT-A", hours=1)
     sup = world.client("supervisor")
     assert sup.get(f"/api/v1/supervision/cases/{case_id}").json["notices"][0]["is_overdue"] is False
-    later = clock.now() + timedelta(hours=1, seconds=1)
+    with app.app_context():
+        later = clock.now() + timedelta(hours=1, seconds=1)
     app.config["CLOCK"] = lambda: later
     assert sup.get(f"/api/v1/supervision/cases/{case_id}").json["notices"][0]["is_overdue"] is True

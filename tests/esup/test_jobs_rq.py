@@ -152,3 +152,28 @@ def test_a_delivery_failing_every_retry_becomes_a_dead_letter_and_is_replayed(
     assert (d.status, d.replays) == ("delivered", 1)
     assert list(esup.accepted) == [d.idempotency_key]
     assert admin.get("/api/v1/supervision/deliveries?status=dead").json["total"] == 0
+
+
+def test_messages_and_deliveries_whose_job_was_lost_are_requeued(redis_world, gateway, esup, esup_secret, run_worker):
+    from datetime import timedelta
+
+    from hotline.core import clock
+
+    app = redis_world.app
+    app.config.update(SMS_GATEWAY_URL=gateway.url, NOTIFY_RETRY_INTERVALS=(30,))
+    _esup(app, esup, esup_secret, intervals=(600,))
+    redis_world.ticket("pending_dispatch", request_type="complaint")
+    get_redis(app).flushdb()  # the jobs are lost (say, Redis restarted without persistence)
+    runner = app.test_cli_runner()
+    # Not yet: a pending row may be waiting for its backoff.
+    assert "requeued 0 message(s)" in runner.invoke(args=["notifications", "requeue"]).output
+    with app.app_context():
+        later = clock.now() + timedelta(seconds=30 + 300 + 120)  # submitted at now + 1 min
+    app.config["CLOCK"] = lambda: later
+    assert "requeued 1 message(s)" in runner.invoke(args=["notifications", "requeue"]).output
+    assert "requeued 0 deliveries" in runner.invoke(args=["esup", "requeue"]).output
+    assert "requeued 1 delivery" in runner.invoke(args=["esup", "requeue", "--older-than", "0"]).output
+    run_worker(app, ["notifications", "escalation"])
+    assert _row(app, Notification, template_code="citizen_confirmation").status == "sent"
+    assert _row(app, EsupDelivery, event="case.opened").status == "delivered"
+    assert len(gateway.requests) == 1 and len(esup.accepted) == 1
