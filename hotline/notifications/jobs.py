@@ -1,11 +1,12 @@
 """The delivery job: ``deliver(notification_id)`` on the ``notifications`` queue.
 
 Idempotent and safe to run twice at once: a conditional UPDATE claims the row (see
-``hotline.core.delivery``), so a message already sent, or being sent by another copy of
-the job, is left alone. A failed attempt puts the row back to ``pending`` with its error
-and raises, so that rq retries it with the configured backoff; after the last attempt
-the row is ``failed`` (an admin may retry it). In the embedded mode (no Redis) the
-attempts run inline, one after the other.
+``hotline.core.delivery``), so a message already sent is left alone, and one being sent
+by another copy of the job makes this copy raise ``NotificationBusy`` (rq retries it
+later, by when the message is sent, or its claim stale). A failed attempt puts the row
+back to ``pending`` with its error and raises, so that rq retries it with the configured
+backoff; after the last attempt the row is ``failed`` (an admin may retry it). In the
+embedded mode (no Redis) the attempts run inline, one after the other.
 """
 
 from __future__ import annotations

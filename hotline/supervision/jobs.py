@@ -1,7 +1,8 @@
 """The connector's delivery job: ``deliver(delivery_id)`` on the ``escalation`` queue.
 
 Idempotent and safe to run twice at once (a conditional UPDATE claims the row; see
-``hotline.core.delivery``). It POSTs the frozen body with its signature and idempotency
+``hotline.core.delivery``; a copy that finds a fresh claim raises ``DeliveryBusy``).
+It POSTs the frozen body with its signature and idempotency
 key; a failure puts the row back to ``pending`` and raises so that rq retries with the
 configured backoff; after the last attempt the row is ``dead`` (the dead-letter list).
 In the embedded mode (no Redis) the attempts run inline, one after the other.
