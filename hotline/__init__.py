@@ -66,6 +66,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         return response
 
     _register_blueprints(app, csrf)
+    _register_notifications_and_supervision(app, csrf)
     from . import errors
 
     errors.register(app)
@@ -104,3 +105,11 @@ def _register_blueprints(app: Flask, csrf) -> None:
         app.register_blueprint(bp)
     app.register_blueprint(health)
     register_web(app)
+
+
+def _register_notifications_and_supervision(app: Flask, csrf) -> None:
+    """Notifications and e-supervision: their APIs, CLIs and signal receivers."""
+    from . import notifications, supervision
+
+    notifications.init_app(app, csrf)
+    supervision.init_app(app, csrf)

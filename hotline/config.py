@@ -71,6 +71,7 @@ def load(instance_path: str, test_config: dict | None = None) -> dict:
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
         "JSON_SORT_KEYS": False,
     }
+    config.update(_delivery_settings(env))
     if test_config:
         config.update(test_config)
 
@@ -83,6 +84,7 @@ def load(instance_path: str, test_config: dict | None = None) -> dict:
                 "HOTLINE_SECRET_KEY must be set in production (set HOTLINE_ENV=development for a local demo)"
             )
         config["SECRET_KEY"] = "development-only-not-secret"
+    _check_delivery_settings(config)
     config.setdefault("SESSION_COOKIE_SECURE", production)
     config.setdefault("TESTING", config["HOTLINE_ENV"] == "testing")
     # The embedded mode's sweep thread (never in tests unless a test asks for it).
@@ -97,6 +99,59 @@ def load(instance_path: str, test_config: dict | None = None) -> dict:
     config["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(config["DATABASE_URL"])
     config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(config["SQLALCHEMY_DATABASE_URI"]))
     return config
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = (os.environ.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def _seconds(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    """A comma-separated list of retry intervals in seconds, e.g. ``30,120,600``."""
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        values = tuple(int(part) for part in raw.split(","))
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be seconds separated by commas, got {raw!r}") from exc
+    if any(v < 0 for v in values) or len(values) > 20:
+        raise ConfigError(f"{name}: at most 20 intervals, none negative")
+    return values
+
+
+def _delivery_settings(env) -> dict:
+    """Notifications (SMS gateway, SMTP) and the e-supervision connector. Unset = record only."""
+    return {
+        "SMS_GATEWAY_URL": env.get("HOTLINE_SMS_GATEWAY_URL") or None,
+        "SMS_GATEWAY_TOKEN": env.get("HOTLINE_SMS_GATEWAY_TOKEN") or None,
+        "SMTP_HOST": env.get("HOTLINE_SMTP_HOST") or None,
+        "SMTP_PORT": _int("HOTLINE_SMTP_PORT", 587),
+        "SMTP_USER": env.get("HOTLINE_SMTP_USER") or None,
+        "SMTP_PASSWORD": env.get("HOTLINE_SMTP_PASSWORD") or None,
+        "SMTP_FROM": env.get("HOTLINE_SMTP_FROM") or None,
+        "SMTP_STARTTLS": _bool("HOTLINE_SMTP_STARTTLS", True),
+        # Retries after the first attempt (seconds before each); rq's Retry with a backoff.
+        "NOTIFY_RETRY_INTERVALS": _seconds("HOTLINE_NOTIFY_RETRY_INTERVALS", (30, 120, 600)),
+        "ESUP_URL": env.get("HOTLINE_ESUP_URL") or None,
+        "ESUP_SECRET": env.get("HOTLINE_ESUP_SECRET") or None,
+        "ESUP_RETRY_INTERVALS": _seconds("HOTLINE_ESUP_RETRY_INTERVALS", (60, 300, 1800, 7200)),
+        # Seconds to wait for the SMS gateway, the SMTP server or the e-supervision system.
+        "DELIVERY_TIMEOUT": _int("HOTLINE_DELIVERY_TIMEOUT", 10),
+    }
+
+
+def _check_delivery_settings(config: dict) -> None:
+    if config.get("ESUP_URL") and not config.get("ESUP_SECRET"):
+        raise ConfigError("HOTLINE_ESUP_SECRET must be set when HOTLINE_ESUP_URL is (deliveries are signed)")
+    if config.get("SMTP_HOST") and not config.get("SMTP_FROM"):
+        raise ConfigError("HOTLINE_SMTP_FROM must be set when HOTLINE_SMTP_HOST is")
 
 
 def _normalise_database_url(url: str) -> str:

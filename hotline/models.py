@@ -4,8 +4,16 @@ from .accounts.models import ApiToken, User  # noqa: F401
 from .audit.models import AuditEvent  # noqa: F401
 from .callers.models import Caller  # noqa: F401
 from .categories.models import Category  # noqa: F401
+from .notifications.models import Notification, NotificationTemplate  # noqa: F401
 from .ops.models import FailedJob  # noqa: F401
 from .sla.models import CalendarDay, CalendarWarning, Deadline, DeadlineRecord, SlaPolicy  # noqa: F401
+from .supervision.models import (  # noqa: F401
+    Card,
+    CaseOrder,
+    EsupDelivery,
+    RectificationNotice,
+    SupervisionCase,
+)
 from .tickets.models import (  # noqa: F401
     Callback,
     ExtensionRequest,

@@ -242,3 +242,12 @@ def seed_tickets(now: datetime) -> int:
             note="来电人对处理结果表示满意。",
         )
     return len(PLAN)
+
+
+def _seed_notifications_and_supervision(now: datetime) -> tuple[str, int]:
+    from ..supervision.demo import seed as seed_supervision
+
+    return seed_supervision(now)
+
+
+EXTRA_SECTIONS.append(_seed_notifications_and_supervision)

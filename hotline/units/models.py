@@ -34,6 +34,12 @@ class Unit(db.Model):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     contact_phone: Mapped[str | None] = mapped_column(String(32))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Where the unit's notifications go (hotline.notifications): a mobile for SMS, an
+    # address for e-mail; and its head (负责人), who gets red cards.
+    notify_phone: Mapped[str | None] = mapped_column(String(20))
+    notify_email: Mapped[str | None] = mapped_column(String(254))
+    head_name: Mapped[str | None] = mapped_column(String(50))
+    head_phone: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

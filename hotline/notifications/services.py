@@ -1,0 +1,259 @@
+"""Recording messages in the outbox, editing templates, retrying, and units' contacts.
+
+:func:`notify` is how every other part sends a message: it renders the template, picks
+the channel, and inserts one outbox row per idempotency key (a second call with the same
+key changes nothing). The delivery job is enqueued after the commit, by id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..accounts.models import Role, User
+from ..audit.services import record as audit
+from ..core import clock, jobs
+from ..core.db import upsert_insert
+from ..core.errors import Conflict, InvalidInput
+from ..core.privacy import mask_address
+from ..extensions import db
+from . import channels, templates
+from .models import ChannelName, Notification, NotificationTemplate, RecipientType, Status
+
+DELIVER_JOB = "hotline.notifications.jobs.deliver"
+DEADLINE_LABELS = {"accept": "签收", "reply": "答复", "rectification": "整改"}
+
+
+@dataclass(frozen=True)
+class Recipient:
+    type: str
+    id: int | None
+    label: str
+    phone: str | None = None
+    email: str | None = None
+
+
+def unit_recipient(unit) -> Recipient:
+    return Recipient(RecipientType.UNIT.value, unit.id, unit.code, unit.notify_phone, unit.notify_email)
+
+
+def head_recipient(unit) -> Recipient:
+    """The unit's head; without a phone on record the message is only recorded."""
+    label = f"{unit.code} 负责人{(' ' + unit.head_name) if unit.head_name else ''}"
+    return Recipient(RecipientType.UNIT_HEAD.value, unit.id, label[:100], unit.head_phone, None)
+
+
+def supervisor_recipients() -> list[Recipient]:
+    users = db.session.scalars(
+        select(User).where(User.role == Role.SUPERVISOR.value, User.is_active.is_(True)).order_by(User.id)
+    )
+    return [Recipient(RecipientType.USER.value, u.id, u.username, u.phone, u.email) for u in users]
+
+
+def citizen_recipient(ticket) -> Recipient:
+    return Recipient(RecipientType.CITIZEN.value, ticket.caller_id, "来电人", ticket.caller.phone, None)
+
+
+def ticket_context(ticket, *, unit=None, due_at=None, deadline=None, note=None) -> dict[str, str]:
+    """The placeholders' values for a message about ``ticket``."""
+    from ..tickets.models import REQUEST_TYPE_LABELS, RequestType
+
+    local_due = clock.local(due_at)
+    return {
+        "ticket_number": ticket.number,
+        "request_type": REQUEST_TYPE_LABELS[RequestType(ticket.request_type)],
+        "category": ticket.category.name if ticket.category else "",
+        "unit_name": unit.name if unit is not None else "",
+        "head_name": (unit.head_name or "") if unit is not None else "",
+        "due_at": local_due.strftime("%Y-%m-%d %H:%M") if local_due else "",
+        "deadline": DEADLINE_LABELS.get(deadline or "", deadline or ""),
+        "note": note or "",
+    }
+
+
+# --- templates ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EffectiveTemplate:
+    spec: templates.TemplateSpec
+    channel: str
+    subject: str
+    body: str
+    row: NotificationTemplate | None
+
+    @property
+    def is_default(self) -> bool:
+        return self.row is None
+
+
+def get_template(code: str) -> EffectiveTemplate:
+    spec = templates.DEFAULTS[code]
+    row = db.session.scalar(select(NotificationTemplate).where(NotificationTemplate.code == code))
+    if row is None:
+        return EffectiveTemplate(spec, spec.channel, spec.subject, spec.body, None)
+    return EffectiveTemplate(spec, row.channel, row.subject or "", row.body, row)
+
+
+def list_templates() -> list[EffectiveTemplate]:
+    return [get_template(code) for code in templates.DEFAULTS]
+
+
+def update_template(code: str, *, actor, now: datetime, changes: dict) -> EffectiveTemplate:
+    """Change a template's channel, subject or body (admins). Unknown placeholders are refused."""
+    current = get_template(code)
+    channel = changes.get("channel", current.channel)
+    subject = changes.get("subject", current.subject)
+    body = changes.get("body", current.body)
+    try:
+        templates.check(code, channel=channel, subject=subject, body=body)
+    except templates.TemplateError as exc:
+        raise InvalidInput(exc.message, message_zh=exc.message_zh, field=exc.field, code="invalid_template") from None
+    before = {"channel": current.channel, "subject": current.subject, "body": current.body}
+    row = current.row
+    if row is None:
+        row = NotificationTemplate(code=code, created_at=now)
+        db.session.add(row)
+    row.channel, row.subject, row.body = channel, subject, body
+    row.updated_at, row.updated_by_id = now, getattr(actor, "id", None)
+    db.session.flush()
+    audit(
+        actor=actor,
+        action="notification_template.update",
+        object_type="notification_template",
+        object_id=code,
+        now=now,
+        data={"before": before, "after": {"channel": channel, "subject": subject, "body": body}},
+    )
+    return get_template(code)
+
+
+def ensure_default_templates(now: datetime) -> int:
+    """Store every built-in template that has no row yet (the demo seed); returns how many."""
+    existing = set(db.session.scalars(select(NotificationTemplate.code)))
+    added = 0
+    for spec in templates.DEFAULTS.values():
+        if spec.code not in existing:
+            db.session.add(
+                NotificationTemplate(
+                    code=spec.code,
+                    channel=spec.channel,
+                    subject=spec.subject,
+                    body=spec.body,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            added += 1
+    db.session.flush()
+    return added
+
+
+# --- the outbox -----------------------------------------------------------------------
+
+
+def notify(code: str, recipient: Recipient, *, key: str, ticket=None, context: dict, now: datetime):
+    """Record one message (once per ``key``) and deliver it after the commit.
+
+    Returns the new Notification's id, or None when ``key`` was already used.
+    """
+    template = get_template(code)
+    address = recipient.phone if template.channel == ChannelName.SMS else recipient.email
+    config = current_app.config
+    channel = template.channel
+    if not address or not channels.is_configured(config, channel):
+        channel = ChannelName.OUTBOX.value
+    stmt = (
+        upsert_insert(Notification)
+        .values(
+            idempotency_key=key[:200],
+            template_code=code,
+            channel=channel,
+            recipient_type=recipient.type,
+            recipient_id=recipient.id,
+            recipient_label=recipient.label[:100],
+            address=address,
+            ticket_id=getattr(ticket, "id", None),
+            subject=templates.render(template.subject, context)[:200] if template.channel == "email" else None,
+            body=templates.render(template.body, context),
+            status=Status.PENDING.value,
+            attempts=0,
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(Notification.id)
+    )
+    notification_id = db.session.execute(stmt).scalar()
+    if notification_id is not None:
+        enqueue(notification_id, f"notification-{notification_id}")
+    return notification_id
+
+
+def enqueue(notification_id: int, job_id: str) -> None:
+    """Deliver the message after the commit (a job on the notifications queue, by id)."""
+    config = current_app.config
+    jobs.enqueue(
+        DELIVER_JOB,
+        notification_id,
+        queue="notifications",
+        job_id=job_id,
+        timeout=2 * int(config.get("DELIVERY_TIMEOUT", 10)) + 30,
+        retry_intervals=tuple(config["NOTIFY_RETRY_INTERVALS"]),
+        description=f"deliver notification {notification_id}",
+    )
+
+
+def retry(notification: Notification, *, actor, now: datetime) -> Notification:
+    """Send a failed message again (admins), with a fresh set of attempts."""
+    if notification.status != Status.FAILED:
+        raise Conflict(
+            f"Only a failed notification can be retried; this one is {notification.status}.",
+            message_zh="只有发送失败的消息可以重发。",
+            code="not_failed",
+        )
+    notification.status = Status.PENDING.value
+    notification.attempts = 0
+    notification.updated_at = now
+    db.session.flush()
+    audit(
+        actor=actor,
+        action="notification.retry",
+        object_type="notification",
+        object_id=notification.id,
+        now=now,
+        data={"template": notification.template_code, "last_error": notification.last_error},
+    )
+    enqueue(notification.id, f"notification-{notification.id}-retry-{int(now.timestamp())}")
+    return notification
+
+
+# --- units' contacts ------------------------------------------------------------------
+
+CONTACT_FIELDS = ("notify_phone", "notify_email", "head_name", "head_phone")
+
+
+def set_unit_contacts(unit, *, actor, now: datetime, changes: dict):
+    """Where a unit's messages go and who its head is (admins). Audited; numbers masked in the log."""
+    before = {f: getattr(unit, f) for f in CONTACT_FIELDS if f in changes}
+    for field in CONTACT_FIELDS:
+        if field in changes:
+            setattr(unit, field, changes[field])
+    unit.updated_at = now
+    db.session.flush()
+
+    def masked(values):
+        return {k: mask_address(v) if k != "head_name" else v for k, v in values.items()}
+
+    audit(
+        actor=actor,
+        action="unit.contacts",
+        object_type="unit",
+        object_id=unit.code,
+        now=now,
+        data={"before": masked(before), "after": masked(changes)},
+    )
+    return unit

@@ -1,0 +1,97 @@
+"""Reading cases, cards and deliveries, always through what the user may see."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from ..core.errors import NotFound
+from ..extensions import db
+from ..tickets.queries import Page
+from . import permissions
+from .models import Card, CaseOrder, EsupDelivery, RectificationNotice, SupervisionCase
+
+
+def _page(stmt, order_by, page: int, per_page: int) -> Page:
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    items = list(db.session.scalars(stmt.order_by(*order_by).limit(per_page).offset((page - 1) * per_page)))
+    return Page(items=items, total=total, page=page, per_page=per_page)
+
+
+def list_cases(
+    user,
+    *,
+    ticket_id: int | None = None,
+    unit_id: int | None = None,
+    status: str | None = None,
+    page: int = 1,
+    per_page: int = 20,
+) -> Page:
+    stmt = select(SupervisionCase).where(permissions.visible_cases_clause(user))
+    if ticket_id is not None:
+        stmt = stmt.where(SupervisionCase.ticket_id == ticket_id)
+    if unit_id is not None:
+        stmt = stmt.where(SupervisionCase.unit_id == unit_id)
+    if status:
+        stmt = stmt.where(SupervisionCase.status == status)
+    return _page(stmt, (SupervisionCase.opened_at.desc(), SupervisionCase.id.desc()), page, per_page)
+
+
+def get_visible_case(user, case_id: int) -> SupervisionCase:
+    case = db.session.scalar(
+        select(SupervisionCase).where(SupervisionCase.id == case_id, permissions.visible_cases_clause(user))
+    )
+    if case is None:
+        raise NotFound(f"No supervision case {case_id}.", message_zh="监察案件不存在。", code="case_not_found")
+    return case
+
+
+def get_visible_notice(user, case: SupervisionCase, notice_id: int) -> RectificationNotice:
+    notice = db.session.scalar(
+        select(RectificationNotice).where(RectificationNotice.id == notice_id, RectificationNotice.case_id == case.id)
+    )
+    if notice is None or not permissions.sees_unit(user, notice.unit_id):
+        raise NotFound(f"No notice {notice_id} in case {case.id}.", message_zh="整改通知不存在。")
+    return notice
+
+
+def _visible(user, rows):
+    return [r for r in rows if permissions.sees_unit(user, r.unit_id)]
+
+
+def cards_of(user, case) -> list[Card]:
+    return _visible(user, db.session.scalars(select(Card).where(Card.case_id == case.id).order_by(Card.id)))
+
+
+def orders_of(user, case) -> list[CaseOrder]:
+    return _visible(
+        user, db.session.scalars(select(CaseOrder).where(CaseOrder.case_id == case.id).order_by(CaseOrder.id))
+    )
+
+
+def notices_of(user, case) -> list[RectificationNotice]:
+    stmt = select(RectificationNotice).where(RectificationNotice.case_id == case.id).order_by(RectificationNotice.id)
+    return _visible(user, db.session.scalars(stmt))
+
+
+def list_cards(user, *, unit_id: int | None = None, color: str | None = None, page: int = 1, per_page: int = 50):
+    stmt = select(Card)
+    if permissions.is_unit_staff(user) and user.role not in permissions.ALL_CASES_ROLES:
+        stmt = stmt.where(Card.unit_id == user.unit_id)
+    if unit_id is not None:
+        stmt = stmt.where(Card.unit_id == unit_id)
+    if color:
+        stmt = stmt.where(Card.color == color)
+    return _page(stmt, (Card.recorded_at.desc(), Card.id.desc()), page, per_page)
+
+
+def get_delivery(delivery_id: int) -> EsupDelivery | None:
+    return db.session.get(EsupDelivery, delivery_id)
+
+
+def list_deliveries(*, status: str | None = None, case_id: int | None = None, page: int = 1, per_page: int = 50):
+    stmt = select(EsupDelivery)
+    if status:
+        stmt = stmt.where(EsupDelivery.status == status)
+    if case_id is not None:
+        stmt = stmt.where(EsupDelivery.case_id == case_id)
+    return _page(stmt, (EsupDelivery.id.desc(),), page, per_page)
