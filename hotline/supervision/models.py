@@ -163,8 +163,8 @@ class Card(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # The deadline row of the deadline watch (hotline.sla), by id.
-    deadline_id: Mapped[int] = mapped_column(Integer)
+    # The missed deadline (hotline.sla).
+    deadline_id: Mapped[int] = mapped_column(ForeignKey("deadlines.id"))
     deadline_kind: Mapped[str] = mapped_column(String(16))
     color: Mapped[str] = mapped_column(String(8))
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))

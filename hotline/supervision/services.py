@@ -16,6 +16,7 @@ from ..core.db import upsert_insert
 from ..core.errors import Conflict, Forbidden, InvalidInput
 from ..extensions import db
 from ..notifications import services as notifications
+from ..sla import services as deadlines
 from ..tickets import services as tickets
 from ..tickets.states import is_open
 from ..units import queries as unit_queries
@@ -30,6 +31,9 @@ from .models import (
     RectificationNotice,
     SupervisionCase,
 )
+
+# How rectification notices name their deadline in the deadline watch (hotline.sla).
+NOTICE_DEADLINE_SOURCE = "rectification_notice"
 
 
 def _refuse(message: str, message_zh: str):
@@ -213,10 +217,16 @@ def issue_notice(
     case.status = CaseStatus.RECTIFICATION_ORDERED.value
     case.updated_at = now
     db.session.flush()
-    # The due date is watched by the deadline sweep once the branches are integrated:
-    # hotline.sla.services.open_deadline(case.ticket, kind="rectification", unit_id=unit.id,
-    # due_at=due_at, now=now, source_type="rectification_notice", source_id=notice.id) belongs
-    # here, and its meet_deadline(...) in respond_to_notice. hotline.sla is not on this branch.
+    # The deadline watch records the notice's warning, overdue (+ yellow card) and red card.
+    deadlines.open_deadline(
+        case.ticket,
+        kind="rectification",
+        unit_id=unit.id,
+        due_at=due_at,
+        now=now,
+        source_type=NOTICE_DEADLINE_SOURCE,
+        source_id=notice.id,
+    )
     _audit(actor, "rectification_notice.issue", case, now, notice=notice.id, unit=unit.code, due_at=due_at.isoformat())
     connector.record(
         "case.notice_issued", case, key=f"case-{case.id}-notice-{notice.id}", now=now, detail={"notice_id": notice.id}
@@ -244,6 +254,9 @@ def respond_to_notice(notice: RectificationNotice, *, actor, now: datetime, resp
     notice.response = response
     notice.responded_by_id = actor.id
     notice.responded_at = now
+    deadline = deadlines.find_deadline(source_type=NOTICE_DEADLINE_SOURCE, source_id=notice.id)
+    if deadline is not None:
+        deadlines.meet_deadline(deadline, now=now)
     db.session.flush()
     if outstanding_notices(case) == 0:
         case.status = CaseStatus.OPEN.value

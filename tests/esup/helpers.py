@@ -3,37 +3,38 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
-from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from sqlalchemy import select
 
 from hotline.core import clock, signals
 from hotline.extensions import db
+from hotline.sla.models import Deadline
 from hotline.supervision import services as supervision
 from hotline.supervision.models import SupervisionCase
 from hotline.tickets.models import Ticket
 
 
-@dataclass
-class Deadline:
-    """Stands in for the deadline watch's row (hotline.sla): what the signal's sender carries."""
+def deadline_of(ticket) -> Deadline:
+    """The ticket's reply deadline row (the deadline watch opened it at dispatch)."""
+    return db.session.scalar(
+        select(Deadline)
+        .where(Deadline.ticket_id == ticket.id, Deadline.kind == "reply")
+        .order_by(Deadline.sequence.desc())
+        .limit(1)
+    )
 
-    id: int
-    kind: str = "reply"
-    due_at: datetime | None = None
 
-
-def fire(app, number: str, kind: str, *, deadline_id: int = 1, deadline_kind: str = "reply", unit: str = "DEPT-A"):
-    """Send deadline_reached as the sweep will: in a transaction, then commit."""
+def fire(app, number: str, kind: str, *, unit: str = "DEPT-A"):
+    """Send deadline_reached for the ticket's reply deadline, as the sweep does: in a
+    transaction, then commit. (The sweep itself sends it once; the tests here send it
+    directly to check the receivers, including against repeats.)"""
     from hotline.units import queries as unit_queries
 
     with app.app_context():
         ticket = db.session.scalar(select(Ticket).where(Ticket.number == number))
         unit_id = unit_queries.get_by_code(unit).id
-        sender = Deadline(deadline_id, deadline_kind, ticket.reply_due_at)
-        signals.deadline_reached.send(sender, ticket=ticket, kind=kind, unit_id=unit_id, now=clock.now())
+        signals.deadline_reached.send(deadline_of(ticket), ticket=ticket, kind=kind, unit_id=unit_id, now=clock.now())
         db.session.commit()
 
 

@@ -11,7 +11,7 @@ from hotline.core import clock, signals
 from hotline.extensions import db
 from hotline.supervision.models import Card, EsupDelivery, SupervisionCase
 
-from .helpers import Deadline, case_of, fire
+from .helpers import case_of, deadline_of, fire
 
 
 def _count(app, model, *where):
@@ -22,23 +22,25 @@ def _count(app, model, *where):
 def test_overdue_records_a_yellow_card_on_the_complaints_case(world, app):
     number = world.ticket("accepted", lead="DEPT-A")
     case_id = case_of(app, number)
-    fire(app, number, "warning", deadline_id=21)
+    fire(app, number, "warning")
     assert _count(app, Card) == 0  # a warning is a message, not a card
-    fire(app, number, "overdue", deadline_id=21)
+    fire(app, number, "overdue")
     case = world.client("supervisor").get(f"/api/v1/supervision/cases/{case_id}").json
+    with app.app_context():
+        deadline_id = deadline_of(world.get(number)).id
     assert [(c["color"], c["color_label"], c["unit"], c["deadline_id"], c["deadline_kind"]) for c in case["cards"]] == [
-        ("yellow", "黄牌", "DEPT-A", 21, "reply")
+        ("yellow", "黄牌", "DEPT-A", deadline_id, "reply")
     ]
     assert case["cards"][0]["due_at"] == "2026-11-22T08:02:00+08:00"
     with app.app_context():
         audit = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "card.record"))
-        assert audit.data == {"color": "yellow", "unit": "DEPT-A", "ticket": number, "deadline": 21}
+        assert audit.data == {"color": "yellow", "unit": "DEPT-A", "ticket": number, "deadline": deadline_id}
 
 
 def test_a_card_on_a_ticket_without_a_case_opens_one(world, app):
     number = world.ticket("accepted", lead="DEPT-B", request_type="consultation")
     assert case_of(app, number) is None
-    fire(app, number, "red", deadline_id=5, unit="DEPT-B")
+    fire(app, number, "red", unit="DEPT-B")
     case_id = case_of(app, number)
     case = world.client("supervisor").get(f"/api/v1/supervision/cases/{case_id}").json
     assert (case["origin"], case["unit"], case["opened_by"]) == ("card", "DEPT-B", None)
@@ -48,9 +50,9 @@ def test_a_card_on_a_ticket_without_a_case_opens_one(world, app):
 def test_duplicate_signals_record_one_card_one_case_one_delivery(world, app):
     number = world.ticket("accepted", lead="DEPT-A", request_type="consultation")
     for _ in range(3):
-        fire(app, number, "overdue", deadline_id=9)
-    fire(app, number, "red", deadline_id=9)
-    fire(app, number, "red", deadline_id=9)
+        fire(app, number, "overdue")
+    fire(app, number, "red")
+    fire(app, number, "red")
     assert _count(app, Card) == 2
     assert _count(app, SupervisionCase) == 1
     assert _count(app, EsupDelivery, EsupDelivery.event == "card.recorded") == 2
@@ -59,11 +61,11 @@ def test_duplicate_signals_record_one_card_one_case_one_delivery(world, app):
 
 def test_a_duplicate_after_the_case_was_closed_opens_nothing(world, app):
     number = world.ticket("accepted", lead="DEPT-A", request_type="consultation")
-    fire(app, number, "overdue", deadline_id=30)
+    fire(app, number, "overdue")
     case_id = case_of(app, number)
     r = world.client("supervisor").post(f"/api/v1/supervision/cases/{case_id}/close", json={"note": "已核实"})
     assert r.status_code == 200
-    fire(app, number, "overdue", deadline_id=30)
+    fire(app, number, "overdue")
     assert _count(app, SupervisionCase) == 1 and _count(app, Card) == 1
 
 
@@ -79,7 +81,7 @@ def test_the_same_signal_from_two_sweeps_at_once_records_one_card(world, app):
             with app.app_context():
                 ticket = world.get(number)
                 signals.deadline_reached.send(
-                    Deadline(77), ticket=ticket, kind="overdue", unit_id=ticket.lead_unit_id, now=clock.now()
+                    deadline_of(ticket), ticket=ticket, kind="overdue", unit_id=ticket.lead_unit_id, now=clock.now()
                 )
                 db.session.commit()
         except Exception as exc:  # surfaced below
@@ -98,9 +100,9 @@ def test_the_same_signal_from_two_sweeps_at_once_records_one_card(world, app):
 def test_cards_are_listed_for_supervisors_and_the_carded_unit_only(world, app):
     a = world.ticket("accepted", lead="DEPT-A", request_type="consultation")
     b = world.ticket("accepted", lead="DEPT-B", request_type="consultation")
-    fire(app, a, "overdue", deadline_id=1)
-    fire(app, a, "red", deadline_id=1)
-    fire(app, b, "overdue", deadline_id=2, unit="DEPT-B")
+    fire(app, a, "overdue")
+    fire(app, a, "red")
+    fire(app, b, "overdue", unit="DEPT-B")
     sup = world.client("supervisor")
     listed = sup.get("/api/v1/supervision/cards").json
     assert listed["total"] == 3

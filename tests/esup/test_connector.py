@@ -37,7 +37,7 @@ def test_without_a_target_deliveries_are_recorded_only(world, app):
 def test_each_case_and_card_is_sent_signed_with_the_timeline_and_no_phone_number(world, app, esup, esup_secret):
     _configure(app, esup, esup_secret)
     number = world.ticket("accepted", lead="DEPT-A", request_type="complaint", phone="13912345678")
-    fire(app, number, "overdue", deadline_id=4)
+    fire(app, number, "overdue")
     case_id = case_of(app, number)
     assert [d.status for d in _deliveries(app)] == ["delivered", "delivered"]
     assert list(esup.accepted) == [f"case-{case_id}-opened", "card-1"]

@@ -103,9 +103,9 @@ def test_deadline_signals_send_warning_overdue_and_red_card_messages(world, app)
         db.session.commit()
     number = world.ticket("accepted", lead="DEPT-A", request_type="consultation")
     before = len(messages(app, number))
-    fire(app, number, "warning", deadline_id=7)
-    fire(app, number, "overdue", deadline_id=7)
-    fire(app, number, "red", deadline_id=7)
+    fire(app, number, "warning")
+    fire(app, number, "overdue")
+    fire(app, number, "red")
     sent = [(m[0], m[1], m[2]) for m in messages(app, number)[before:]]
     assert sent == [
         ("unit_deadline_warning", "unit", "DEPT-A"),
@@ -124,15 +124,20 @@ def test_deadline_signals_send_warning_overdue_and_red_card_messages(world, app)
 def test_a_repeated_signal_or_event_doubles_nothing(world, app):
     number = world.ticket("accepted", lead="DEPT-A", request_type="consultation")
     for _ in range(3):
-        fire(app, number, "overdue", deadline_id=11)
-        fire(app, number, "red", deadline_id=11)
+        fire(app, number, "overdue")
+        fire(app, number, "red")
     counts = {}
     for template in templates_sent(app, number):
         counts[template] = counts.get(template, 0) + 1
     assert counts["unit_overdue"] == 1 and counts["supervisor_overdue"] == 1
     assert counts["head_red_card"] == 1 and counts["supervisor_red_card"] == 1
-    # Another deadline of the same ticket (e.g. after a reopen) is another event.
-    fire(app, number, "overdue", deadline_id=12)
+    # Another deadline of the same ticket (a reopen starts one) is another event.
+    world.client("staff_a").post(f"/api/v1/tickets/{number}/reply", json={"content": "已处理"})
+    r = world.client("operator").post(
+        f"/api/v1/tickets/{number}/callback", json={"satisfaction": "dissatisfied", "resolved": False}
+    )
+    assert r.json["reopen_count"] == 1
+    fire(app, number, "overdue")
     assert templates_sent(app, number).count("unit_overdue") == 2
 
 
@@ -141,7 +146,7 @@ def test_a_red_card_goes_to_the_heads_phone(world, app):
     r = admin.patch("/api/v1/unit-contacts/DEPT-A", json={"head_name": "周建国", "head_phone": "139 0000 0101"})
     assert r.status_code == 200 and r.json["head_phone"] == "13900000101"
     number = world.ticket("accepted", lead="DEPT-A", request_type="consultation")
-    fire(app, number, "red", deadline_id=3)
+    fire(app, number, "red")
     with app.app_context():
         n = db.session.scalar(select(Notification).where(Notification.template_code == "head_red_card"))
         assert n.address == "13900000101" and n.recipient_label == "DEPT-A 负责人 周建国"
@@ -151,16 +156,16 @@ def test_a_red_card_goes_to_the_heads_phone(world, app):
 def test_a_signal_of_an_unknown_kind_or_without_unit_is_logged_and_sends_nothing(world, app, caplog):
     from hotline.core import clock, signals
 
-    from .helpers import Deadline
+    from .helpers import deadline_of
 
     number = world.ticket("accepted", request_type="consultation")
     before = len(messages(app))
     with app.app_context(), caplog.at_level(logging.ERROR):
         ticket = world.get(number)
         signals.deadline_reached.send(
-            Deadline(5), ticket=ticket, kind="purple", unit_id=ticket.lead_unit_id, now=clock.now()
+            deadline_of(ticket), ticket=ticket, kind="purple", unit_id=ticket.lead_unit_id, now=clock.now()
         )
-        signals.deadline_reached.send(Deadline(6), ticket=ticket, kind="overdue", unit_id=None, now=clock.now())
+        signals.deadline_reached.send(deadline_of(ticket), ticket=ticket, kind="overdue", unit_id=None, now=clock.now())
         db.session.commit()
     assert len(messages(app)) == before
     assert "unknown kind 'purple'" in caplog.text and "names no unit" in caplog.text

@@ -17,11 +17,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from hotline.accounts.models import User
 from hotline.core import clock, signals
 from hotline.extensions import db
+from hotline.notifications.models import Notification
 from hotline.sla.jobs import SWEEP
 from hotline.sla.models import DeadlineRecord
 from hotline.sla.sweep import run_sweep
+from hotline.supervision.models import Card
 from hotline.tickets.models import TicketEvent
 
 from ..conftest import FROZEN_NOW, TEST_DB
@@ -57,6 +60,37 @@ def _assert_exactly_once(app, due_ids, *, kinds=("warning", "overdue")):
         per_ticket = _per_ticket(app, action)
         assert set(per_ticket) == set(due_ids) and set(per_ticket.values()) == {1}, action
     assert counts(app, "red") == (0, 0, 0)
+    _assert_escalated_once(app, due_ids, warned="warning" in kinds)
+
+
+def _assert_escalated_once(app, due_ids, *, warned):
+    """What the watch's signal caused: one yellow card against the unit and one message per
+    recipient for each overdue ticket, and nothing for the tickets that are not due."""
+    with app.app_context():
+        cards = Counter(db.session.scalars(select(Card.ticket_id).where(Card.color == "yellow")))
+        red_cards = db.session.scalar(select(func.count()).select_from(Card).where(Card.color == "red"))
+        supervisors = db.session.scalar(
+            select(func.count()).select_from(User).where(User.role == "supervisor", User.is_active.is_(True))
+        )
+        sent = Counter(
+            db.session.execute(
+                select(Notification.template_code, Notification.ticket_id).where(
+                    Notification.template_code.in_(
+                        ["unit_overdue", "supervisor_overdue", "unit_deadline_warning", "head_red_card"]
+                    )
+                )
+            ).all()
+        )
+        db.session.remove()
+    assert set(cards) == set(due_ids) and set(cards.values()) == {1}
+    assert red_cards == 0
+    per_template = Counter(template for template, _ in sent.elements())
+    assert per_template["unit_overdue"] == len(due_ids)
+    assert per_template["supervisor_overdue"] == len(due_ids) * supervisors
+    assert per_template["unit_deadline_warning"] == (len(due_ids) if warned else 0)
+    assert per_template["head_red_card"] == 0
+    assert {ticket for _, ticket in sent} == set(due_ids)
+    assert {n for (template, ticket), n in sent.items() if template != "supervisor_overdue"} <= {1}
 
 
 def test_three_sweeps_at_once_record_each_of_500_overdue_tickets_exactly_once(app, thousand):

@@ -12,6 +12,7 @@ from hotline.ops.models import FailedJob
 from hotline.sla import services
 from hotline.sla.models import Deadline, DeadlineRecord
 from hotline.sla.sweep import run_sweep
+from hotline.supervision.models import Card
 from hotline.tickets.models import TicketEvent
 
 from ..conftest import FROZEN_NOW
@@ -285,9 +286,12 @@ def test_the_demo_city_shows_warnings_and_cards_without_redis(make_app):
     with app.app_context():
         result = run_sweep(FROZEN_NOW)
         counts = result.counts()
-        assert counts["overdue"] >= 2 and counts["warning"] >= counts["overdue"]
+        assert counts["overdue"] >= 2 and counts["warning"] >= 2
         cards = db.session.scalars(select(TicketEvent).where(TicketEvent.action == "yellow_card")).all()
         assert len(cards) == counts["overdue"]
+        # Supervision records a card for each, reply deadlines and the demo's late rectification notice alike.
+        carded = db.session.scalars(select(Card.deadline_kind).where(Card.color == "yellow")).all()
+        assert len(carded) == counts["overdue"] and {"reply", "rectification"} <= set(carded)
     again = app.test_cli_runner().invoke(args=["demo", "seed"])
     assert "deadline policies added: 0" in again.output
 
