@@ -32,7 +32,8 @@ def _unit_filter(user, code: str | None) -> int | None:
     return unit.id
 
 
-def _detail(case, user):
+def detail(case, user):
+    """A case with what `user` may see of its cards, orders and notices (API and web)."""
     return schemas.case_detail_out(
         case,
         cards=queries.cards_of(user, case),
@@ -98,7 +99,7 @@ def open_case():
         raise InvalidInput(f"No ticket {data.ticket}.", message_zh="工单不存在。", field="ticket")
     case = services.open_case(ticket, actor=user, now=clock.now(), reason=data.reason)
     db.session.commit()
-    return ok(_detail(case, user), 201)
+    return ok(detail(case, user), 201)
 
 
 @bp.get("/cases/<case_id>")
@@ -112,7 +113,7 @@ def open_case():
 def get_case(case_id):
     user = actor()
     require(permissions.can_list_cases(user), *_NO_ACCESS)
-    return ok(_detail(queries.get_visible_case(user, path_id(case_id, "case", "监察案件")), user))
+    return ok(detail(queries.get_visible_case(user, path_id(case_id, "case", "监察案件")), user))
 
 
 @bp.post("/cases/<case_id>/orders")
@@ -133,7 +134,7 @@ def issue_order(case_id):
     data = body(schemas.OrderIn)
     services.issue_order(case, actor=user, now=clock.now(), kind=data.kind, note=data.note)
     db.session.commit()
-    return ok(_detail(case, user), 201)
+    return ok(detail(case, user), 201)
 
 
 @bp.post("/cases/<case_id>/notices")
@@ -156,7 +157,7 @@ def issue_notice(case_id):
     data = body(schemas.NoticeIn)
     services.issue_notice(case, actor=user, now=clock.now(), content=data.content, due_at=data.due, unit_code=data.unit)
     db.session.commit()
-    return ok(_detail(case, user), 201)
+    return ok(detail(case, user), 201)
 
 
 @bp.post("/cases/<case_id>/notices/<notice_id>/response")
@@ -177,7 +178,7 @@ def respond(case_id, notice_id):
     data = body(schemas.ResponseIn)
     services.respond_to_notice(notice, actor=user, now=clock.now(), response=data.response)
     db.session.commit()
-    return ok(_detail(case, user))
+    return ok(detail(case, user))
 
 
 @bp.post("/cases/<case_id>/close")
@@ -197,7 +198,7 @@ def close(case_id):
     data = body(schemas.CloseIn)
     services.close_case(case, actor=user, now=clock.now(), note=data.note)
     db.session.commit()
-    return ok(_detail(case, user))
+    return ok(detail(case, user))
 
 
 @bp.get("/cards")

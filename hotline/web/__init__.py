@@ -9,7 +9,7 @@ from ..extensions import login_manager
 
 
 def register(app: Flask) -> None:
-    from . import tickets, views
+    from . import supervision, tickets, views
 
     login_manager.user_loader(load_session_user)
     login_manager.login_view = "web.login"
@@ -18,4 +18,5 @@ def register(app: Flask) -> None:
     login_manager.session_protection = "strong"
     app.register_blueprint(views.bp)
     app.register_blueprint(tickets.bp)
+    app.register_blueprint(supervision.bp)
     app.jinja_env.globals.update(views.template_globals())

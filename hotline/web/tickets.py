@@ -10,6 +10,8 @@ from ..core import clock
 from ..core.errors import DomainError, InvalidInput
 from ..core.validation import validate
 from ..extensions import db
+from ..supervision import permissions as supervision_permissions
+from ..supervision import queries as supervision_queries
 from ..tickets import permissions, queries, schemas, services
 from ..tickets.models import CHANNEL_LABELS, REQUEST_TYPE_LABELS, SATISFACTION_LABELS, URGENCY_LABELS
 from ..tickets.states import ACTION_LABELS, STATUS_LABELS, Action, Status
@@ -145,11 +147,23 @@ def show_ticket(number):
     return _render_detail(ticket)
 
 
+def _cases_of(ticket):
+    """The ticket's supervision cases this user may see, and whether they may open one."""
+    if not supervision_permissions.can_list_cases(current_user):
+        return [], False
+    cases = supervision_queries.list_cases(current_user, ticket_id=ticket.id, page=1, per_page=20).items
+    can_open = supervision_permissions.can_open_case(current_user) and all(c.status == "closed" for c in cases)
+    return cases, can_open
+
+
 def _render_detail(ticket, *, errors=None, values=None, failed_action=None, status=200):
+    cases, can_open_case = _cases_of(ticket)
     return (
         render_template(
             "tickets/detail.html",
             t=detail(ticket, current_user),
+            cases=cases,
+            can_open_case=can_open_case,
             labels=_labels(),
             errors=errors or {},
             values=values or {},

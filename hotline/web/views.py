@@ -12,6 +12,8 @@ from ..accounts.models import ROLE_LABELS
 from ..core import clock
 from ..core.errors import Unauthorized
 from ..extensions import db
+from ..notifications import permissions as outbox_permissions
+from ..supervision import permissions as supervision_permissions
 from ..tickets import permissions
 from .forms import LoginForm
 
@@ -22,6 +24,9 @@ bp = Blueprint("web", __name__)
 NAV = [
     ("工单", "web_tickets.list_tickets", permissions.can_list_tickets),
     ("登记来电", "web_tickets.new_ticket", permissions.can_create),
+    ("监察案件", "web_supervision.list_cases", supervision_permissions.can_list_cases),
+    ("黄牌红牌", "web_supervision.list_cards", supervision_permissions.can_list_cards),
+    ("消息记录", "web_supervision.outbox", outbox_permissions.can_view_outbox),
 ]
 
 

@@ -89,6 +89,10 @@ PAGES[("POST", "/tickets/<number>/<action>")] = {"actions": ACTION_CASES}
 
 for _path in sorted(Path(__file__).parent.glob("page_rules_*.py")):
     PAGES.update(importlib.import_module(f"{__package__}.{_path.stem}").PAGES)
+# Routes with a variable last segment carry a case per form, like the ticket actions.
+PAGES[("POST", "/supervision/cases/<case_id>/<form>")] = {
+    "actions": importlib.import_module(f"{__package__}.page_rules_supervision").CASE_FORMS
+}
 
 
 def _web_routes(app):
@@ -116,10 +120,12 @@ def test_page_refuses_the_wrong_role_and_other_units(world, app, route, action_n
     method, rule = route
     spec = PAGES[route]["actions"][action_name] if action_name else PAGES[route]
     params = dict(spec.get("path", {}))
-    if action_name:
+    if action_name and "<action>" in rule:
         params["action"] = action_name
     if "<number>" in rule:
         params["number"] = world.ticket(spec["state"], lead="DEPT-A", assists=["DEPT-C"])
+    if spec.get("setup"):
+        params.update(spec["setup"](world))
     path = rule
     for key, value in params.items():
         path = path.replace(f"<{key}>", str(value)).replace(f"<path:{key}>", str(value))
