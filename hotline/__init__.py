@@ -89,3 +89,7 @@ def _register_blueprints(app: Flask, csrf) -> None:
         app.register_blueprint(bp)
     app.register_blueprint(health)
     register_web(app)
+
+    from knowledge_base import init_app as init_knowledge_base
+
+    init_knowledge_base(app, csrf)

@@ -37,6 +37,8 @@ def install() -> None:
 
 
 def _run(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT was released: the outer transaction has not committed yet
     callbacks = session.info.pop(_KEY, None)
     if not callbacks:
         return
