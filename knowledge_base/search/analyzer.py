@@ -81,7 +81,8 @@ def ensure_jieba(cache_dir: str | os.PathLike | None = None):
         jieba.dt.cache_file = "jieba.cache"
         if not jieba.dt.initialized:
             jieba.initialize()
-        jieba.load_userdict(str(USER_DICT))
+        with open(USER_DICT, "rb") as handle:  # jieba leaves a file it opens itself unclosed
+            jieba.load_userdict(handle)
         _jieba_cut = jieba.dt.cut
         _jieba_pid = os.getpid()
         return _jieba_cut
