@@ -6,8 +6,8 @@ Layout under ``<HOTLINE_DATA_DIR>/kb_index/``::
     gen-<time>-<rand>/   a Whoosh index; a rebuild writes a new one, then swaps CURRENT
     rebuild.lock         held (flock) by the one rebuild running on this machine
 
-Searches read ``CURRENT`` and keep one Whoosh searcher per thread, refreshed before each
-search (a searcher is cheap to refresh and must not be shared between threads), so a
+Searches read ``CURRENT`` and keep one Whoosh searcher per thread, reopened only when the
+index has changed (a searcher must not be shared between threads), so a
 process never opens the index per request and keeps answering from the old generation
 while a rebuild builds the new one.
 
@@ -24,11 +24,13 @@ import shutil
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from whoosh import index, scoring
+from whoosh.filedb.filestore import FileStorage
 
 from .schema import make_schema
 
@@ -39,6 +41,25 @@ log = logging.getLogger(__name__)
 # different words of a question over ones that repeat one word.
 WEIGHTING = scoring.BM25F(B=0.4, K1=0.5)
 WRITE_TIMEOUT = 60.0  # seconds a job waits for the writer lock before failing (rq retries)
+
+
+def _storage(path: Path) -> FileStorage:
+    # No mmap: a damaged or truncated index file must raise an exception we can recover
+    # from, not kill the web process with SIGBUS (which mmap does; reproduced in tests).
+    return FileStorage(str(path), supports_mmap=False)
+
+
+def _close(searcher) -> None:
+    try:
+        searcher.close()
+    except Exception:
+        log.exception("closing a knowledge-base searcher failed")
+
+
+def _close_all(searchers: dict) -> None:
+    for _, searcher in list(searchers.values()):
+        _close(searcher)
+    searchers.clear()
 
 
 class IndexUnavailable(Exception):
@@ -52,8 +73,10 @@ class SearchIndex:
         self.root = Path(root)
         self._lock = threading.Lock()
         self._opened: dict[str, index.Index] = {}
-        self._local = threading.local()
+        # thread id → (generation, searcher): a searcher must not be shared between threads.
+        self._searchers: dict[int, tuple[str, object]] = {}
         self.verified: set[str] = set()  # generations this process has checked are not empty
+        weakref.finalize(self, _close_all, self._searchers)
 
     # --- reading ---------------------------------------------------------------------
 
@@ -68,7 +91,7 @@ class SearchIndex:
         with self._lock:
             ix = self._opened.get(name)
             if ix is None:
-                ix = index.open_dir(str(self.root / name))
+                ix = _storage(self.root / name).open_index()
                 self._opened = {name: ix}
             return ix
 
@@ -78,34 +101,37 @@ class SearchIndex:
         name = self.current_name()
         if name is None:
             raise IndexUnavailable(f"no index in {self.root}")
-        local = self._local
-        current = getattr(local, "searcher", None)
+        thread = threading.get_ident()
+        held_name, current = self._searchers.get(thread, (None, None))
         try:
-            if current is None or local.name != name:
+            if current is None or held_name != name:
                 if current is not None:
+                    self._searchers.pop(thread, None)
                     current.close()
-                    local.searcher = None
                 current = self._open(name).searcher(weighting=WEIGHTING)
-                local.name = name
-            else:
-                current = current.refresh()
+            elif not current.up_to_date():
+                # A fresh searcher, not refresh(): refresh() keeps readers of merged-away
+                # segments open (leaked file handles).
+                self._searchers.pop(thread, None)
+                current.close()
+                current = self._open(name).searcher(weighting=WEIGHTING)
         except Exception as exc:
             self.forget()
             raise IndexUnavailable(f"cannot open the index generation {name}: {exc!r}") from exc
-        local.searcher = current
+        self._searchers[thread] = (name, current)
         yield current
 
     def forget(self) -> None:
         """Drop this thread's searcher and the opened index (after an error)."""
-        current = getattr(self._local, "searcher", None)
-        self._local.searcher = None
+        _, current = self._searchers.pop(threading.get_ident(), (None, None))
         if current is not None:
-            try:
-                current.close()
-            except Exception:
-                log.exception("closing a broken searcher failed")
+            _close(current)
         with self._lock:
             self._opened = {}
+
+    def close(self) -> None:
+        """Close every thread's searcher (the process is done with this index)."""
+        _close_all(self._searchers)
 
     # --- writing ---------------------------------------------------------------------
 
@@ -118,7 +144,7 @@ class SearchIndex:
         name = self.current_name()
         if name is None:
             raise IndexUnavailable(f"no index in {self.root}")
-        ix = index.open_dir(str(self.root / name))
+        ix = _storage(self.root / name).open_index()
         count = 0
         writer = ix.writer(timeout=WRITE_TIMEOUT)
         try:
@@ -155,7 +181,7 @@ class SearchIndex:
         path = self.root / name
         path.mkdir()
         try:
-            ix = index.create_in(str(path), make_schema())
+            ix = _storage(path).create_index(make_schema())
             writer = ix.writer(limitmb=256)
             count = 0
             try:
