@@ -16,6 +16,7 @@ from flask import Flask, current_app
 from sqlalchemy import select
 
 from hotline.core import clock
+from hotline.core.db import read_only
 from hotline.extensions import db
 
 from .models import Article
@@ -60,7 +61,8 @@ def rebuild(*, progress: Callable[[int], None] | None = None, wait: bool = True)
     """
     index = get_index()
     started = clock.now() - timedelta(seconds=2)
-    with index.rebuild_lock(wait=wait) as acquired:
+    # Only reads: never take SQLite's write lock (a caller up the stack may hold it).
+    with read_only(), index.rebuild_lock(wait=wait) as acquired:
         if not acquired:
             log.info("a knowledge-base rebuild is already running; not starting another")
             return None
@@ -79,7 +81,8 @@ def update_articles(article_ids: Iterable[int]) -> int:
     if index.current_name() is None:
         result = rebuild()
         return result[1] if result else 0
-    found = db.session.scalars(select(Article).where(Article.id.in_(ids))).all() if ids else []
+    with read_only():
+        found = db.session.scalars(select(Article).where(Article.id.in_(ids))).all() if ids else []
     missing = [str(i) for i in set(ids) - {a.id for a in found}]
     try:
         return index.apply([document(a) for a in found], missing)

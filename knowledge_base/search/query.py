@@ -26,7 +26,7 @@ from .analyzer import normalise, terms
 from .schema import CONTENT
 
 MAX_QUERY_CHARS = 2000  # longer text is cut (a whole ticket is rarely longer)
-MAX_TERMS = 32
+MAX_TERMS = 20
 MAX_DF_RATIO = 0.1
 MIN_PRUNE_DF = 50  # never prune a term found in fewer articles than this
 FALLBACK_TERMS = 4  # when every term is common, keep this many of the rarest
@@ -84,13 +84,30 @@ def build(searcher, text: str, synonyms: Synonyms | None = None) -> tuple[wq.Que
     return wq.Or([wq.Term(CONTENT, term, boost=float(weight)) for _, term, weight in kept]), used
 
 
+MAX_OCCURRENCES = 200  # per term, when looking for matches to highlight
+
+
+def _occurrences(norm: str, wanted: set[str]) -> list[tuple[int, int, str]]:
+    """(start, end, term) of every occurrence of the wanted terms in normalised text, in order."""
+    spans = []
+    for term in wanted:
+        start = norm.find(term)
+        found = 0
+        while start != -1 and found < MAX_OCCURRENCES:
+            spans.append((start, start + len(term), term))
+            found += 1
+            start = norm.find(term, start + 1)
+    spans.sort()
+    return spans
+
+
 def snippet(text: str, wanted: set[str], *, width: int = 120) -> str:
     """An HTML-safe excerpt of ``text`` around the most query terms, matches in ``<mark>``.
 
     The text is escaped with ``html.escape`` and the only markup added is ``<mark>`` and
     ``</mark>``, so the snippet can be inserted into a page as HTML as it is.
     """
-    spans = [(start, end, term) for term, start, end in terms(text, words=False) if term in wanted] if wanted else []
+    spans = _occurrences(normalise(text), wanted)
     if not spans:
         cut = text[:width]
         return escape(cut) + ("…" if len(text) > width else "")
