@@ -30,6 +30,12 @@ class ImportLine(Schema):
     body: Text(50000)
     category: Code | None = None
     keywords: list[Line(40)] = Field(default_factory=list, max_length=20)
+    # Written by `kb export`; accepted so that an export re-imports, but not applied (an
+    # import publishes unless --draft; editors set units and dates through the API).
+    status: Line(16) | None = None
+    owner_unit: Code | None = None
+    effective_on: Line(10) | None = None
+    review_by: Line(10) | None = None
 
 
 def parse_lines(lines) -> tuple[list[tuple[int, ImportLine]], list[tuple[int, str]]]:
