@@ -12,6 +12,7 @@ from hotline.api.auth import actor, require, token_required
 from hotline.api.helpers import body, changes, ok, query
 from hotline.api.openapi import doc
 from hotline.core import clock
+from hotline.core.errors import NotFound
 from hotline.core.validation import Schema
 from hotline.extensions import db
 
@@ -40,8 +41,15 @@ def _editor():
     return user
 
 
-def _article(article_id: int, user):
-    return queries.get_visible_or_404(article_id, user)
+def _id(value: str) -> int:
+    """A path id: digits only (anything else names nothing: 404)."""
+    if not value.isascii() or not value.isdigit() or len(value) > 18:
+        raise NotFound("No such item.", message_zh="记录不存在。")
+    return int(value)
+
+
+def _article(article_id: str, user):
+    return queries.get_visible_or_404(_id(article_id), user)
 
 
 def _detail(article):
@@ -141,7 +149,7 @@ def create_article():
     return ok(_detail(article), 201)
 
 
-@bp.get("/articles/<int:article_id>")
+@bp.get("/articles/<article_id>")
 @doc(
     summary="An article with its version history",
     tags=TAGS,
@@ -154,7 +162,7 @@ def get_article(article_id):
     return ok(_detail(_article(article_id, user)))
 
 
-@bp.patch("/articles/<int:article_id>")
+@bp.patch("/articles/<article_id>")
 @doc(
     summary="Change an article (draft, in review or published)",
     tags=TAGS,
@@ -184,7 +192,7 @@ def _workflow(name: str, summary: str, service, roles: str = EDITORS):
         return ok(_detail(article))
 
     view.__name__ = f"{name}_article"
-    bp.add_url_rule(f"/articles/<int:article_id>/{name}", view_func=view, methods=["POST"])
+    bp.add_url_rule(f"/articles/<article_id>/{name}", view_func=view, methods=["POST"])
 
 
 _workflow("submit", "Send a draft for review (送审)", services.submit)
@@ -201,7 +209,7 @@ _workflow("retire", "Retire an article (下线)", services.retire)
 # --- flags (纠错) -------------------------------------------------------------------------
 
 
-@bp.post("/articles/<int:article_id>/flags")
+@bp.post("/articles/<article_id>/flags")
 @doc(
     summary="Flag a published article as wrong or outdated (纠错)",
     tags=TAGS,
@@ -236,12 +244,12 @@ def list_flags():
     return ok(schemas.FlagListOut(items=[schemas.flag_out(i) for i in items]))
 
 
-@bp.post("/flags/<int:flag_id>/resolve")
+@bp.post("/flags/<flag_id>/resolve")
 @doc(summary="Resolve a flag", tags=TAGS, body=schemas.FlagResolveIn, response=schemas.FlagOut, roles=EDITORS)
 @token_required
 def resolve_flag(flag_id):
     user = _editor()
-    item = queries.get_flag_or_404(flag_id)
+    item = queries.get_flag_or_404(_id(flag_id))
     data = body(schemas.FlagResolveIn, allow_empty=True)
     services.resolve_flag(item, actor=user, now=clock.now(), resolution=data.resolution)
     db.session.commit()
@@ -277,24 +285,24 @@ def create_synonyms():
     return ok(schemas.synonyms_out(group), 201)
 
 
-@bp.patch("/synonyms/<int:group_id>")
+@bp.patch("/synonyms/<group_id>")
 @doc(summary="Change a synonym group", tags=TAGS, body=schemas.SynonymsIn, response=schemas.SynonymsOut, roles=EDITORS)
 @token_required
 def update_synonyms(group_id):
     user = _editor()
-    group = queries.get_synonyms_or_404(group_id)
+    group = queries.get_synonyms_or_404(_id(group_id))
     data = body(schemas.SynonymsIn)
     services.update_synonyms(group, actor=user, now=clock.now(), terms=list(data.terms))
     db.session.commit()
     return ok(schemas.synonyms_out(group))
 
 
-@bp.delete("/synonyms/<int:group_id>")
+@bp.delete("/synonyms/<group_id>")
 @doc(summary="Delete a synonym group", tags=TAGS, status=204, roles=EDITORS)
 @token_required
 def delete_synonyms(group_id):
     user = _editor()
-    group = queries.get_synonyms_or_404(group_id)
+    group = queries.get_synonyms_or_404(_id(group_id))
     services.delete_synonyms(group, actor=user, now=clock.now())
     db.session.commit()
     return "", 204

@@ -144,7 +144,10 @@ class SearchIndex:
         name = self.current_name()
         if name is None:
             raise IndexUnavailable(f"no index in {self.root}")
-        ix = _storage(self.root / name).open_index()
+        try:
+            ix = _storage(self.root / name).open_index()
+        except Exception as exc:
+            raise IndexUnavailable(f"cannot open the index generation {name}: {exc!r}") from exc
         count = 0
         writer = ix.writer(timeout=WRITE_TIMEOUT)
         try:

@@ -38,7 +38,7 @@ def _synonyms(world):
         return {"group_id": group.id}
 
 
-ARTICLE = "/api/v1/kb/articles/<int:article_id>"
+ARTICLE = "/api/v1/kb/articles/<article_id>"
 
 RULES = {
     ("GET", "/api/v1/kb/search"): {"expected": _ok_for(READERS)},
@@ -60,18 +60,18 @@ RULES = {
         "expected": _ok_for(READERS, 201),
     },
     ("GET", "/api/v1/kb/flags"): {"expected": _ok_for(EDITORS)},
-    ("POST", "/api/v1/kb/flags/<int:flag_id>/resolve"): {
+    ("POST", "/api/v1/kb/flags/<flag_id>/resolve"): {
         "setup": _flag,
         "body": {"resolution": "已更正"},
         "expected": _ok_for(EDITORS),
     },
     ("GET", "/api/v1/kb/synonyms"): {"expected": _ok_for(EDITORS)},
     ("POST", "/api/v1/kb/synonyms"): {"body": {"terms": ["社保", "社会保险"]}, "expected": _ok_for(EDITORS, 201)},
-    ("PATCH", "/api/v1/kb/synonyms/<int:group_id>"): {
+    ("PATCH", "/api/v1/kb/synonyms/<group_id>"): {
         "setup": _synonyms,
         "body": {"terms": ["医保", "医疗保险", "基本医疗保险"]},
         "expected": _ok_for(EDITORS),
     },
-    ("DELETE", "/api/v1/kb/synonyms/<int:group_id>"): {"setup": _synonyms, "expected": _ok_for(EDITORS, 204)},
+    ("DELETE", "/api/v1/kb/synonyms/<group_id>"): {"setup": _synonyms, "expected": _ok_for(EDITORS, 204)},
     ("GET", "/api/v1/kb/review-due"): {"expected": _ok_for(EDITORS)},
 }

@@ -226,3 +226,11 @@ def test_articles_past_their_review_date_are_listed_and_flagged_once(world, app)
     editor.post(f"/api/v1/kb/flags/{flags[0]['id']}/resolve", json={"resolution": "已复审"})
     with app.app_context():
         assert tasks.flag_review_due() == 1  # still overdue after the flag was resolved: flagged again
+
+
+def test_ids_in_paths_are_digits_or_404(world):
+    editor = world.client("kb_editor")
+    for bad in ("abc", "-1", "1.5", "１", "99999999999999999999"):
+        assert editor.get(f"/api/v1/kb/articles/{bad}").status_code == 404
+        assert editor.post(f"/api/v1/kb/flags/{bad}/resolve").status_code == 404
+        assert editor.delete(f"/api/v1/kb/synonyms/{bad}").status_code == 404

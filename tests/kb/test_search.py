@@ -184,8 +184,20 @@ def test_damage_under_an_open_searcher_is_never_a_500(world, app):
     assert titles(search(world, "公积金封存")) == [FUND[0]]
     _corrupt(_index_root(app))
     assert isinstance(titles(search(world, "公积金封存")), list)
-    world.article(title=PENSION[0], body=PENSION[1])  # the next write finds the damage and rebuilds
+    world.article(title=PENSION[0], body=PENSION[1])
     assert titles(search(world, "养老金")) == [PENSION[0]]
+    assert titles(search(world, "公积金封存")) == [FUND[0]]
+
+
+@pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning")
+def test_an_index_job_that_finds_the_index_damaged_rebuilds_it(world, app):
+    world.article(title=FUND[0], body=FUND[1])
+    root = _index_root(app)
+    damaged = _corrupt(root)
+    world.article(title=PENSION[0], body=PENSION[1])  # its index job cannot open the index: rebuild
+    assert (root / "CURRENT").read_text() != damaged
+    assert titles(search(world, "养老金")) == [PENSION[0]]
+    assert titles(search(world, "公积金封存")) == [FUND[0]]
 
 
 def test_an_empty_index_is_detected_and_rebuilt(world, app):
