@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 
@@ -11,6 +12,7 @@ from pydantic import Field
 from sqlalchemy import select
 
 from hotline.core import clock
+from hotline.core.db import read_only
 from hotline.core.errors import DomainError
 from hotline.core.validation import Code, Line, Schema, Text, validate
 from hotline.extensions import db
@@ -105,9 +107,10 @@ def index_now(ids: list[int], *, progress: bool = True) -> None:
 
 
 def rebuild(*, progress: bool = True) -> int:
-    total = indexing.article_count()
-    with click.progressbar(length=total, label="indexing", file=None if progress else _Null()) as bar:
-        result = indexing.rebuild(progress=bar.update)
+    with read_only():  # reads only: never hold SQLite's write lock for the length of a rebuild
+        total = indexing.article_count()
+        with click.progressbar(length=total, label="indexing", file=None if progress else _Null()) as bar:
+            result = indexing.rebuild(progress=bar.update)
     return result[1] if result else 0
 
 
@@ -141,15 +144,11 @@ def import_command(path, draft):
 @click.argument("path", required=False, type=click.Path(dir_okay=False, writable=True))
 def export_command(path):
     """Write every article as JSON lines to PATH (default: standard output)."""
-    out = open(path, "w", encoding="utf-8") if path else sys.stdout  # noqa: SIM115 - closed below
     count = 0
-    try:
+    with read_only(), open(path, "w", encoding="utf-8") if path else contextlib.nullcontext(sys.stdout) as out:
         for article in db.session.scalars(select(Article).order_by(Article.id).execution_options(yield_per=500)):
             out.write(json.dumps(export_record(article), ensure_ascii=False) + "\n")
             count += 1
-    finally:
-        if path:
-            out.close()
     click.echo(f"exported {count} articles", err=True)
 
 
