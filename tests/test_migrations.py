@@ -23,7 +23,8 @@ def test_downgrade_to_nothing_and_upgrade_again(tmp_path, worker_id):
     from flask_migrate import downgrade, upgrade
 
     if TEST_DB == "postgresql":
-        name = f"hotline_test_{os.environ.get('HOTLINE_TEST_DB_SUFFIX', '')}migrations_{worker_id}".replace("-", "_")
+        suffix = os.environ.get("HOTLINE_TEST_DB_SUFFIX", "")
+        name = f"hotline_test_{suffix}migrations_{worker_id}".replace("-", "_")
         admin = create_engine(
             PG_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
         )

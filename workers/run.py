@@ -16,9 +16,4 @@ def run_worker(app: Flask, queue_names, *, burst: bool = False, name: str | None
         worker = make_worker(app, queue_names, name=name)
     except (RuntimeError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
-    if "search_index" in [q.name for q in worker.queues]:
-        # Load jieba and its dictionaries once here, before rq forks a work-horse per job.
-        from knowledge_base.indexing import get_index
-
-        get_index(app)
     worker.work(burst=burst, with_scheduler=True)

@@ -37,8 +37,10 @@ def install() -> None:
 
 
 def _run(session: Session) -> None:
+    # SQLAlchemy fires after_commit for a savepoint's release too; the side effects wait
+    # for the outermost transaction (until then the change is not committed).
     if session.in_nested_transaction():
-        return  # a SAVEPOINT was released: the outer transaction has not committed yet
+        return
     callbacks = session.info.pop(_KEY, None)
     if not callbacks:
         return
