@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import func, or_, select
 
 from hotline.categories.models import Category
+from hotline.core.db import escape_like
 from hotline.core.errors import NotFound
 from hotline.extensions import db
 from hotline.units.models import Unit
@@ -51,7 +52,7 @@ def list_articles(
     if owner_unit:
         stmt = stmt.where(Article.owner_unit_id.in_(select(Unit.id).where(Unit.code == owner_unit)))
     if text:
-        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = f"%{escape_like(text)}%"
         stmt = stmt.where(or_(Article.title.like(pattern, escape="\\"), Article.external_id.like(pattern, escape="\\")))
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = db.session.scalars(

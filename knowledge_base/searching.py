@@ -28,6 +28,7 @@ from .indexing import article_count, get_index
 from .models import Article, Status, SynonymGroup
 from .search.index import IndexUnavailable
 from .search.query import Synonyms, build, snippet
+from .search.schema import category_codes
 
 log = logging.getLogger(__name__)
 
@@ -171,8 +172,7 @@ def _results(hits, used, *, status, category, owner_unit) -> list[SearchResult]:
         article = by_id.get(article_id)
         if article is None or article.status != status:
             continue  # the index lags behind the database: the database decides
-        codes = _codes(article.category)
-        if category and category not in codes:
+        if category and category not in category_codes(article.category).split():
             continue
         unit = article.owner_unit.code if article.owner_unit else None
         if owner_unit and unit != owner_unit:
@@ -190,11 +190,3 @@ def _results(hits, used, *, status, category, owner_unit) -> list[SearchResult]:
             )
         )
     return out
-
-
-def _codes(category) -> set[str]:
-    codes = set()
-    while category is not None and len(codes) < 10:
-        codes.add(category.code)
-        category = category.parent
-    return codes
