@@ -37,6 +37,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     with app.app_context():
         core_db.configure_engine(db.engine)
     hooks.install()
+    from knowledge_base import init_app as init_knowledge_base
+
+    init_knowledge_base(app, csrf)  # its API blueprint and `kb` commands
 
     @app.before_request
     def _transaction_mode():

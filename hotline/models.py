@@ -1,5 +1,7 @@
 """Every model, imported once so that the metadata (and Alembic) sees the whole schema."""
 
+from knowledge_base.models import Article, ArticleVersion, Flag, SynonymGroup  # noqa: F401
+
 from .accounts.models import ApiToken, User  # noqa: F401
 from .audit.models import AuditEvent  # noqa: F401
 from .callers.models import Caller  # noqa: F401

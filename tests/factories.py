@@ -230,5 +230,42 @@ class World:
                 return self.user(name)
         raise ValueError(f"no staff for {unit_code}")
 
+    # --- knowledge-base articles, through the real services ---
+
+    def article(
+        self,
+        status: str = "published",
+        *,
+        title: str = "社保卡丢失怎么补办",
+        body: str = "社保卡丢失后，可以到任一社保卡服务银行网点挂失并补办，也可以在小程序申请。",
+        category: str | None = None,
+        owner_unit: str | None = None,
+        author: str = "admin",
+        external_id: str | None = None,
+    ) -> int:
+        """Create an article by ``author`` and drive it to ``status``; returns its id (commits)."""
+        from knowledge_base import services as kb
+
+        with self.app.app_context():
+            now = clock.now()
+            writer = self.user(author)
+            article = kb.create_article(
+                actor=writer,
+                now=now,
+                title=title,
+                body=body,
+                category=category,
+                owner_unit=owner_unit,
+                external_id=external_id,
+            )
+            if status != "draft":
+                kb.submit(article, actor=writer, now=now)
+            if status in ("published", "retired"):
+                kb.publish(article, actor=self.user("admin"), now=now)
+            if status == "retired":
+                kb.retire(article, actor=writer, now=now)
+            db.session.commit()
+            return article.id
+
     def get(self, number) -> Ticket:
         return db.session.scalar(db.select(Ticket).where(Ticket.number == number))

@@ -26,5 +26,10 @@ def make_worker(app: Flask, names=(), *, simple: bool = False, name: str | None 
     """A worker bound to ``app``; ``simple`` runs jobs in-process (tests, debugging)."""
     bind_app(app)
     qs = queues(app, names)
+    if "search_index" in [q.name for q in qs]:
+        # Load jieba and its dictionaries once here, before rq forks a work-horse per job.
+        from knowledge_base.indexing import get_index
+
+        get_index(app)
     cls = SimpleWorker if simple else Worker
     return cls(qs, connection=get_redis(app), job_class=AppJob, name=name)

@@ -55,6 +55,15 @@ def seed(*, now: datetime, echo: Callable[[str], None] = print) -> SeedReport:
 EXTRA_SECTIONS: list[Callable[[datetime], tuple[str, int]]] = []
 
 
+def _knowledge_base(now: datetime) -> tuple[str, int]:
+    from knowledge_base.demo import seed_knowledge_base
+
+    return seed_knowledge_base(now)
+
+
+EXTRA_SECTIONS.append(_knowledge_base)
+
+
 def _unit(now, code, name, level, parent, phone) -> int:
     if unit_queries.get_by_code(code) is not None:
         return 0

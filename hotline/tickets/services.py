@@ -18,6 +18,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from knowledge_base.services import get_published as get_published_article  # the one call into the KB
+
 from ..callers import services as callers
 from ..categories import queries as category_queries
 from ..core import clock, signals
@@ -270,6 +272,12 @@ def answer(
             "Give the knowledge-base article (article_id) or the answer given (answer).",
             message_zh="请选择知识条目或填写答复内容。",
             field="answer",
+        )
+    if article_id is not None and get_published_article(article_id) is None:
+        raise InvalidInput(
+            f"No published knowledge-base article {article_id}.",
+            message_zh="知识条目不存在或未发布。",
+            field="article_id",
         )
     event = transition(
         ticket,

@@ -176,8 +176,20 @@ def test_answer_on_call_closes_with_the_answer(world):
     r = _post(world.client("operator"), number, "answer", {"answer": "社保卡补办可在银行网点办理。"})
     assert r.status_code == 200, r.json
     assert r.json["status"] == "closed" and r.json["answer_text"] == "社保卡补办可在银行网点办理。"
-    r = _post(world.client("operator"), world.ticket("new"), "answer", {"article_id": 7})
-    assert r.json["answer_article_id"] == 7 and r.json["events"][-1]["data"]["article_id"] == 7
+    article_id = world.article(status="published")
+    r = _post(world.client("operator"), world.ticket("new"), "answer", {"article_id": article_id})
+    assert r.status_code == 200, r.json
+    assert r.json["answer_article_id"] == article_id and r.json["events"][-1]["data"]["article_id"] == article_id
+
+
+def test_answer_with_an_article_needs_a_published_one(world):
+    draft = world.article(status="draft")
+    retired = world.article(status="retired")
+    for article_id in (draft, retired, 999999):
+        number = world.ticket("new")
+        r = _post(world.client("operator"), number, "answer", {"article_id": article_id})
+        assert r.status_code == 422 and r.json["error"]["field"] == "article_id", r.json
+        assert world.client("operator").get(f"/api/v1/tickets/{number}").json["status"] == "new"
 
 
 def test_answer_needs_an_article_or_an_answer(world):

@@ -1,0 +1,197 @@
+"""Knowledge-base search quality and speed, beside a plain baseline, on real data.
+
+    .venv/bin/python bench/kb_eval.py [--data DIR] [--set gov|insurance|all] [--max-queries N]
+
+For each evaluation set (``<set>_articles.jsonl`` and ``<set>_queries_dev.jsonl`` in DIR,
+default ``../shared/data/kb/`` beside the repository) it
+
+1. imports the articles through the product's own ``kb import`` code into a temporary
+   SQLite database and data directory (migrated as in production, default synonym groups
+   loaded), times a full ``kb reindex``, and runs every question through
+   ``knowledge_base.services.search`` as an operator (results re-read from the database,
+   snippets made: what the API does);
+2. builds the baseline in the same run: Whoosh with jieba's stock ``ChineseAnalyzer``,
+   title and body fields, every query term OR-ed;
+
+and prints hit@1, hit@10, MRR@10, the zero-result rate, query latency p50/p95 and the
+index build time for both. The data are only read, never copied into the project.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DEFAULT_DATA = ROOT / ".." / "shared" / "data" / "kb"
+SETS = ("gov", "insurance")
+
+
+def load_jsonl(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def metrics(ranked: list[list[str]], queries: list[dict], latencies: list[float]) -> dict:
+    hit1 = hit10 = zero = 0
+    reciprocal = 0.0
+    for ids, q in zip(ranked, queries, strict=True):
+        relevant = set(q["relevant_ids"])
+        if not ids:
+            zero += 1
+        rank = next((i for i, x in enumerate(ids[:10]) if x in relevant), None)
+        if rank is not None:
+            hit10 += 1
+            hit1 += rank == 0
+            reciprocal += 1 / (rank + 1)
+    n = len(queries)
+    ordered = sorted(latencies)
+    return {
+        "hit@1": hit1 / n,
+        "hit@10": hit10 / n,
+        "MRR@10": reciprocal / n,
+        "zero": zero / n,
+        "p50 ms": statistics.median(ordered) * 1000,
+        "p95 ms": ordered[min(n - 1, int(n * 0.95))] * 1000,
+    }
+
+
+def run_product(articles_path: Path, queries: list[dict], workdir: Path) -> dict:
+    from flask_migrate import upgrade
+
+    from hotline import create_app
+    from hotline.core import clock
+    from hotline.extensions import db
+    from knowledge_base import cli, demo, indexing, services
+
+    app = create_app(
+        {
+            "HOTLINE_ENV": "development",
+            "DATA_DIR": str(workdir),
+            "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
+            "REDIS_URL": None,
+        }
+    )
+    with app.app_context():
+        upgrade()
+        demo.seed_synonyms(clock.now())
+        db.session.commit()
+        started = time.perf_counter()
+        counts = cli.import_file(str(articles_path), draft=False, echo=lambda *a, **k: None, progress=False)
+        import_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        cli.rebuild(progress=False)
+        build_seconds = time.perf_counter() - started
+        indexing.get_index().forget()
+
+    operator = SimpleNamespace(role="operator", id=None)
+    ranked, latencies = [], []
+    with app.app_context():
+        services.search(operator, "社保缴费", limit=10)  # warm-up: open the searcher once
+        for q in queries:
+            started = time.perf_counter()
+            results = services.search(operator, q["query"], limit=10)
+            latencies.append(time.perf_counter() - started)
+            ranked.append([r.external_id for r in results])
+        db.session.remove()
+        db.engine.dispose()
+    out = metrics(ranked, queries, latencies)
+    out["build s"] = build_seconds
+    out["import s"] = import_seconds
+    out["articles"] = counts["created"] + counts["updated"] + counts["unchanged"]
+    return out
+
+
+def run_baseline(articles: list[dict], queries: list[dict], workdir: Path) -> dict:
+    import jieba
+    from jieba.analyse import ChineseAnalyzer
+    from whoosh import fields, index
+    from whoosh import query as wq
+
+    jieba.setLogLevel(60)
+    analyzer = ChineseAnalyzer()
+    schema = fields.Schema(
+        id=fields.ID(stored=True), title=fields.TEXT(analyzer=analyzer), body=fields.TEXT(analyzer=analyzer)
+    )
+    path = workdir / "baseline"
+    path.mkdir()
+    started = time.perf_counter()
+    ix = index.create_in(str(path), schema)
+    writer = ix.writer(limitmb=256)
+    for article in articles:
+        writer.add_document(id=article["id"], title=article["title"], body=article["body"])
+    writer.commit()
+    build_seconds = time.perf_counter() - started
+
+    ranked, latencies = [], []
+    with ix.searcher() as searcher:
+        for q in queries:
+            started = time.perf_counter()
+            words = {t.text for t in analyzer(q["query"])}
+            query = wq.Or([wq.Term(field, w) for w in words for field in ("title", "body")])
+            hits = searcher.search(query, limit=10) if words else []
+            ranked.append([hit["id"] for hit in hits])
+            latencies.append(time.perf_counter() - started)
+    out = metrics(ranked, queries, latencies)
+    out["build s"] = build_seconds
+    return out
+
+
+def report(name: str, rows: dict[str, dict]) -> None:
+    columns = ["hit@1", "hit@10", "MRR@10", "zero", "p50 ms", "p95 ms", "build s"]
+    print(f"\n== {name}")
+    print(f"{'':<10}" + "".join(f"{c:>10}" for c in columns))
+    for label, row in rows.items():
+        cells = []
+        for c in columns:
+            value = row[c]
+            cells.append(f"{value:>10.1f}" if c.endswith(" ms") or c.endswith(" s") else f"{value:>10.3f}")
+        print(f"{label:<10}" + "".join(cells))
+    product = rows["product"]
+    print(f"(product: {product['articles']} articles imported in {product['import s']:.1f} s; build = full kb reindex)")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="directory of the evaluation files")
+    parser.add_argument("--set", choices=(*SETS, "all"), default="all")
+    parser.add_argument("--max-queries", type=int, default=0, help="use only the first N dev questions (0: all)")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the baseline (faster; not for reports)")
+    args = parser.parse_args()
+
+    names = SETS if args.set == "all" else (args.set,)
+    ran = 0
+    for name in names:
+        articles_path = args.data / f"{name}_articles.jsonl"
+        queries_path = args.data / f"{name}_queries_dev.jsonl"
+        if not articles_path.is_file() or not queries_path.is_file():
+            print(f"== {name}: evaluation files not found ({articles_path}, {queries_path}); skipped.")
+            print("   They are not part of the repository: pass --data DIR where they are.")
+            continue
+        queries = load_jsonl(queries_path)
+        if args.max_queries:
+            queries = queries[: args.max_queries]
+        rows = {}
+        with tempfile.TemporaryDirectory(prefix=f"kb-eval-{name}-") as tmp:
+            workdir = Path(tmp)
+            rows["product"] = run_product(articles_path, queries, workdir)
+            if not args.no_baseline:
+                rows["baseline"] = run_baseline(load_jsonl(articles_path), queries, workdir)
+        report(f"{name}: {len(queries)} dev questions", rows)
+        ran += 1
+    if not ran:
+        print("No evaluation set found: nothing measured.")
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("HOTLINE_ENV", "development")
+    sys.exit(main())

@@ -1,0 +1,190 @@
+"""`flask --app wsgi kb ...`: import, export, reindex, review dates. One transaction per command."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+
+import click
+from flask.cli import AppGroup
+from pydantic import Field
+from sqlalchemy import select
+
+from hotline.core import clock
+from hotline.core.db import read_only
+from hotline.core.errors import DomainError
+from hotline.core.validation import Code, Line, Schema, Text, validate
+from hotline.extensions import db
+
+from . import indexing, queries, services
+from .models import Article
+
+kb_cli = AppGroup("kb", help="The knowledge base: import, export, reindex, review dates.")
+
+# A bigger batch than this is indexed by a full rebuild (faster than replacing documents one by one).
+REBUILD_ABOVE = 500
+
+
+class ImportLine(Schema):
+    id: Line(128)
+    title: Line(200)
+    body: Text(50000)
+    category: Code | None = None
+    keywords: list[Line(40)] = Field(default_factory=list, max_length=20)
+    # Written by `kb export`; accepted so that an export re-imports, but not applied (an
+    # import publishes unless --draft; editors set units and dates through the API).
+    status: Line(16) | None = None
+    owner_unit: Code | None = None
+    effective_on: Line(10) | None = None
+    review_by: Line(10) | None = None
+
+
+def parse_lines(lines) -> tuple[list[tuple[int, ImportLine]], list[tuple[int, str]]]:
+    """Parse JSON lines; returns the good ones and (line number, reason) for the bad ones."""
+    good, bad = [], []
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            bad.append((number, f"not JSON: {exc.msg}"))
+            continue
+        if not isinstance(data, dict):
+            bad.append((number, "not a JSON object"))
+            continue
+        try:
+            good.append((number, validate(ImportLine, data)))
+        except DomainError as exc:
+            bad.append((number, exc.message))
+    return good, bad
+
+
+def import_file(path: str, *, draft: bool, echo=click.echo, progress: bool = True) -> dict:
+    """Import a JSONL file, commit, and index what changed before returning. Returns counts."""
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        good, bad = parse_lines(handle)
+    for number, reason in bad:
+        echo(f"line {number}: {reason} (skipped)", err=True)
+    existing = {a.external_id: a for a in db.session.scalars(select(Article).where(Article.external_id.is_not(None)))}
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "failed": len(bad)}
+    now = clock.now()
+    with click.progressbar(good, label="importing", file=None if progress else _Null()) as bar:
+        for number, line in bar:
+            try:
+                with db.session.begin_nested():
+                    article, outcome = services.import_article(
+                        existing.get(line.id),
+                        now=now,
+                        external_id=line.id,
+                        title=line.title,
+                        body=line.body,
+                        category=line.category,
+                        keywords=line.keywords,
+                        draft=draft,
+                    )
+            except DomainError as exc:
+                echo(f"line {number}: {exc.message} (skipped)", err=True)
+                counts["failed"] += 1
+                continue
+            existing[line.id] = article
+            counts[outcome] += 1
+    ids = services.take_index_requests()
+    db.session.commit()
+    index_now(ids, progress=progress)
+    return counts
+
+
+def index_now(ids: list[int], *, progress: bool = True) -> None:
+    """Index these articles in this process, so that they are searchable when the command ends."""
+    if not ids:
+        return
+    if len(ids) > REBUILD_ABOVE or indexing.get_index().current_name() is None:
+        rebuild(progress=progress)
+    else:
+        indexing.update_articles(ids)
+
+
+def rebuild(*, progress: bool = True) -> int:
+    with read_only():  # reads only: never hold SQLite's write lock for the length of a rebuild
+        total = indexing.article_count()
+        with click.progressbar(length=total, label="indexing", file=None if progress else _Null()) as bar:
+            result = indexing.rebuild(progress=bar.update)
+    return result[1] if result else 0
+
+
+class _Null:
+    def write(self, text):
+        return len(text)
+
+    def flush(self):
+        return None
+
+    def isatty(self):
+        return False
+
+
+@kb_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--draft", is_flag=True, help="Import new articles as drafts instead of publishing them.")
+def import_command(path, draft):
+    """Import articles from a JSON-lines file ({"id", "title", "body", "category"?, "keywords"?} per line).
+
+    The id is kept as the article's external id: importing again updates those articles.
+    Bad lines are reported with their line number; the others are imported.
+    """
+    counts = import_file(path, draft=draft)
+    click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
+    if counts["failed"]:
+        sys.exit(1)
+
+
+@kb_cli.command("export")
+@click.argument("path", required=False, type=click.Path(dir_okay=False, writable=True))
+def export_command(path):
+    """Write every article as JSON lines to PATH (default: standard output)."""
+    count = 0
+    with read_only(), open(path, "w", encoding="utf-8") if path else contextlib.nullcontext(sys.stdout) as out:
+        for article in db.session.scalars(select(Article).order_by(Article.id).execution_options(yield_per=500)):
+            out.write(json.dumps(export_record(article), ensure_ascii=False) + "\n")
+            count += 1
+    click.echo(f"exported {count} articles", err=True)
+
+
+def export_record(article) -> dict:
+    return {
+        "id": article.external_id or f"kb-{article.id}",
+        "title": article.title,
+        "body": article.body,
+        "category": article.category.code if article.category else None,
+        "keywords": list(article.keywords or []),
+        "status": article.status,
+        "owner_unit": article.owner_unit.code if article.owner_unit else None,
+        "effective_on": article.effective_on.isoformat() if article.effective_on else None,
+        "review_by": article.review_by.isoformat() if article.review_by else None,
+    }
+
+
+@kb_cli.command("reindex")
+def reindex_command():
+    """Rebuild the search index from the database into a fresh directory and swap it in."""
+    count = rebuild()
+    click.echo(f"indexed {count} articles")
+
+
+@kb_cli.command("review-due")
+@click.option("--flag", is_flag=True, help="Also raise a review flag on each article (what the daily job does).")
+def review_due_command(flag):
+    """List published articles past their review-by date, with the owning unit."""
+    now = clock.now()
+    today = clock.local(now).date()
+    articles = queries.due_for_review(today)
+    for article in articles:
+        unit = article.owner_unit.name if article.owner_unit else "（未指定单位）"
+        click.echo(f"{article.id}\t{article.review_by.isoformat()}\t{unit}\t{article.title}")
+    if flag:
+        added = services.flag_review_due(now=now, today=today)
+        db.session.commit()
+        click.echo(f"{added} newly flagged", err=True)
+    click.echo(f"{len(articles)} article(s) due for review", err=True)

@@ -1,0 +1,192 @@
+"""Search and suggestions for the people on the phone: ranked, filtered, highlighted.
+
+The index only proposes candidates; every result is re-read from the database and its
+status checked again, so an index that lags behind never shows a draft or a retired
+article to an operator. When the index is missing, empty or unreadable the search logs
+the error, has it rebuilt (inline in the embedded mode, as a job on the ``search_index``
+queue with Redis) and answers what it can, never an error.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+from whoosh import query as wq
+
+from hotline.core import jobs
+from hotline.core.db import read_only
+from hotline.core.errors import Forbidden
+from hotline.core.redis import get_redis
+from hotline.extensions import db
+
+from . import permissions
+from .indexing import article_count, get_index
+from .models import Article, Status, SynonymGroup
+from .search.index import IndexUnavailable
+from .search.query import Synonyms, build, snippet
+from .search.schema import category_codes
+
+log = logging.getLogger(__name__)
+
+REINDEX_JOB = "knowledge_base.tasks.reindex"
+REBUILD_REQUEST_INTERVAL = 60.0  # seconds between two rebuild requests from one process
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """One ranked article. ``snippet`` is HTML: escaped text with matches in ``<mark>``."""
+
+    id: int
+    external_id: str | None
+    title: str
+    snippet: str
+    score: float
+    status: str
+    category: str | None
+    owner_unit: str | None
+
+
+def search(
+    viewer,
+    text: str,
+    *,
+    limit: int = 10,
+    category: str | None = None,
+    owner_unit: str | None = None,
+    status: str | None = None,
+) -> list[SearchResult]:
+    """Articles answering ``text``, best first.
+
+    ``category`` also matches its sub-categories; ``status`` (editors only) defaults to
+    published, the only status other roles ever see. Raises Forbidden for unit staff and
+    for a status filter from a non-editor; never raises because of the index.
+    """
+    if not permissions.can_search(viewer):
+        raise Forbidden("Your role does not use the knowledge base.", message_zh="您无权使用知识库。")
+    if status is not None and not permissions.can_filter_status(viewer):
+        raise Forbidden("Only knowledge editors filter by status.", message_zh="只有知识库编辑可以按状态筛选。")
+    with read_only():  # a search never takes SQLite's write lock
+        return _search(text, limit=limit, category=category, owner_unit=owner_unit, status=status or Status.PUBLISHED)
+
+
+def suggest(viewer, text: str, *, limit: int = 5) -> list[SearchResult]:
+    """Published articles for a ticket's content as the operator types it."""
+    return search(viewer, text, limit=limit)
+
+
+def _synonyms() -> Synonyms:
+    # A handful of rows, read on every search: an editor's change counts from the next one.
+    return Synonyms(db.session.scalars(select(SynonymGroup.terms)).all())
+
+
+def _search(text, *, limit, category, owner_unit, status) -> list[SearchResult]:
+    if not text or not text.strip():
+        return []
+    synonyms = _synonyms()
+    filters = [wq.Term("status", status)]
+    if category:
+        filters.append(wq.Term("category", category))
+    if owner_unit:
+        filters.append(wq.Term("owner_unit", owner_unit))
+    where = wq.And(filters)
+    index = get_index()
+    hits, used = None, set()
+    for attempt in range(3):
+        try:
+            with index.searcher() as searcher:
+                _check_not_empty(index, searcher)
+                query, used = build(searcher, text, synonyms)
+                if query is None:
+                    return []
+                allowed = _allowed(searcher, where)
+                if not allowed:
+                    return []  # (an empty filter would mean "no filter" to Whoosh)
+                results = searcher.search(query, limit=limit, filter=allowed)
+                hits = [(int(hit["id"]), hit.score) for hit in results]
+            break
+        except IndexUnavailable:
+            log.exception("knowledge-base index unavailable (attempt %d)", attempt + 1)
+        except Exception:
+            log.exception("knowledge-base search failed (attempt %d)", attempt + 1)
+            index.forget()
+            if attempt == 0:
+                continue  # a stale searcher: retry once with a fresh one before rebuilding
+        if not _request_rebuild():
+            return []  # the rebuild runs in the background; answer nothing meanwhile
+    if not hits:
+        return []
+    return _results(hits, used, status=status, category=category, owner_unit=owner_unit)
+
+
+def _allowed(searcher, where) -> set[int]:
+    """The documents a filter lets through, cached on this thread's searcher.
+
+    Whoosh would otherwise walk the filter's postings on every search (measured: the
+    largest single cost of a search on 27k articles). The cache lives and dies with the
+    searcher, which is replaced whenever the index changes.
+    """
+    cache = searcher.__dict__.setdefault("_kb_filters", {})
+    key = repr(where)
+    docs = cache.get(key)
+    if docs is None:
+        if len(cache) >= 64:
+            cache.clear()
+        docs = cache[key] = set(searcher.docs_for_query(where))  # Whoosh takes a set, not a frozenset
+    return docs
+
+
+def _check_not_empty(index, searcher) -> None:
+    name = index.current_name()
+    if name in index.verified:
+        return
+    if searcher.doc_count_all() == 0 and article_count() > 0:
+        raise IndexUnavailable(f"index generation {name} is empty but the database has articles")
+    index.verified.add(name)
+
+
+def _request_rebuild() -> bool:
+    """Ask for a rebuild; True when it already ran here (embedded mode), so search again."""
+    app = current_app._get_current_object()
+    spec = jobs.JobSpec(REINDEX_JOB, queue="search_index")
+    if get_redis(app) is None:
+        try:
+            jobs.run_inline(app, spec)  # logs its own traceback on failure
+        except Exception:
+            return False
+        return True
+    last = app.extensions.get("kb_rebuild_requested_at", 0.0)
+    if time.monotonic() - last >= REBUILD_REQUEST_INTERVAL:
+        app.extensions["kb_rebuild_requested_at"] = time.monotonic()
+        jobs.submit(app, spec)
+    return False
+
+
+def _results(hits, used, *, status, category, owner_unit) -> list[SearchResult]:
+    by_id = {a.id: a for a in db.session.scalars(select(Article).where(Article.id.in_([i for i, _ in hits])))}
+    out = []
+    for article_id, score in hits:
+        article = by_id.get(article_id)
+        if article is None or article.status != status:
+            continue  # the index lags behind the database: the database decides
+        if category and category not in category_codes(article.category).split():
+            continue
+        unit = article.owner_unit.code if article.owner_unit else None
+        if owner_unit and unit != owner_unit:
+            continue
+        out.append(
+            SearchResult(
+                id=article.id,
+                external_id=article.external_id,
+                title=article.title,
+                snippet=snippet(article.body, used),
+                score=round(float(score), 4),
+                status=article.status,
+                category=article.category.code if article.category else None,
+                owner_unit=unit,
+            )
+        )
+    return out

@@ -1,0 +1,37 @@
+"""Index jobs, run on the ``search_index`` queue by exactly one worker
+(``flask --app wsgi worker search_index``), or inline after the commit without Redis.
+
+Jobs take ids and re-read the database: idempotent, safe to run twice, even at once
+(Whoosh's writer lock serialises writers; a job waiting too long raises and rq retries).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from hotline.core import clock
+
+from . import indexing
+
+log = logging.getLogger(__name__)
+
+
+def index_articles(*article_ids: int) -> int:
+    """Write these articles' current state to the index."""
+    return indexing.update_articles(article_ids)
+
+
+def reindex() -> int:
+    """Rebuild the whole index (skipped when another rebuild is running)."""
+    result = indexing.rebuild(wait=False)
+    return result[1] if result else 0
+
+
+def flag_review_due() -> int:
+    """Flag every published article past its review-by date (run it daily)."""
+    from . import services
+
+    now = clock.now()
+    added = services.flag_review_due(now=now, today=clock.local(now).date())
+    log.info("knowledge base: %d article(s) newly flagged for review", added)
+    return added
