@@ -49,6 +49,11 @@ class Periodic:
 PERIODIC: tuple[Periodic, ...] = (
     # The deadline watch: every minute, on the escalation queue.
     Periodic(name="sla-sweep", path="hotline.sla.jobs.sweep", every=60, queue="escalation", timeout=600),
+    # Knowledge-base articles past their review-by date are flagged for their owners: hourly,
+    # so a new day's due articles show within the hour (flagging twice adds nothing).
+    Periodic(
+        name="kb-review-due", path="knowledge_base.tasks.flag_review_due", every=3600, queue="default", timeout=300
+    ),
 )
 
 

@@ -1,7 +1,7 @@
 """deadlines: policies, calendar days and warnings, deadlines, the watch's records, failed jobs
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-21 05:42:24.237843
 
 No policy is seeded here: with none configured every ticket gets the built-in default
@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = '0003'
-down_revision = '0001'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 

@@ -23,13 +23,18 @@ def test_the_periodic_sweep_is_enqueued_once_per_minute_however_often_the_schedu
     connection = redis_lib.Redis.from_url(redis_url)
     queue = Queue("escalation", connection=connection)
     first = schedule.tick(connection, T)
-    assert first == [schedule.job_id(schedule.PERIODIC[0], T)] and first[0].startswith("periodic-sla-sweep-")
+    assert first == [schedule.job_id(p, T) for p in schedule.PERIODIC]
+    assert first[0].startswith("periodic-sla-sweep-") and first[1].startswith("periodic-kb-review-due-")
     # Restarts (and a second scheduler) in the same minute enqueue nothing more.
     assert schedule.tick(connection, T + timedelta(seconds=20)) == []
     assert schedule.tick(connection, T) == []
     assert queue.count == 1 and Job.fetch(first[0], connection=connection).func_name == SWEEP
-    # The next minute gets its own job.
-    assert len(schedule.tick(connection, T + timedelta(minutes=1))) == 1 and queue.count == 2
+    assert Queue("default", connection=connection).count == 1  # the hourly review-due check
+    # The next minute gets its own sweep; the review check waits for the next hour.
+    assert schedule.tick(connection, T + timedelta(minutes=1)) == [
+        schedule.job_id(schedule.PERIODIC[0], T + timedelta(minutes=1))
+    ]
+    assert queue.count == 2
 
 
 def test_a_second_scheduler_stays_idle_while_the_first_holds_the_lock(make_app, redis_url):
