@@ -52,7 +52,8 @@ def _article(article_id: str, user):
     return queries.get_visible_or_404(_id(article_id), user)
 
 
-def _detail(article):
+def detail(article):
+    """An article with its version history (the API and the web page)."""
     return schemas.article_detail_out(article, queries.versions(article))
 
 
@@ -146,7 +147,7 @@ def create_article():
     data = body(schemas.ArticleCreateIn)
     article = services.create_article(actor=user, now=clock.now(), **data.model_dump())
     db.session.commit()
-    return ok(_detail(article), 201)
+    return ok(detail(article), 201)
 
 
 @bp.get("/articles/<article_id>")
@@ -159,7 +160,7 @@ def create_article():
 @token_required
 def get_article(article_id):
     user = _reader()
-    return ok(_detail(_article(article_id, user)))
+    return ok(detail(_article(article_id, user)))
 
 
 @bp.patch("/articles/<article_id>")
@@ -177,7 +178,7 @@ def update_article(article_id):
     data = body(schemas.ArticleUpdateIn)
     services.update_article(article, actor=user, now=clock.now(), changes=changes(data, nullable=schemas.NULLABLE))
     db.session.commit()
-    return ok(_detail(article))
+    return ok(detail(article))
 
 
 def _workflow(name: str, summary: str, service, roles: str = EDITORS):
@@ -189,7 +190,7 @@ def _workflow(name: str, summary: str, service, roles: str = EDITORS):
         body(EmptyIn, allow_empty=True)
         service(article, actor=user, now=clock.now())
         db.session.commit()
-        return ok(_detail(article))
+        return ok(detail(article))
 
     view.__name__ = f"{name}_article"
     bp.add_url_rule(f"/articles/<article_id>/{name}", view_func=view, methods=["POST"])

@@ -51,6 +51,48 @@ function setupCallerHistory() {
   if (input.value) load();
 }
 
+// Intake: knowledge-base articles for what the operator is typing; one click answers with it.
+function setupSuggestions() {
+  const content = document.getElementById("content");
+  const box = document.getElementById("kb-suggestions");
+  const answer = document.getElementById("answer");
+  const articleId = document.getElementById("article_id");
+  const chosen = document.getElementById("article-chosen");
+  if (!content || !box || !content.dataset.suggestUrl) return;
+  let last = "";
+  const load = async () => {
+    const text = content.value.trim();
+    if (text === last) return;
+    last = text;
+    if (text.length < 4) { box.textContent = "输入诉求内容后显示可直接答复的知识条目。"; return; }
+    try {
+      const url = `${content.dataset.suggestUrl}?text=${encodeURIComponent(text.slice(0, 2000))}&limit=5`;
+      const response = await fetch(url, {headers: {Accept: "application/json"}});
+      const data = await response.json();
+      box.replaceChildren();
+      if (!response.ok || !data.results.length) { box.textContent = "没有相关的知识条目。"; return; }
+      const list = el("ol", {class: "suggestions"});
+      data.results.forEach((r) => {
+        const snippet = el("div", {class: "snippet"});
+        snippet.innerHTML = r.snippet;  // the server escapes the text; only <mark> is markup
+        const use = el("button", {type: "button", class: "use-article", "data-id": String(r.id)}, "用此条答复");
+        use.addEventListener("click", () => {
+          articleId.value = String(r.id);
+          answer.value = r.answer;
+          chosen.textContent = `已引用知识条目 #${r.id}：${r.title}`;
+        });
+        list.append(el("li", {}, el("a", {href: r.url, target: "_blank"}, r.title), snippet, use));
+      });
+      box.append(list);
+    } catch (err) {
+      box.textContent = "知识库暂时无法查询。";
+    }
+  };
+  content.addEventListener("input", debounce(load, 400));
+  if (content.value) load();
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   setupCallerHistory();
+  setupSuggestions();
 });

@@ -9,7 +9,7 @@ from ..extensions import login_manager
 
 
 def register(app: Flask) -> None:
-    from . import supervision, tickets, views
+    from . import knowledge, supervision, tickets, views
 
     login_manager.user_loader(load_session_user)
     login_manager.login_view = "web.login"
@@ -19,4 +19,5 @@ def register(app: Flask) -> None:
     app.register_blueprint(views.bp)
     app.register_blueprint(tickets.bp)
     app.register_blueprint(supervision.bp)
+    app.register_blueprint(knowledge.bp)
     app.jinja_env.globals.update(views.template_globals())

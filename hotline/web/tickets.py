@@ -5,6 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from knowledge_base import permissions as kb_permissions
+from knowledge_base import services as kb_services
+
 from ..categories import queries as category_queries
 from ..core import clock
 from ..core.errors import DomainError, InvalidInput
@@ -97,11 +100,12 @@ def new_ticket():
         values = request.form.to_dict()
         intent = values.pop("intent", "save")
         answer_text = values.pop("answer", "").strip()
+        article_id = values.pop("article_id", "").strip()
         data = form_data(request.form, optional=("caller_name", "area", "address"))
-        for key in ("intent", "answer"):
+        for key in ("intent", "answer", "article_id"):
             data.pop(key, None)
         try:
-            ticket = _create_from_form(data, intent, answer_text)
+            ticket = _create_from_form(data, intent, answer_text, article_id)
         except DomainError as exc:
             db.session.rollback()
             errors = _field_errors(exc)
@@ -116,18 +120,21 @@ def new_ticket():
 _INTENT_DONE = {"save": "登记", "answer": "直接答复并办结", "submit": "登记并提交派单"}
 
 
-def _create_from_form(data: dict, intent: str, answer_text: str):
+def _create_from_form(data: dict, intent: str, answer_text: str, article_id: str):
     if intent not in _INTENT_DONE:
         raise InvalidInput("Unknown intent.", message_zh="未知的操作。", field="intent")
     payload = validate(schemas.TicketCreateIn, data)
-    if intent == "answer" and not answer_text:
-        raise InvalidInput("Give the answer.", message_zh="直接答复须填写答复内容。", field="answer")
+    answer = None
     if intent == "answer":
-        validate(schemas.AnswerIn, {"answer": answer_text})
+        if not answer_text:
+            raise InvalidInput("Give the answer.", message_zh="直接答复须填写答复内容。", field="answer")
+        answer = validate(
+            schemas.AnswerIn, form_data({"answer": answer_text, "article_id": article_id}, **FORM_TYPES[Action.ANSWER])
+        )
     now = clock.now()
     ticket, _ = services.create(actor=current_user, data=services.NewTicket(**payload.model_dump()), now=now)
-    if intent == "answer":
-        services.answer(ticket, actor=current_user, now=now, answer_text=answer_text)
+    if answer is not None:
+        services.answer(ticket, actor=current_user, now=now, article_id=answer.article_id, answer_text=answer.answer)
     elif intent == "submit":
         services.submit(ticket, actor=current_user, now=now)
     db.session.commit()
@@ -156,12 +163,21 @@ def _cases_of(ticket):
     return cases, can_open
 
 
+def _suggestions(ticket, allowed_actions):
+    """Knowledge-base articles for a ticket the operator may still answer on the call."""
+    if Action.ANSWER.value not in allowed_actions or not kb_permissions.can_search(current_user):
+        return []
+    return kb_services.suggest(current_user, ticket.content, limit=3)
+
+
 def _render_detail(ticket, *, errors=None, values=None, failed_action=None, status=200):
     cases, can_open_case = _cases_of(ticket)
+    t = detail(ticket, current_user)
     return (
         render_template(
             "tickets/detail.html",
-            t=detail(ticket, current_user),
+            t=t,
+            suggestions=_suggestions(ticket, t.allowed_actions),
             cases=cases,
             can_open_case=can_open_case,
             labels=_labels(),

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+
+from knowledge_base import permissions as kb_permissions
 
 from ..accounts import services as accounts
 from ..accounts.models import ROLE_LABELS
@@ -24,6 +26,7 @@ bp = Blueprint("web", __name__)
 NAV = [
     ("工单", "web_tickets.list_tickets", permissions.can_list_tickets),
     ("登记来电", "web_tickets.new_ticket", permissions.can_create),
+    ("知识库", "web_kb.search", kb_permissions.can_search),
     ("监察案件", "web_supervision.list_cases", supervision_permissions.can_list_cases),
     ("黄牌红牌", "web_supervision.list_cards", supervision_permissions.can_list_cards),
     ("消息记录", "web_supervision.outbox", outbox_permissions.can_view_outbox),
@@ -64,10 +67,12 @@ def _safe_next(target: str | None) -> str | None:
 @bp.get("/")
 @login_required
 def index():
-    """Each role's start page: the ticket list for those who work tickets."""
+    """Each role's start page: the ticket list for those who work tickets, the editors' desk for editors."""
     if permissions.can_list_tickets(current_user):
         return redirect(url_for("web_tickets.list_tickets"))
-    return render_template("index.html")
+    if kb_permissions.can_edit(current_user):
+        return redirect(url_for("web_kb.list_articles"))
+    abort(403)
 
 
 @bp.route("/login", methods=["GET", "POST"])

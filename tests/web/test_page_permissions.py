@@ -39,7 +39,7 @@ def action(roles, state, form):
 
 
 PAGES = {
-    ("GET", "/"): {"expected": {**ok_for(SIGNED_IN, 302), "kb_editor": 200}},
+    ("GET", "/"): {"expected": ok_for(SIGNED_IN, 302)},
     ("GET", "/login"): {"expected": {"anonymous": 200, **{r: 302 for r in SIGNED_IN}}},
     ("POST", "/login"): {"login": True, "expected": {r: 302 for r in ROLES}},
     ("POST", "/logout"): {"expected": ok_for(SIGNED_IN, 302)},
@@ -92,6 +92,9 @@ for _path in sorted(Path(__file__).parent.glob("page_rules_*.py")):
 # Routes with a variable last segment carry a case per form, like the ticket actions.
 PAGES[("POST", "/supervision/cases/<case_id>/<form>")] = {
     "actions": importlib.import_module(f"{__package__}.page_rules_supervision").CASE_FORMS
+}
+PAGES[("POST", "/kb/articles/<article_id>/<action>")] = {
+    "actions": importlib.import_module(f"{__package__}.page_rules_kb").WORKFLOW
 }
 
 
