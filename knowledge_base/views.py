@@ -10,9 +10,9 @@ from flask import Blueprint
 
 from hotline.api.auth import actor, require, token_required
 from hotline.api.helpers import body, changes, ok, query
+from hotline.api.ids import path_id
 from hotline.api.openapi import doc
 from hotline.core import clock
-from hotline.core.errors import NotFound
 from hotline.core.validation import Schema
 from hotline.extensions import db
 
@@ -43,9 +43,7 @@ def _editor():
 
 def _id(value: str) -> int:
     """A path id: digits only (anything else names nothing: 404)."""
-    if not value.isascii() or not value.isdigit() or len(value) > 18:
-        raise NotFound("No such item.", message_zh="记录不存在。")
-    return int(value)
+    return path_id(value, "item", "记录")
 
 
 def _article(article_id: str, user):

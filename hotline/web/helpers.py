@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import functools
 
-from flask import abort
+from flask import abort, flash
 from flask_login import current_user, login_required
+
+from ..core.errors import DomainError, InvalidInput
+from ..core.validation import validate
 
 
 def role_required(predicate):
@@ -48,3 +51,19 @@ def form_data(form, *, ints=(), bools=(), lists=(), optional=()) -> dict:
         else:
             data[key] = value
     return data
+
+
+def field_errors(exc: DomainError) -> dict[str, str]:
+    """The Chinese message of each wrong field, to show beside it (``keywords.2`` → ``keywords``)."""
+    if exc.details:
+        return {d["field"].split(".")[0]: d["message_zh"] for d in exc.details if d.get("field")}
+    return {exc.field: exc.message_zh} if exc.field else {}
+
+
+def filters(schema, args):
+    """A list page's filters from its query string, or None (with a message) when they are wrong."""
+    try:
+        return validate(schema, {k: v for k, v in args.items() if v != ""})
+    except InvalidInput as exc:
+        flash(f"筛选条件有误：{exc.message_zh}", "error")
+        return None

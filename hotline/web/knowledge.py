@@ -11,13 +11,14 @@ from knowledge_base import permissions, queries, schemas, services
 from knowledge_base.models import FLAG_KIND_LABELS, STATUS_LABELS
 from knowledge_base.views import detail
 
+from ..api.ids import path_id
 from ..categories import queries as category_queries
 from ..core import clock
-from ..core.errors import DomainError, InvalidInput, NotFound
+from ..core.errors import DomainError, NotFound
 from ..core.validation import validate
 from ..extensions import db
 from ..units import queries as unit_queries
-from .helpers import form_data, role_required
+from .helpers import field_errors, filters, form_data, role_required
 
 bp = Blueprint("web_kb", __name__)
 
@@ -38,30 +39,14 @@ def _labels() -> dict:
     }
 
 
-def _field_errors(exc: DomainError) -> dict[str, str]:
-    if exc.details:
-        return {d["field"].split(".")[0]: d["message_zh"] for d in exc.details if d.get("field")}
-    return {exc.field: exc.message_zh} if exc.field else {}
-
-
 def _article(article_id: str):
-    if not article_id.isascii() or not article_id.isdigit() or len(article_id) > 18:
-        raise NotFound("No such article.", message_zh="知识条目不存在。")
-    return queries.get_visible_or_404(int(article_id), current_user)
-
-
-def _query(schema, args):
-    try:
-        return validate(schema, {k: v for k, v in args.items() if v != ""})
-    except InvalidInput as exc:
-        flash(f"查询条件有误：{exc.message_zh}", "error")
-        return None
+    return queries.get_visible_or_404(path_id(article_id, "article", "知识条目"), current_user)
 
 
 @bp.get("/kb")
 @role_required(permissions.can_search)
 def search():
-    params = _query(schemas.SearchQuery, request.args)
+    params = filters(schemas.SearchQuery, request.args)
     if params is None:
         return redirect(url_for("web_kb.search"))
     results = []
@@ -87,7 +72,7 @@ def search():
 @role_required(permissions.can_search)
 def suggest():
     """Articles for the ticket being typed (JSON for the intake form; read-only)."""
-    params = _query(schemas.SuggestQuery, request.args)
+    params = filters(schemas.SuggestQuery, request.args)
     if params is None:
         return jsonify({"error": {"code": "validation_error", "message_zh": "查询条件有误。"}}), 422
     items = []
@@ -143,7 +128,7 @@ def flag_article(article_id):
         db.session.rollback()
         flash(exc.message_zh, "error")
         return _render_article(
-            _article(article_id), errors=_field_errors(exc), values=request.form.to_dict(), status=exc.status
+            _article(article_id), errors=field_errors(exc), values=request.form.to_dict(), status=exc.status
         )
     flash("已提交纠错，知识库编辑将核实处理。", "success")
     return redirect(url_for("web_kb.show_article", article_id=article.id), 303)
@@ -155,7 +140,7 @@ def flag_article(article_id):
 @bp.get("/kb/articles")
 @role_required(permissions.can_edit)
 def list_articles():
-    params = _query(schemas.ArticleListQuery, request.args)
+    params = filters(schemas.ArticleListQuery, request.args)
     if params is None:
         return redirect(url_for("web_kb.list_articles"))
     articles, total = queries.list_articles(
@@ -204,7 +189,7 @@ def new_article():
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
-        return _render_form(values=request.form.to_dict(), errors=_field_errors(exc), status=exc.status)
+        return _render_form(values=request.form.to_dict(), errors=field_errors(exc), status=exc.status)
     flash("已保存为草稿。", "success")
     return redirect(url_for("web_kb.show_article", article_id=article.id), 303)
 
@@ -236,7 +221,7 @@ def edit_article(article_id):
     except DomainError as exc:
         db.session.rollback()
         return _render_form(
-            _article(article_id), values=request.form.to_dict(), errors=_field_errors(exc), status=exc.status
+            _article(article_id), values=request.form.to_dict(), errors=field_errors(exc), status=exc.status
         )
     flash("已保存。", "success")
     return redirect(url_for("web_kb.show_article", article_id=article.id), 303)
@@ -269,9 +254,7 @@ def list_flags():
 @bp.post("/kb/flags/<flag_id>/resolve")
 @role_required(permissions.can_edit)
 def resolve_flag(flag_id):
-    if not flag_id.isascii() or not flag_id.isdigit() or len(flag_id) > 18:
-        raise NotFound("No such flag.", message_zh="纠错记录不存在。")
-    item = queries.get_flag_or_404(int(flag_id))
+    item = queries.get_flag_or_404(path_id(flag_id, "flag", "纠错记录"))
     try:
         data = validate(schemas.FlagResolveIn, form_data(request.form, optional=("resolution",)))
         services.resolve_flag(item, actor=current_user, now=clock.now(), resolution=data.resolution)
@@ -318,9 +301,7 @@ def synonyms():
 @bp.post("/kb/synonyms/<group_id>/delete")
 @role_required(permissions.can_edit)
 def delete_synonyms(group_id):
-    if not group_id.isascii() or not group_id.isdigit() or len(group_id) > 18:
-        raise NotFound("No such synonym group.", message_zh="同义词组不存在。")
-    group = queries.get_synonyms_or_404(int(group_id))
+    group = queries.get_synonyms_or_404(path_id(group_id, "synonym group", "同义词组"))
     services.delete_synonyms(group, actor=current_user, now=clock.now())
     db.session.commit()
     flash("已删除同义词组。", "success")

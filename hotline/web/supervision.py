@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from ..api.ids import path_id
 from ..core import clock
 from ..core.errors import DomainError, Forbidden, InvalidInput, NotFound
 from ..core.validation import validate
@@ -19,27 +20,13 @@ from ..supervision.views import detail
 from ..tickets.models import Ticket
 from ..units import queries as unit_queries
 from ..units.models import Unit
-from .helpers import form_data, role_required
+from .helpers import field_errors, filters, form_data, role_required
 
 bp = Blueprint("web_supervision", __name__)
 
 
 def _forbidden() -> Forbidden:
     return Forbidden("Your role may not do this.", message_zh="您无权执行此操作。")
-
-
-def _field_errors(exc: DomainError) -> dict[str, str]:
-    if exc.details:
-        return {d["field"]: d["message_zh"] for d in exc.details if d.get("field")}
-    return {exc.field: exc.message_zh} if exc.field else {}
-
-
-def _query(schema, args):
-    try:
-        return validate(schema, {k: v for k, v in args.items() if v != ""})
-    except InvalidInput as exc:
-        flash(f"筛选条件有误：{exc.message_zh}", "error")
-        return None
 
 
 def _unit_id(code: str | None) -> int | None:
@@ -54,7 +41,7 @@ def _unit_id(code: str | None) -> int | None:
 @bp.get("/supervision/cases")
 @role_required(permissions.can_list_cases)
 def list_cases():
-    params = _query(schemas.CaseListQuery, request.args)
+    params = filters(schemas.CaseListQuery, request.args)
     if params is None:
         return redirect(url_for("web_supervision.list_cases"))
     ticket_id = None
@@ -101,9 +88,7 @@ def open_case():
 
 
 def _case_or_404(case_id: str):
-    if not case_id.isdigit():
-        raise NotFound("No such case.", message_zh="监察案件不存在。")
-    return queries.get_visible_case(current_user, int(case_id))
+    return queries.get_visible_case(current_user, path_id(case_id, "case", "监察案件"))
 
 
 def _render_case(case, *, errors=None, values=None, failed=None, status=200):
@@ -170,7 +155,7 @@ def case_form(case_id, form):
         flash(exc.message_zh, "error")
         return _render_case(
             _case_or_404(case_id),
-            errors=_field_errors(exc),
+            errors=field_errors(exc),
             values=request.form.to_dict(),
             failed=form,
             status=exc.status,
@@ -183,9 +168,7 @@ def case_form(case_id, form):
 @role_required(permissions.can_list_cases)
 def respond(case_id, notice_id):
     case = _case_or_404(case_id)
-    if not notice_id.isdigit():
-        raise NotFound("No such notice.", message_zh="整改通知不存在。")
-    notice = queries.get_visible_notice(current_user, case, int(notice_id))
+    notice = queries.get_visible_notice(current_user, case, path_id(notice_id, "notice", "整改通知"))
     try:
         if not permissions.can_respond(current_user, notice):
             raise _forbidden()
@@ -197,7 +180,7 @@ def respond(case_id, notice_id):
         flash(exc.message_zh, "error")
         return _render_case(
             _case_or_404(case_id),
-            errors=_field_errors(exc),
+            errors=field_errors(exc),
             values=request.form.to_dict(),
             failed=f"response-{notice_id}",
             status=exc.status,
@@ -209,7 +192,7 @@ def respond(case_id, notice_id):
 @bp.get("/supervision/cards")
 @role_required(permissions.can_list_cards)
 def list_cards():
-    params = _query(schemas.CardListQuery, request.args)
+    params = filters(schemas.CardListQuery, request.args)
     if params is None:
         return redirect(url_for("web_supervision.list_cards"))
     page = queries.list_cards(
@@ -236,7 +219,7 @@ def list_cards():
 @bp.get("/notifications")
 @role_required(outbox_permissions.can_view_outbox)
 def outbox():
-    params = _query(outbox_schemas.OutboxQuery, request.args)
+    params = filters(outbox_schemas.OutboxQuery, request.args)
     if params is None:
         return redirect(url_for("web_supervision.outbox"))
     ticket_id = None

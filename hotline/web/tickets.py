@@ -21,7 +21,7 @@ from ..tickets.states import ACTION_LABELS, STATUS_LABELS, Action, Status
 from ..tickets.views import ACTIONS, detail
 from ..units import queries as unit_queries
 from ..units.models import Level
-from .helpers import form_data, role_required
+from .helpers import field_errors, filters, form_data, role_required
 
 bp = Blueprint("web_tickets", __name__)
 
@@ -65,10 +65,8 @@ def _choices() -> dict:
 @bp.get("/tickets")
 @role_required(permissions.can_list_tickets)
 def list_tickets():
-    try:
-        params = validate(schemas.TicketListQuery, {k: v for k, v in request.args.items() if v != ""})
-    except InvalidInput as exc:
-        flash(f"筛选条件有误：{exc.message_zh}", "error")
+    params = filters(schemas.TicketListQuery, request.args)
+    if params is None:
         return redirect(url_for("web_tickets.list_tickets"))
     unit_id = None
     if params.unit:
@@ -108,7 +106,7 @@ def new_ticket():
             ticket = _create_from_form(data, intent, answer_text, article_id)
         except DomainError as exc:
             db.session.rollback()
-            errors = _field_errors(exc)
+            errors = field_errors(exc)
             status = exc.status
             flash(exc.message_zh, "error")
         else:
@@ -139,12 +137,6 @@ def _create_from_form(data: dict, intent: str, answer_text: str, article_id: str
         services.submit(ticket, actor=current_user, now=now)
     db.session.commit()
     return ticket
-
-
-def _field_errors(exc: DomainError) -> dict[str, str]:
-    if exc.details:
-        return {d["field"]: d["message_zh"] for d in exc.details if d.get("field")}
-    return {exc.field: exc.message_zh} if exc.field else {}
 
 
 @bp.get("/tickets/<number>")
@@ -212,7 +204,7 @@ def act(number, action):
         ticket = queries.get_visible(current_user, number)
         return _render_detail(
             ticket,
-            errors=_field_errors(exc),
+            errors=field_errors(exc),
             values=request.form.to_dict(),
             failed_action=action.value,
             status=exc.status,
