@@ -1,4 +1,4 @@
-"""Periodic jobs: one list, deterministic job ids, one scheduler at a time.
+"""Periodic jobs (``hotline.core.periodic.PERIODIC``): deterministic job ids, one scheduler at a time.
 
 ``flask --app wsgi scheduler`` runs :func:`run_scheduler`: every few seconds it enqueues
 each periodic job whose time bucket has started, under the job id
@@ -21,13 +21,13 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import Flask
 from rq import Queue
 from rq.exceptions import DuplicateJobError
 
+from hotline.core.periodic import PERIODIC, Periodic
 from hotline.core.redis import get_redis
 
 from .context import AppJob
@@ -35,26 +35,6 @@ from .context import AppJob
 log = logging.getLogger(__name__)
 
 LOCK_KEY = "hotline:scheduler"
-
-
-@dataclass(frozen=True)
-class Periodic:
-    name: str
-    path: str
-    every: int  # seconds
-    queue: str
-    timeout: int
-
-
-PERIODIC: tuple[Periodic, ...] = (
-    # The deadline watch: every minute, on the escalation queue.
-    Periodic(name="sla-sweep", path="hotline.sla.jobs.sweep", every=60, queue="escalation", timeout=600),
-    # Knowledge-base articles past their review-by date are flagged for their owners: hourly,
-    # so a new day's due articles show within the hour (flagging twice adds nothing).
-    Periodic(
-        name="kb-review-due", path="knowledge_base.tasks.flag_review_due", every=3600, queue="default", timeout=300
-    ),
-)
 
 
 def job_id(periodic: Periodic, now: datetime) -> str:

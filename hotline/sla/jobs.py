@@ -8,12 +8,12 @@ worker was killed: the database decides what is recorded (see :mod:`hotline.sla.
 from __future__ import annotations
 
 from ..core import clock
-from .sweep import run_sweep
+from . import sweep as sweeping
 
 SWEEP = "hotline.sla.jobs.sweep"
 
 
 def sweep(as_of: str | None = None) -> dict:
     now = clock.parse_iso(as_of) if as_of else clock.now()
-    result = run_sweep(now)
+    result = sweeping.run_sweep(now)
     return {"now": now.isoformat(), "checked": result.deadlines_checked, **result.counts(), "failed": result.failed}

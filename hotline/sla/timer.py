@@ -1,11 +1,14 @@
-"""The embedded mode's watch: without Redis, the sweep runs on a timer in the app process.
+"""The embedded mode's watch: without Redis, the periodic jobs run on a timer in the app process.
 
 A daemon thread, started lazily by the first request a process serves (so the Flask
 reloader's watching parent, which serves none, never starts one), at most once per
-process. Every run has its own app context and its own transactions. Configuration:
-``HOTLINE_SWEEP_INTERVAL_SECONDS`` (default 60; 0 disables it). Not started when Redis
-is configured (the scheduler and rq workers do the watching) nor in tests unless the
-test sets ``SWEEP_TIMER``.
+process. It runs what ``flask --app wsgi scheduler`` enqueues with Redis
+(``hotline.core.periodic.PERIODIC``): the deadline sweep every
+``HOTLINE_SWEEP_INTERVAL_SECONDS`` (default 60; 0 disables the timer), the knowledge base's
+review-due flagging hourly, the requeue of lost messages and deliveries every 10 minutes.
+Every run has its own app context and its own transactions; a failure is logged and listed
+with the failed jobs, and the timer goes on. Not started when Redis is configured (the scheduler and rq workers do the
+work) nor in tests unless the test sets ``SWEEP_TIMER``.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 
 from flask import Flask
 
@@ -59,39 +63,52 @@ def stop(timeout: float = 10) -> None:
 
 
 def _loop(app: Flask, interval: float) -> None:
+    from ..core.periodic import PERIODIC, SWEEP
+
+    every = {p.name: (interval if p.name == SWEEP else p.every) for p in PERIODIC}
+    due = dict.fromkeys(every, 0.0)
     while not _stop.is_set():
-        run_once(app)
-        _stop.wait(interval)
+        for periodic in PERIODIC:
+            if time.monotonic() >= due[periodic.name]:
+                run_periodic(app, periodic)
+                due[periodic.name] = time.monotonic() + every[periodic.name]
+        _stop.wait(max(0.0, min(due.values()) - time.monotonic()))
 
 
 def run_once(app: Flask):
-    """One sweep in its own app context; a failure is logged and the timer goes on."""
-    from ..core import clock
+    """One deadline sweep in its own app context; a failure is logged and the timer goes on."""
+    from ..core.periodic import PERIODIC, SWEEP
+
+    return run_periodic(app, next(p for p in PERIODIC if p.name == SWEEP))
+
+
+def run_periodic(app: Flask, periodic):
+    """Run one periodic job in its own app context and transaction, as a worker would."""
     from ..extensions import db
-    from .sweep import run_sweep
 
     with app.app_context():
         try:
-            return run_sweep(clock.now())
+            result = periodic.resolve()()
+            db.session.commit()
+            return result
         except Exception as exc:
             db.session.rollback()
-            log.exception("deadline sweep failed; the timer tries again in %s s", _interval(app))
-            _record_failure(exc)
+            log.exception("%s failed; the timer tries again later", periodic.path)
+            _record_failure(exc, path=periodic.path, queue=periodic.queue)
             return None
         finally:
             db.session.remove()
 
 
-def _record_failure(exc: Exception) -> None:
+def _record_failure(exc: Exception, *, path: str, queue: str) -> None:
     """Admins see it with the failed jobs (GET /api/v1/admin/jobs/failed)."""
     from ..core import clock
     from ..extensions import db
     from ..ops.services import record_failure
-    from .jobs import SWEEP
 
     try:
-        record_failure(path=SWEEP, args=(), queue="escalation", job_id="embedded-timer", exc=exc, now=clock.now())
+        record_failure(path=path, args=(), queue=queue, job_id="embedded-timer", exc=exc, now=clock.now())
         db.session.commit()
     except Exception:
         db.session.rollback()
-        log.exception("could not record the sweep's failure")
+        log.exception("could not record the failure of %s", path)

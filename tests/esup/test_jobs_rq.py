@@ -177,3 +177,24 @@ def test_messages_and_deliveries_whose_job_was_lost_are_requeued(redis_world, ga
     assert _row(app, Notification, template_code="citizen_confirmation").status == "sent"
     assert _row(app, EsupDelivery, event="case.opened").status == "delivered"
     assert len(gateway.requests) == 1 and len(esup.accepted) == 1
+
+
+def test_the_scheduler_requeues_lost_messages_by_itself(redis_world, gateway, run_worker):
+    from datetime import timedelta
+
+    from hotline.core import clock
+    from workers import schedule
+
+    app = redis_world.app
+    app.config.update(SMS_GATEWAY_URL=gateway.url, NOTIFY_RETRY_INTERVALS=(30,))
+    redis_world.ticket("pending_dispatch", request_type="consultation")
+    redis = get_redis(app)
+    redis.flushdb()  # the job is lost
+    with app.app_context():
+        later = clock.now() + timedelta(hours=1)
+    app.config["CLOCK"] = lambda: later
+    assert "periodic-notifications-requeue" in " ".join(schedule.tick(redis, later))
+    run_worker(app, ["notifications"])  # the requeue job queues the message again, then it is sent
+    run_worker(app, ["notifications"])
+    assert _row(app, Notification, template_code="citizen_confirmation").status == "sent"
+    assert len(gateway.requests) == 1

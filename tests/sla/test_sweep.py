@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from hotline.core import signals
+from hotline.core import clock, signals
 from hotline.extensions import db
 from hotline.ops.models import FailedJob
 from hotline.sla import services
@@ -242,6 +242,51 @@ def test_the_embedded_timer_sweeps_in_the_app_process_once(make_app):
         timer.stop()
     with app.app_context():
         assert db.session.query(DeadlineRecord).count() == 2
+
+
+def test_the_embedded_timer_runs_the_other_periodic_jobs_too(make_app):
+    import time
+
+    from hotline.sla import timer
+    from knowledge_base.models import Flag
+    from tests.factories import World
+
+    app = make_app(SWEEP_INTERVAL_SECONDS=3600)  # no timer while the world is built
+    with app.app_context():
+        world = World.build(app)
+        today = clock.local(clock.now()).date()
+    overdue = world.article(status="published")
+    world.client("kb_editor").patch(f"/api/v1/kb/articles/{overdue}", json={"review_by": today.isoformat()})
+    app.config["SWEEP_TIMER"] = True
+    try:
+        app.test_client().get("/healthz")  # starts the timer: a sweep, then the review-due flagging
+        flagged = []
+        for _ in range(200):
+            with app.app_context():
+                flagged = db.session.scalars(select(Flag.article_id).where(Flag.kind == "review_due")).all()
+            if flagged:
+                break
+            time.sleep(0.1)
+    finally:
+        timer.stop()
+    assert flagged == [overdue]
+
+
+def test_a_failing_periodic_job_on_the_timer_is_recorded_for_admins(world, app, monkeypatch):
+    from hotline.core.periodic import PERIODIC
+    from hotline.sla import timer
+    from knowledge_base import tasks
+
+    def broken():
+        raise RuntimeError("index on fire")
+
+    monkeypatch.setattr(tasks, "flag_review_due", broken)
+    review_due = next(p for p in PERIODIC if p.name == "kb-review-due")
+    assert timer.run_periodic(app, review_due) is None
+    items = world.client("admin").get("/api/v1/admin/jobs/failed").json["items"]
+    assert [(i["path"], i["queue"], i["error"]) for i in items] == [
+        ("knowledge_base.tasks.flag_review_due", "default", "RuntimeError: index on fire")
+    ]
 
 
 def test_the_timer_is_off_with_redis_with_interval_zero_and_in_tests(make_app):

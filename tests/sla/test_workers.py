@@ -24,17 +24,26 @@ def test_the_periodic_sweep_is_enqueued_once_per_minute_however_often_the_schedu
     queue = Queue("escalation", connection=connection)
     first = schedule.tick(connection, T)
     assert first == [schedule.job_id(p, T) for p in schedule.PERIODIC]
-    assert first[0].startswith("periodic-sla-sweep-") and first[1].startswith("periodic-kb-review-due-")
+    assert [j.rsplit("-", 1)[0] for j in first] == [
+        "periodic-sla-sweep",
+        "periodic-kb-review-due",
+        "periodic-notifications-requeue",
+        "periodic-esup-requeue",
+    ]
     # Restarts (and a second scheduler) in the same minute enqueue nothing more.
     assert schedule.tick(connection, T + timedelta(seconds=20)) == []
     assert schedule.tick(connection, T) == []
-    assert queue.count == 1 and Job.fetch(first[0], connection=connection).func_name == SWEEP
+    assert Job.fetch(first[0], connection=connection).func_name == SWEEP
+    assert queue.count == 2  # the sweep and the requeue of lost e-supervision deliveries
     assert Queue("default", connection=connection).count == 1  # the hourly review-due check
-    # The next minute gets its own sweep; the review check waits for the next hour.
+    assert Queue("notifications", connection=connection).count == 1  # the requeue of lost messages
+    # The next minute gets its own sweep; the others wait for their next bucket.
     assert schedule.tick(connection, T + timedelta(minutes=1)) == [
         schedule.job_id(schedule.PERIODIC[0], T + timedelta(minutes=1))
     ]
-    assert queue.count == 2
+    assert queue.count == 3
+    ten = T + timedelta(minutes=10)  # a new sweep and new requeues; the review check waits for the hour
+    assert schedule.tick(connection, ten) == [schedule.job_id(p, ten) for p in schedule.PERIODIC if p.every != 3600]
 
 
 def test_a_second_scheduler_stays_idle_while_the_first_holds_the_lock(make_app, redis_url):
@@ -45,7 +54,7 @@ def test_a_second_scheduler_stays_idle_while_the_first_holds_the_lock(make_app, 
     assert Queue("escalation", connection=connection).count == 0
     connection.delete(schedule.LOCK_KEY)
     schedule.run_scheduler(app, once=True)
-    assert Queue("escalation", connection=connection).count == 1
+    assert Queue("escalation", connection=connection).count == 2  # the sweep and the esup requeue
     assert connection.get(schedule.LOCK_KEY) is None  # released on exit
 
 

@@ -1,0 +1,50 @@
+"""The periodic jobs: one list, run by the scheduler with Redis and by the embedded timer without.
+
+``workers/schedule.py`` enqueues each on its queue once per time bucket; without Redis,
+``hotline.sla.timer`` calls them in the web process (the sweep at
+``HOTLINE_SWEEP_INTERVAL_SECONDS``, the others at ``every``). Every one is safe to run twice
+or late: exactly-once is the database's business.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import import_module
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    path: str  # dotted path of a function taking no arguments
+    every: int  # seconds
+    queue: str
+    timeout: int
+
+    def resolve(self):
+        module, _, name = self.path.rpartition(".")
+        return getattr(import_module(module), name)
+
+
+SWEEP = "sla-sweep"
+
+PERIODIC: tuple[Periodic, ...] = (
+    # The deadline watch: every minute, on the escalation queue.
+    Periodic(name=SWEEP, path="hotline.sla.jobs.sweep", every=60, queue="escalation", timeout=600),
+    # Knowledge-base articles past their review-by date are flagged for their owners: hourly,
+    # so a new day's due articles show within the hour (flagging twice adds nothing).
+    Periodic(
+        name="kb-review-due", path="knowledge_base.tasks.flag_review_due", every=3600, queue="default", timeout=300
+    ),
+    # Messages and e-supervision deliveries whose job was lost (Redis restarted, a worker was
+    # killed mid-send) are queued again; a row whose job still exists is claimed by one copy only.
+    Periodic(
+        name="notifications-requeue",
+        path="hotline.notifications.jobs.requeue_stuck",
+        every=600,
+        queue="notifications",
+        timeout=300,
+    ),
+    Periodic(
+        name="esup-requeue", path="hotline.supervision.jobs.requeue_stuck", every=600, queue="escalation", timeout=300
+    ),
+)
