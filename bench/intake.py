@@ -1,18 +1,31 @@
-"""Intake and workflow throughput through the real app (WSGI, no network), on SQLite and PostgreSQL.
+"""Intake throughput over HTTP under gunicorn on PostgreSQL, beside the same server's trivial
+endpoint (the ceiling), and the whole workflow in-process on SQLite and PostgreSQL.
 
-    .venv/bin/python bench/intake.py [--tickets 2000] [--threads 4] [--postgresql-url URL]
+    .venv/bin/python bench/intake.py [--clients 16] [--requests 4000] [--workers N] [--threads T]
+                                     [--redis-url URL] [--workflow-tickets 2000] [--postgresql-url URL]
 
-Creates a fresh database (a temporary SQLite file; for PostgreSQL a database named
-hotline_bench_intake that is dropped afterwards), loads the demo city, then has N threads
-record tickets through POST /api/v1/tickets and drive half of them through submit →
-dispatch → accept → reply. Prints requests per second and latency percentiles per step.
+1. HTTP: creates the database hotline_bench_intake on the PostgreSQL server (dropped
+   afterwards), loads the demo city, starts gunicorn (gthread workers, production
+   configuration) on a free local port, and has --clients concurrent clients (threads with
+   keep-alive connections) send --requests requests to GET /livez (no database: the ceiling)
+   and then --requests tickets to POST /api/v1/tickets as an operator. Prints requests per
+   second, p50/p99 latency, and intake's throughput as a share of the ceiling (target: at
+   least 40 %, p99 under 100 ms). Clients and server share the machine's cores.
+2. Workflow (--workflow-tickets 0 skips it): in-process (WSGI test client, no network),
+   threads record tickets and drive half of them through submit → dispatch → accept →
+   reply, on a temporary SQLite file and on PostgreSQL; per-step latency.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
+import json
 import os
+import secrets
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -26,6 +39,8 @@ from sqlalchemy import create_engine, text
 from hotline import create_app
 from hotline.extensions import db
 
+ROOT = Path(__file__).resolve().parent.parent
+
 
 def percentile(values, p):
     values = sorted(values)
@@ -38,7 +53,8 @@ def build_app(url: str, data_dir: str):
     from hotline.core import clock
     from hotline.demo.seed import seed
 
-    app = create_app({"HOTLINE_ENV": "development", "DATABASE_URL": url, "DATA_DIR": data_dir})
+    # No deadline timer: it would sweep the demo's deadlines while the requests are timed.
+    app = create_app({"HOTLINE_ENV": "development", "DATABASE_URL": url, "DATA_DIR": data_dir, "SWEEP_TIMER": False})
     with app.app_context():
         upgrade()
         seed(now=clock.now(), echo=lambda *_: None)
@@ -113,42 +129,203 @@ def report(name: str, timings: dict[str, list[float]]) -> None:
             )
 
 
+# -- HTTP under gunicorn ------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(database_url: str, data_dir: str, redis_url: str, workers: int, threads: int):
+    port = free_port()
+    env = {
+        **os.environ,
+        "HOTLINE_ENV": "production",
+        "HOTLINE_SECRET_KEY": secrets.token_hex(32),
+        "HOTLINE_DATABASE_URL": database_url,
+        "HOTLINE_DATA_DIR": data_dir,
+        "HOTLINE_SWEEP_INTERVAL_SECONDS": "0",  # no deadline timer in the measured processes
+    }
+    env.pop("HOTLINE_REDIS_URL", None)
+    if redis_url:
+        env["HOTLINE_REDIS_URL"] = redis_url
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(threads),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        "wsgi:app",
+    ]
+    server = subprocess.Popen(command, cwd=ROOT, env=env)
+    for _ in range(300):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/livez")
+            if conn.getresponse().status == 200:
+                conn.close()
+                return server, port
+        except OSError:
+            pass
+        if server.poll() is not None:
+            raise RuntimeError("gunicorn exited at start-up")
+        time.sleep(0.1)
+    server.terminate()
+    raise RuntimeError("gunicorn did not answer within 30 s")
+
+
+def hammer(port: int, clients: int, total: int, make_request) -> tuple[float, list[float]]:
+    """``clients`` threads, each with one keep-alive connection, send ``total`` requests."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    errors: list[str] = []
+    barrier = threading.Barrier(clients + 1)
+
+    def client(index: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine = []
+        barrier.wait()
+        for i in range(index, total, clients):
+            method, path, body, headers = make_request(i)
+            start = time.perf_counter()
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            data = response.read()
+            mine.append(time.perf_counter() - start)
+            if response.status >= 400:
+                errors.append(f"{method} {path}: {response.status} {data[:200]!r}")
+                break
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+
+    pool = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
+    for thread in pool:
+        thread.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for thread in pool:
+        thread.join()
+    wall = time.perf_counter() - started
+    if errors:
+        raise RuntimeError(f"{len(errors)} request(s) failed, e.g. {errors[0]}")
+    return wall, latencies
+
+
+def http_benchmark(args, admin, name: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        url = admin.url.set(database=name).render_as_string(hide_password=False)
+        app = build_app(url, tmp)
+        with app.app_context():
+            db.engine.dispose()
+        server, port = start_gunicorn(url, tmp, args.redis_url, args.workers, args.threads)
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port)
+            login = json.dumps({"username": "op1", "password": "demo-12345"})
+            conn.request("POST", "/api/v1/auth/token", body=login, headers={"Content-Type": "application/json"})
+            token = json.loads(conn.getresponse().read())["token"]
+            conn.close()
+            headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+
+            def livez(i):
+                return "GET", "/livez", None, {}
+
+            def intake(i):
+                body = {
+                    "caller_phone": f"139{i:08d}",
+                    "request_type": "consultation",
+                    "category": "SOCIAL.PENSION",
+                    "channel": "phone",
+                    "content": f"基准测试工单 {i}：退休手续怎么办理？需要带什么材料？",
+                }
+                return "POST", "/api/v1/tickets", json.dumps(body, ensure_ascii=False).encode(), headers
+
+            warm = max(args.clients * 10, 100)
+            hammer(port, args.clients, warm, livez)
+            hammer(port, args.clients, warm, lambda i: intake(10_000_000 + i))
+            results = {}
+            for label, make in (("GET /livez (ceiling)", livez), ("POST /api/v1/tickets", intake)):
+                wall, latencies = hammer(port, args.clients, args.requests, make)
+                results[label] = (len(latencies) / wall, latencies)
+        finally:
+            server.terminate()
+            server.wait(30)
+    print(
+        f"\nHTTP, gunicorn {args.workers} gthread workers × {args.threads} threads, PostgreSQL"
+        f"{', Redis' if args.redis_url else ''}, {args.clients} concurrent clients, {args.requests} requests each:"
+    )
+    print(f"  {'endpoint':<24}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}")
+    for label, (rate, latencies) in results.items():
+        print(
+            f"  {label:<24}{rate:>8.0f}{statistics.median(latencies) * 1000:>9.1f}"
+            f"{percentile(latencies, 99) * 1000:>9.1f}{max(latencies) * 1000:>9.1f}"
+        )
+    ceiling, (intake_rate, intake_latencies) = results["GET /livez (ceiling)"][0], results["POST /api/v1/tickets"]
+    share = intake_rate / ceiling
+    p99 = percentile(intake_latencies, 99) * 1000
+    print(
+        f"  intake / ceiling = {share:.0%} (target ≥ 40 %: {'met' if share >= 0.4 else 'MISSED'}); "
+        f"intake p99 {p99:.0f} ms (target < 100 ms: {'met' if p99 < 100 else 'MISSED'})"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--tickets", type=int, default=2000)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--clients", type=int, default=16, help="concurrent HTTP clients")
+    parser.add_argument("--requests", type=int, default=4000, help="requests per measured endpoint")
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--redis-url", default="", help="HOTLINE_REDIS_URL for the server (default: none)")
+    parser.add_argument("--workflow-tickets", type=int, default=2000, help="in-process workflow run (0 skips)")
+    parser.add_argument("--workflow-threads", type=int, default=4)
     parser.add_argument(
         "--postgresql-url",
         default="postgresql://postgres@127.0.0.1:5432/postgres",
-        help="server to create the benchmark database on ('' to skip PostgreSQL)",
+        help="server to create the benchmark database on",
     )
     args = parser.parse_args()
-    print(f"intake benchmark: {args.tickets} tickets, {args.threads} threads, cores: {os.cpu_count()}")
+    print(f"intake benchmark, cores: {os.cpu_count()}")
 
-    with tempfile.TemporaryDirectory() as tmp:
-        app = build_app(f"sqlite:///{tmp}/bench.sqlite3", tmp)
-        report("SQLite (embedded default)", run(app, args.tickets, args.threads))
-        with app.app_context():
-            db.engine.dispose()
+    admin_url = args.postgresql_url.replace("postgresql://", "postgresql+psycopg://", 1)
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    name = "hotline_bench_intake"
 
-    if args.postgresql_url:
-        admin_url = args.postgresql_url.replace("postgresql://", "postgresql+psycopg://", 1)
-        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        name = "hotline_bench_intake"
+    def fresh_database():
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
+
+    try:
+        fresh_database()
+        http_benchmark(args, admin, name)
+        if args.workflow_tickets:
+            print(f"\nWorkflow in-process: {args.workflow_tickets} tickets, {args.workflow_threads} threads")
+            with tempfile.TemporaryDirectory() as tmp:
+                app = build_app(f"sqlite:///{tmp}/bench.sqlite3", tmp)
+                report("SQLite (embedded default)", run(app, args.workflow_tickets, args.workflow_threads))
+                with app.app_context():
+                    db.engine.dispose()
+            fresh_database()
             with tempfile.TemporaryDirectory() as tmp:
                 url = admin.url.set(database=name).render_as_string(hide_password=False)
                 app = build_app(url, tmp)
-                report("PostgreSQL", run(app, args.tickets, args.threads))
+                report("PostgreSQL", run(app, args.workflow_tickets, args.workflow_threads))
                 with app.app_context():
                     db.engine.dispose()
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 if __name__ == "__main__":

@@ -1,4 +1,8 @@
-"""/healthz: is the database reachable, is Redis (when configured)?"""
+"""/healthz: is the database reachable, is Redis (when configured)? /livez: is the process serving?
+
+A load balancer or supervisor restarts a process whose /livez fails, and takes a process out
+of rotation while its /healthz fails (a database outage is not cured by a restart).
+"""
 
 from __future__ import annotations
 
@@ -34,5 +38,13 @@ def healthz():
     healthy = all(v in ("ok", "not_configured") for v in checks.values())
     response = jsonify({"status": "ok" if healthy else "unhealthy", **checks})
     response.status_code = 200 if healthy else 503
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/livez")
+def livez():
+    """The process answers: no database, no Redis, no session (the benchmarks' ceiling too)."""
+    response = current_app.response_class("ok\n", mimetype="text/plain")
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -44,6 +44,15 @@ def test_healthz_with_redis(make_app, redis_url):
     assert r.status_code == 200 and r.json["redis"] == "ok"
 
 
+def test_livez_answers_without_touching_the_database(make_app, tmp_path):
+    broken = create_app(
+        {"HOTLINE_ENV": "testing", "DATA_DIR": str(tmp_path), "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}
+    )
+    r = broken.test_client().get("/livez")
+    assert r.status_code == 200 and r.data == b"ok\n" and r.headers["Cache-Control"] == "no-store"
+    assert broken.test_client().get("/healthz").status_code == 503
+
+
 def test_healthz_reports_unreachable_services(make_app, tmp_path):
     app = make_app(REDIS_URL="redis://127.0.0.1:1/0")
     r = app.test_client().get("/healthz")

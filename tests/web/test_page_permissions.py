@@ -44,6 +44,7 @@ PAGES = {
     ("POST", "/login"): {"login": True, "expected": {r: 302 for r in ROLES}},
     ("POST", "/logout"): {"expected": ok_for(SIGNED_IN, 302)},
     ("GET", "/healthz"): {"expected": {r: 200 for r in ROLES}},
+    ("GET", "/livez"): {"expected": {r: 200 for r in ROLES}},
     ("GET", "/static/<path:filename>"): {"path": {"filename": "app.css"}, "expected": {r: 200 for r in ROLES}},
     ("GET", "/tickets"): {"expected": ok_for([*TICKET_ROLES, "staff_other"])},
     ("GET", "/tickets/new"): {"expected": ok_for(["operator"])},
