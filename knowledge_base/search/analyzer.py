@@ -12,6 +12,8 @@ A term is one of:
 Bigrams made only of question and function words (怎么 如何 哪些 可以 ...) are dropped.
 The choice of bigrams plus long words (over jieba words alone or jieba's search-mode
 ``ChineseAnalyzer``) was made by measurement: see ``bench/kb_eval.py`` and the README.
+A question's terms are the same, weighed by jieba's split of it (:func:`weighted_terms`):
+the index does not depend on those weights.
 
 Every term carries its character offsets in the original text, which is what the
 snippet highlighter uses. Text is normalised one character at a time (full-width forms to
@@ -54,6 +56,9 @@ STOP_BIGRAMS = frozenset(word for line in _STOP_LINES for word in line.split())
 STOP_CHARS = frozenset("的吗呢吧啊呀嘛")
 
 MIN_WORD = 3  # jieba words this long or longer are indexed beside the bigrams
+# Query-time weights (see weighted_terms), measured with bench/kb_eval.py on both sets.
+BOUNDARY_WEIGHT = 0.7  # a question's bigram that crosses a jieba word boundary
+WORD_WEIGHT = 0.7  # a question's jieba word of MIN_WORD or more characters
 
 _jieba_lock = threading.Lock()
 _jieba_pid: int | None = None
@@ -106,6 +111,24 @@ def normalise(text: str) -> str:
 
 def terms(text: str, *, words: bool = True) -> Iterator[tuple[str, int, int]]:
     """Yield ``(term, start, end)`` for ``text``; offsets index the original string."""
+    for term, start, end, _ in _analyse(text, words=words, weigh=False):
+        yield term, start, end
+
+
+def weighted_terms(text: str) -> Iterator[tuple[str, float]]:
+    """Yield ``(term, weight)`` for a question: the index's terms, weighed by jieba's words.
+
+    A bigram inside one jieba word (社保, 医疗 in 医疗保险) weighs 1; a bigram across two
+    words (金领 in 失业保险金领取, 卡补 in 社保卡补办) is mostly noise, yet rare and so
+    heavily weighted by BM25, and weighs ``BOUNDARY_WEIGHT``: kept, because jieba's split
+    is sometimes wrong. A long word weighs ``WORD_WEIGHT``: its bigrams already count it,
+    the word only adds an exact-match bonus.
+    """
+    for term, _, _, weight in _analyse(text, words=True, weigh=True):
+        yield term, weight
+
+
+def _analyse(text: str, *, words: bool, weigh: bool) -> Iterator[tuple[str, int, int, float]]:
     if not text:
         return
     norm = normalise(text)
@@ -114,21 +137,28 @@ def terms(text: str, *, words: bool = True) -> Iterator[tuple[str, int, int]]:
         run = match.group()
         start = match.start()
         if run[0] < "\u3400":  # Latin letters and digits
-            yield run, start, match.end()
+            yield run, start, match.end(), 1.0
             continue
         if len(run) == 1:
-            yield run, start, start + 1
+            yield run, start, start + 1, 1.0
             continue
+        pieces = list(cut(run, HMM=False)) if cut is not None and (weigh or len(run) >= MIN_WORD) else []
+        inside = set()  # offsets in ``run`` of the bigrams that lie inside one jieba word
+        if weigh:
+            offset = 0
+            for piece in pieces:
+                inside.update(range(offset, offset + len(piece) - 1))
+                offset += len(piece)
         for i in range(len(run) - 1):
             gram = run[i : i + 2]
             if gram not in STOP_BIGRAMS and gram[0] not in STOP_CHARS and gram[1] not in STOP_CHARS:
-                yield gram, start + i, start + i + 2
-        if cut is not None and len(run) >= MIN_WORD:
-            offset = start
-            for word in cut(run, HMM=False):
-                if len(word) >= MIN_WORD:
-                    yield word, offset, offset + len(word)
-                offset += len(word)
+                weight = 1.0 if not weigh or i in inside else BOUNDARY_WEIGHT
+                yield gram, start + i, start + i + 2, weight
+        offset = start
+        for word in pieces:
+            if len(word) >= MIN_WORD:
+                yield word, offset, offset + len(word), WORD_WEIGHT if weigh else 1.0
+            offset += len(word)
 
 
 class HotlineTokenizer(Tokenizer):

@@ -3,7 +3,7 @@
 import pytest
 
 from knowledge_base import states
-from knowledge_base.search.analyzer import HotlineTokenizer, normalise, terms
+from knowledge_base.search.analyzer import BOUNDARY_WEIGHT, WORD_WEIGHT, HotlineTokenizer, normalise, terms
 from knowledge_base.search.query import Synonyms, query_terms, snippet
 
 
@@ -60,6 +60,15 @@ def test_synonyms_expand_a_question_at_half_weight():
     assert Synonyms([["公积金", "住房公积金"]]).expand("提取住房公积金") == []
     assert Synonyms([["公积金", "住房公积金"]]).expand("提取公积金") == ["住房公积金"]
     assert query_terms("   ", synonyms) == {}
+
+
+def test_a_questions_bigrams_across_word_boundaries_and_its_long_words_weigh_less():
+    weights = query_terms("失业保险金领取")
+    assert weights["失业"] == weights["保险"] == weights["领取"] == 1.0  # inside one jieba word
+    assert weights["金领"] == BOUNDARY_WEIGHT < 1  # across two words: mostly noise
+    assert weights["失业保险金"] == WORD_WEIGHT < 1  # its bigrams already count it
+    # The index's terms are the same, unweighted.
+    assert set(_terms("失业保险金领取")) == set(weights)
 
 
 def test_snippets_escape_the_text_and_mark_the_matches():
