@@ -9,7 +9,6 @@ or late: exactly-once is the database's business.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import import_module
 
 
 @dataclass(frozen=True)
@@ -19,10 +18,6 @@ class Periodic:
     every: int  # seconds
     queue: str
     timeout: int
-
-    def resolve(self):
-        module, _, name = self.path.rpartition(".")
-        return getattr(import_module(module), name)
 
 
 SWEEP = "sla-sweep"

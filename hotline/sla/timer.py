@@ -83,32 +83,12 @@ def run_once(app: Flask):
 
 
 def run_periodic(app: Flask, periodic):
-    """Run one periodic job in its own app context and transaction, as a worker would."""
-    from ..extensions import db
+    """Run one periodic job as an inline job: its own app context and transaction; a
+    failure is logged and listed with the failed jobs (``run_inline`` does both)."""
+    from ..core import jobs
 
-    with app.app_context():
-        try:
-            result = periodic.resolve()()
-            db.session.commit()
-            return result
-        except Exception as exc:
-            db.session.rollback()
-            log.exception("%s failed; the timer tries again later", periodic.path)
-            _record_failure(exc, path=periodic.path, queue=periodic.queue)
-            return None
-        finally:
-            db.session.remove()
-
-
-def _record_failure(exc: Exception, *, path: str, queue: str) -> None:
-    """Admins see it with the failed jobs (GET /api/v1/admin/jobs/failed)."""
-    from ..core import clock
-    from ..extensions import db
-    from ..ops.services import record_failure
-
+    spec = jobs.JobSpec(periodic.path, queue=periodic.queue, job_id="embedded-timer", timeout=periodic.timeout)
     try:
-        record_failure(path=path, args=(), queue=queue, job_id="embedded-timer", exc=exc, now=clock.now())
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        log.exception("could not record the failure of %s", path)
+        return jobs.run_inline(app, spec)
+    except Exception:  # logged and recorded by run_inline; the timer goes on
+        return None
