@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, or_, select, update
 
 from ..extensions import db
 
@@ -47,3 +47,22 @@ def finish(model, row_id: int, attempts: int, now: datetime, **values) -> bool:
         .execution_options(synchronize_session=False)
     )
     return db.session.execute(stmt).rowcount == 1
+
+
+def stuck(model, now: datetime, *, retry_intervals, older_than_seconds: int | None = None) -> list[int]:
+    """Ids of rows whose job was lost: ``pending`` and untouched for ``older_than_seconds``
+    (by default the longest retry interval plus the stale-claim time, so a row waiting for
+    its backoff is left alone), or ``sending`` under a stale claim (its worker died)."""
+    if older_than_seconds is None:
+        older_than_seconds = max((0, *retry_intervals)) + int(STALE_CLAIM.total_seconds())
+    cutoff = now - timedelta(seconds=older_than_seconds)
+    return list(
+        db.session.scalars(
+            select(model.id).where(
+                or_(
+                    and_(model.status == PENDING, model.updated_at < cutoff),
+                    and_(model.status == SENDING, model.claimed_at < now - STALE_CLAIM),
+                )
+            )
+        )
+    )

@@ -12,10 +12,8 @@ embedded mode (no Redis) the attempts run inline, one after the other.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import and_, or_, select
 
 from ..core import clock, delivery
 from ..core.http import DeliveryError
@@ -110,19 +108,12 @@ def requeue_stuck(older_than_seconds: int | None = None) -> int:
     stale-claim time, so a message waiting for its backoff is not disturbed.
     """
     now = clock.now()
-    if older_than_seconds is None:
-        older_than_seconds = max((0, *current_app.config["NOTIFY_RETRY_INTERVALS"])) + int(
-            delivery.STALE_CLAIM.total_seconds()
-        )
-    cutoff = now - timedelta(seconds=older_than_seconds)
-    ids = db.session.scalars(
-        select(Notification.id).where(
-            or_(
-                and_(Notification.status == Status.PENDING, Notification.updated_at < cutoff),
-                and_(Notification.status == Status.SENDING, Notification.claimed_at < now - delivery.STALE_CLAIM),
-            )
-        )
-    ).all()
+    ids = delivery.stuck(
+        Notification,
+        now,
+        retry_intervals=current_app.config["NOTIFY_RETRY_INTERVALS"],
+        older_than_seconds=older_than_seconds,
+    )
     for notification_id in ids:
         services.enqueue(notification_id, f"notification-{notification_id}-requeue-{int(now.timestamp())}")
     if ids:

@@ -11,10 +11,8 @@ In the embedded mode (no Redis) the attempts run inline, one after the other.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import and_, or_, select
 
 from ..core import clock, delivery
 from ..core.http import DeliveryError, post
@@ -108,21 +106,12 @@ def requeue_stuck(older_than_seconds: int | None = None) -> int:
     means untouched for longer than the longest retry interval plus the stale-claim time.
     """
     now = clock.now()
-    if older_than_seconds is None:
-        older_than_seconds = max((0, *current_app.config["ESUP_RETRY_INTERVALS"])) + int(
-            delivery.STALE_CLAIM.total_seconds()
-        )
-    cutoff = now - timedelta(seconds=older_than_seconds)
-    ids = db.session.scalars(
-        select(EsupDelivery.id).where(
-            or_(
-                and_(EsupDelivery.status == DeliveryStatus.PENDING, EsupDelivery.updated_at < cutoff),
-                and_(
-                    EsupDelivery.status == DeliveryStatus.SENDING, EsupDelivery.claimed_at < now - delivery.STALE_CLAIM
-                ),
-            )
-        )
-    ).all()
+    ids = delivery.stuck(
+        EsupDelivery,
+        now,
+        retry_intervals=current_app.config["ESUP_RETRY_INTERVALS"],
+        older_than_seconds=older_than_seconds,
+    )
     for delivery_id in ids:
         connector.enqueue(delivery_id, f"esup-delivery-{delivery_id}-requeue-{int(now.timestamp())}")
     if ids:
