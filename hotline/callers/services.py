@@ -10,13 +10,20 @@ from .models import Caller
 
 
 def find_or_create(phone: str, *, name: str | None, now: datetime) -> Caller:
-    """The caller with this normalised number, created if new; safe under concurrency."""
+    """The caller with this normalised number, created if new; safe under concurrency.
+
+    One statement for a new caller (the INSERT returns the row), two for a known one
+    (the INSERT does nothing and returns nothing, then the row is read).
+    """
     stmt = (
         upsert_insert(Caller)
         .values(phone=phone, name=name, created_at=now, updated_at=now)
         .on_conflict_do_nothing(index_elements=["phone"])
+        .returning(Caller)
     )
-    db.session.execute(stmt)
+    caller = db.session.scalars(stmt).one_or_none()
+    if caller is not None:
+        return caller
     caller = db.session.scalar(select(Caller).where(Caller.phone == phone))
     if name and caller.name != name:
         caller.name = name

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from .models import Category
 
 
 def get_by_code(code: str) -> Category | None:
-    return db.session.scalar(select(Category).where(Category.code == code))
+    # With its parent: a ticket shows the category's full name (parent / child).
+    return db.session.scalar(select(Category).options(joinedload(Category.parent)).where(Category.code == code))
 
 
 def list_categories(*, include_inactive: bool = False) -> list[Category]:

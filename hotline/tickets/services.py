@@ -197,6 +197,7 @@ def create(*, actor, data: NewTicket, now: datetime, idempotency_key: str | None
         request_type=data.request_type,
         category=category,
         area_unit=area,
+        assist_units=[],  # known empty: spares a query when the new ticket is shown
         address=data.address,
         content=data.content,
         urgency=data.urgency,
