@@ -262,8 +262,9 @@ def _make_action_view(action: Action):
         services.check(ticket, action, user)
         data = body(schema, allow_empty=allow_empty)
         handler(ticket, user, clock.now(), data)
+        payload = detail(ticket, user)  # before the commit, which would expire what it reads
         db.session.commit()
-        return ok(detail(ticket, user))
+        return ok(payload)
 
     view.__name__ = f"action_{action.value.replace('-', '_')}"
     return view

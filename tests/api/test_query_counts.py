@@ -69,3 +69,40 @@ def test_an_intake_costs_a_fixed_few_statements(world, app):
     with counted(app) as calls:
         assert op.post("/api/v1/tickets", json={**body, "caller_phone": "13900139000"}).status_code == 201
     assert len(calls) <= 9, len(calls)
+
+
+def test_every_action_answers_with_the_ticket_as_read_back(world, app):
+    """Actions also build their answer before the commit: each must equal a later GET."""
+
+    def act(client, number, action, body=None, *, reader=None):
+        r = client.post(f"/api/v1/tickets/{number}/{action}", json=body or {})
+        assert r.status_code == 200, r.json
+        if reader is None:
+            assert r.json == client.get(f"/api/v1/tickets/{number}").json, action
+        else:  # the actor no longer sees the ticket: compare what does not depend on the viewer
+            viewer_bound = ("allowed_actions", "caller_phone", "caller_phone_masked")
+            seen = reader.get(f"/api/v1/tickets/{number}").json
+            assert {k: v for k, v in r.json.items() if k not in viewer_bound} == {
+                k: v for k, v in seen.items() if k not in viewer_bound
+            }, action
+        return r.json
+
+    op, disp, sup = world.client("operator"), world.client("dispatcher"), world.client("supervisor")
+    staff = world.client("staff_a")
+    number = world.ticket("new")
+    act(op, number, "submit")
+    act(disp, number, "dispatch", {"lead_unit": "DEPT-A", "assist_units": ["DEPT-C"]})
+    act(world.client("staff_c"), number, "note", {"note": "协办单位已了解"})
+    act(staff, number, "accept")
+    act(staff, number, "request-extension", {"hours": 24, "reason": "需要现场核查"})
+    act(sup, number, "decide-extension", {"approve": True, "note": "同意"})
+    act(sup, number, "urge", {"note": "请尽快办理"})
+    act(sup, number, "supervise", {"note": "督办"})
+    act(staff, number, "reply", {"content": "已处理"})
+    reopened = act(op, number, "callback", {"satisfaction": "dissatisfied", "resolved": False})
+    assert reopened["status"] == "dispatched" and reopened["reopen_count"] == 1
+    act(staff, number, "accept")
+    act(staff, number, "return", {"reason": "不属于我局职责"}, reader=disp)
+    assert staff.get(f"/api/v1/tickets/{number}").status_code == 404
+    act(op, world.ticket("new"), "answer", {"answer": "请携带身份证到社保窗口办理。"})
+    act(op, world.ticket("dispatched"), "merge", {"into": number})
