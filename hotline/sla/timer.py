@@ -9,6 +9,12 @@ review-due flagging hourly, the requeue of lost messages and deliveries every 10
 Every run has its own app context and its own transactions; a failure is logged and listed
 with the failed jobs, and the timer goes on. Not started when Redis is configured (the scheduler and rq workers do the
 work) nor in tests unless the test sets ``SWEEP_TIMER``.
+
+Several processes on one data directory (gunicorn with several workers) each start a timer,
+but only the one holding the directory's lock file (``embedded-timer.lock``, an exclusive
+``flock``) runs the jobs; the others check again every round and take over when the holder
+exits, since the operating system releases the lock of a process that ends, however it ends.
+The database keeps every job exactly once anyway: the lock only spares the repeated work.
 """
 
 from __future__ import annotations
@@ -18,6 +24,11 @@ import os
 import threading
 import time
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: every process runs its jobs (still exactly once)
+    fcntl = None
+
 from flask import Flask
 
 log = logging.getLogger(__name__)
@@ -25,6 +36,8 @@ log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _threads: dict[int, threading.Thread] = {}  # pid → the timer thread of that process
 _stop = threading.Event()
+_held: dict[int, object] = {}  # pid → the open lock file this process holds
+LOCK_FILE = "embedded-timer.lock"
 
 
 def enabled(app: Flask) -> bool:
@@ -55,11 +68,33 @@ def maybe_start(app: Flask) -> threading.Thread | None:
 
 
 def stop(timeout: float = 10) -> None:
-    """Stop this process's timer (tests; the thread is a daemon otherwise)."""
+    """Stop this process's timer (tests; the thread is a daemon otherwise) and let go of the lock."""
     _stop.set()
     thread = _threads.pop(os.getpid(), None)
     if thread is not None:
         thread.join(timeout)
+    held = _held.pop(os.getpid(), None)
+    if held is not None:
+        held.close()  # closing the file releases the flock
+
+
+def holds_lock(app: Flask) -> bool:
+    """Whether this process runs the periodic jobs: it holds the data directory's timer lock,
+    or takes it now if it is free. Once taken, it is kept until the process ends."""
+    pid = os.getpid()
+    if pid in _held:
+        return True
+    if fcntl is None:  # pragma: no cover
+        return True
+    handle = open(os.path.join(app.config["DATA_DIR"], LOCK_FILE), "a")  # noqa: SIM115 - kept open on purpose
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return False
+    _held[pid] = handle
+    log.info("this process (pid %s) runs the embedded periodic jobs", pid)
+    return True
 
 
 def _loop(app: Flask, interval: float) -> None:
@@ -68,6 +103,9 @@ def _loop(app: Flask, interval: float) -> None:
     every = {p.name: (interval if p.name == SWEEP else p.every) for p in PERIODIC}
     due = dict.fromkeys(every, 0.0)
     while not _stop.is_set():
+        if not holds_lock(app):  # another process on this data directory runs the jobs
+            _stop.wait(interval)
+            continue
         for periodic in PERIODIC:
             if time.monotonic() >= due[periodic.name]:
                 run_periodic(app, periodic)

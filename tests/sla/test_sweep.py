@@ -370,3 +370,43 @@ def test_a_rectification_deadline_is_watched_by_the_same_sweep(world, app, reach
     with app.app_context():
         event = db.session.scalar(select(TicketEvent).where(TicketEvent.action == "yellow_card"))
         assert event.data["deadline"] == DeadlineKind.RECTIFICATION and event.data["deadline_label"] == "整改时限"
+
+
+def test_only_the_process_holding_the_data_directory_lock_runs_the_timer(make_app):
+    """Another process (here: a lock taken on the file as another process would) holds the
+    timer lock: this timer does nothing; when the holder lets go, this one takes over."""
+    import fcntl
+    import threading
+
+    from hotline.sla import timer
+    from tests.factories import World
+
+    app = make_app(SWEEP_TIMER=True, SWEEP_INTERVAL_SECONDS=0.2)
+    app.config["SWEEP_TIMER"] = False  # no timer while the world is built
+    with app.app_context():
+        world = World.build(app)
+    world.ticket("dispatched")
+    app.config["CLOCK"] = lambda: DUE + timedelta(seconds=1)
+    other = open(os.path.join(app.config["DATA_DIR"], timer.LOCK_FILE), "a")  # noqa: SIM115
+    fcntl.flock(other.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    swept = threading.Event()
+
+    def on_reached(deadline, **kw):
+        swept.set()
+
+    signals.deadline_reached.connect(on_reached)
+    app.config["SWEEP_TIMER"] = True
+    try:
+        app.test_client().get("/healthz")  # starts this process's timer
+        assert timer._threads.get(os.getpid()).is_alive()
+        assert not swept.wait(1.5)  # five rounds: the lock is held elsewhere, nothing swept
+        assert not timer.holds_lock(app)
+        other.close()  # the holder ends: the lock is free
+        assert swept.wait(20)
+        assert timer.holds_lock(app)
+    finally:
+        other.close()
+        signals.deadline_reached.disconnect(on_reached)
+        timer.stop()
+    with app.app_context():
+        assert db.session.query(DeadlineRecord).count() == 2
