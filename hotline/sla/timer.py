@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _threads: dict[int, threading.Thread] = {}  # pid → the timer thread of that process
 _stop = threading.Event()
-_held: dict[int, object] = {}  # pid → the open lock file this process holds
+_held: dict[int, object] = {}  # pid → the open lock file this process holds (None: runs without one)
 LOCK_FILE = "embedded-timer.lock"
 
 
@@ -86,7 +86,13 @@ def holds_lock(app: Flask) -> bool:
         return True
     if fcntl is None:  # pragma: no cover
         return True
-    handle = open(os.path.join(app.config["DATA_DIR"], LOCK_FILE), "a")  # noqa: SIM115 - kept open on purpose
+    path = os.path.join(app.config["DATA_DIR"], LOCK_FILE)
+    try:
+        handle = open(path, "a")  # noqa: SIM115 - kept open on purpose: the lock lives as long as the file
+    except OSError as exc:  # an unwritable data directory: run the jobs anyway (still exactly once)
+        log.warning("cannot open %s (%s): this process runs the periodic jobs without the lock", path, exc)
+        _held[pid] = None  # decided for this process: not retried (nor logged) every round
+        return True
     try:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:

@@ -410,3 +410,16 @@ def test_only_the_process_holding_the_data_directory_lock_runs_the_timer(make_ap
         timer.stop()
     with app.app_context():
         assert db.session.query(DeadlineRecord).count() == 2
+
+
+def test_a_timer_that_cannot_open_its_lock_file_still_runs_the_jobs(make_app, tmp_path):
+    from hotline.sla import timer
+
+    app = make_app()
+    app.config["DATA_DIR"] = str(tmp_path / "missing")  # no such directory: the file cannot be opened
+    try:
+        assert timer.holds_lock(app)  # logged once; the database still keeps every job exactly once
+        assert timer.holds_lock(app)
+    finally:
+        timer.stop()
+    assert os.getpid() not in timer._held
