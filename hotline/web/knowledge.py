@@ -75,18 +75,18 @@ def suggest():
     params = filters(schemas.SuggestQuery, request.args)
     if params is None:
         return jsonify({"error": {"code": "validation_error", "message_zh": "查询条件有误。"}}), 422
-    items = []
-    for r in services.suggest(current_user, params.text, limit=params.limit):
-        article = services.get_published(r.id)
-        items.append(
-            {
-                "id": r.id,
-                "title": r.title,
-                "snippet": r.snippet,
-                "answer": article.body[:1500] if article else "",
-                "url": url_for("web_kb.show_article", article_id=r.id),
-            }
-        )
+    results = services.suggest(current_user, params.text, limit=params.limit)
+    articles = queries.published_by_id([r.id for r in results])
+    items = [
+        {
+            "id": r.id,
+            "title": r.title,
+            "snippet": r.snippet,
+            "answer": articles[r.id].body[:1500] if r.id in articles else "",
+            "url": url_for("web_kb.show_article", article_id=r.id),
+        }
+        for r in results
+    ]
     return jsonify({"results": items})
 
 
