@@ -24,13 +24,12 @@ _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 TAGS = ["tickets"]
 
 
-def detail(ticket, viewer, *, just_created: bool = False):
+def detail(ticket, viewer, *, fresh: bool = False):
     """Everything about one ticket that ``viewer`` may see (the API and the web page).
 
-    A ticket recorded in this very transaction has no replies, callbacks, extension
-    requests or duplicates yet, so ``just_created`` skips those four queries.
+    A ticket recorded in this very transaction (``fresh``) has no replies, callbacks,
+    extension requests or duplicates yet, so those four queries are skipped.
     """
-    fresh = just_created
     return schemas.ticket_detail_out(
         ticket,
         viewer,
@@ -73,7 +72,7 @@ def create_ticket():
     )
     # The response is built inside the transaction, from the objects just written: after the
     # commit they would be expired and read back (about ten more statements per intake).
-    payload = detail(ticket, user, just_created=created)
+    payload = detail(ticket, user, fresh=created)
     headers = {"Location": url_for("tickets_api.get_ticket", number=ticket.number)}
     db.session.commit()
     if not created:
