@@ -11,7 +11,10 @@ endpoint (the ceiling), and the whole workflow in-process on SQLite and PostgreS
    and then --requests tickets to POST /api/v1/tickets as an operator. Prints requests per
    second, p50/p99 latency, and intake's throughput as a share of the ceiling (target: at
    least 40 %, p99 under 100 ms). Clients and server share the machine's cores.
-2. Workflow (--workflow-tickets 0 skips it): in-process (WSGI test client, no network),
+2. Cost of one intake, in-process on PostgreSQL (one thread, WSGI test client): SQL
+   statements per intake, and milliseconds per intake: wall time, this process's CPU
+   (Flask, SQLAlchemy, psycopg) and PostgreSQL's round trips (wall minus CPU).
+3. Workflow (--workflow-tickets 0 skips it): in-process (WSGI test client, no network),
    threads record tickets and drive half of them through submit → dispatch → accept →
    reply, on a temporary SQLite file and on PostgreSQL; per-step latency.
 """
@@ -114,6 +117,42 @@ def run(app, tickets: int, threads: int) -> dict[str, list[float]]:
         t.join()
     timings["_wall"] = [time.perf_counter() - started]
     return timings
+
+
+def intake_cost(app, count: int = 500) -> None:
+    """Statements and time per intake in this process, on one thread."""
+    from sqlalchemy import event
+
+    client = app.test_client()
+    token = client.post("/api/v1/auth/token", json={"username": "op1", "password": "demo-12345"}).json["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    statements = []
+
+    def one(i):
+        body = {
+            "caller_phone": f"137{i:08d}",
+            "request_type": "consultation",
+            "category": "SOCIAL.PENSION",
+            "content": f"基准测试工单 {i}：退休手续怎么办理？",
+        }
+        assert client.post("/api/v1/tickets", json=body, headers=headers).status_code == 201
+
+    for i in range(50):  # warm: prepared statements, caches
+        one(i)
+    with app.app_context():
+        engine = db.engine
+    listener = lambda *a, **k: statements.append(1)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    wall, cpu = time.perf_counter(), time.process_time()
+    for i in range(1000, 1000 + count):
+        one(i)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    event.remove(engine, "before_cursor_execute", listener)
+    print(
+        f"\nOne intake in-process on PostgreSQL ({count} in a row, one thread): "
+        f"{len(statements) / count:.0f} SQL statements, {wall / count * 1000:.1f} ms "
+        f"({cpu / count * 1000:.1f} ms Python CPU, {(wall - cpu) / count * 1000:.1f} ms waiting for PostgreSQL)"
+    )
 
 
 def report(name: str, timings: dict[str, list[float]]) -> None:
@@ -310,6 +349,12 @@ def main() -> None:
     try:
         fresh_database()
         http_benchmark(args, admin, name)
+        fresh_database()
+        with tempfile.TemporaryDirectory() as tmp:
+            app = build_app(admin.url.set(database=name).render_as_string(hide_password=False), tmp)
+            intake_cost(app)
+            with app.app_context():
+                db.engine.dispose()
         if args.workflow_tickets:
             print(f"\nWorkflow in-process: {args.workflow_tickets} tickets, {args.workflow_threads} threads")
             with tempfile.TemporaryDirectory() as tmp:
