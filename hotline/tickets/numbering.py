@@ -26,5 +26,6 @@ def next_number(now: datetime) -> str:
         )
         .returning(TicketNumberCounter.last_value)
     )
-    value = db.session.execute(stmt).scalar_one()
+    # On the session's connection: a plain Core statement, spared the ORM's execution path.
+    value = db.session.connection().execute(stmt).scalar_one()
     return f"{day}-{value:06d}"

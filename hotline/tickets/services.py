@@ -162,8 +162,11 @@ class NewTicket:
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def create(*, actor, data: NewTicket, now: datetime, idempotency_key: str | None = None) -> tuple[Ticket, bool]:
-    """Record a new ticket. Returns (ticket, created); a retried key returns the first ticket."""
+def create(
+    *, actor, data: NewTicket, now: datetime, idempotency_key: str | None = None
+) -> tuple[Ticket, list[TicketEvent]]:
+    """Record a new ticket. Returns (ticket, the events recorded); a retried key returns the
+    first ticket and no events."""
     if not permissions.can_create(actor):
         raise Forbidden(
             "Only operators record tickets.", message_zh="只有话务员可以登记工单。", code="action_forbidden"
@@ -172,9 +175,9 @@ def create(*, actor, data: NewTicket, now: datetime, idempotency_key: str | None
     if idempotency_key is not None:
         existing, key_row = _claim_idempotency_key(actor, idempotency_key, data.fingerprint(), now)
         if existing is not None:
-            return existing, False
+            return existing, []
 
-    category = category_queries.get_by_code(data.category)
+    category = category_queries.get_by_code(data.category, lead_unit=False)
     if category is None or not category.is_active:
         raise InvalidInput(
             f"Unknown category {data.category!r}.", message_zh="诉求分类不存在或已停用。", field="category"
@@ -210,7 +213,7 @@ def create(*, actor, data: NewTicket, now: datetime, idempotency_key: str | None
     )
     db.session.add(ticket)
     db.session.flush()
-    record_event(
+    event = record_event(
         ticket,
         "create",
         actor=actor,
@@ -228,7 +231,7 @@ def create(*, actor, data: NewTicket, now: datetime, idempotency_key: str | None
         key_row.ticket_id = ticket.id
     _flush()
     signals.ticket_created.send(ticket, actor=actor, now=now)
-    return ticket, True
+    return ticket, [event]
 
 
 def _claim_idempotency_key(actor, key: str, fingerprint: str, now: datetime):

@@ -24,22 +24,24 @@ _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 TAGS = ["tickets"]
 
 
-def detail(ticket, viewer, *, fresh: bool = False):
+def detail(ticket, viewer, *, recorded=None):
     """Everything about one ticket that ``viewer`` may see (the API and the web page).
 
-    A ticket recorded in this very transaction (``fresh``) has no replies, callbacks,
-    extension requests or duplicates yet, so those four queries are skipped.
+    ``recorded``: the events of a ticket recorded in this very transaction. Such a ticket
+    has no other events, and no replies, callbacks, extension requests, duplicates or
+    deadlines yet, so nothing is queried.
     """
+    fresh = bool(recorded)
     return schemas.ticket_detail_out(
         ticket,
         viewer,
         clock.now(),
-        events=queries.events(ticket),
+        events=recorded if fresh else queries.events(ticket),
         replies=[] if fresh else queries.replies(ticket),
         callbacks=[] if fresh else queries.callbacks(ticket),
         extensions=[] if fresh else queries.extension_requests(ticket),
         duplicates=[] if fresh else queries.duplicates(ticket),
-        deadlines=deadlines.for_ticket(ticket),
+        deadlines=[] if fresh else deadlines.for_ticket(ticket),
     )
 
 
@@ -67,15 +69,15 @@ def create_ticket():
             code="invalid_idempotency_key",
         )
     data = body(schemas.TicketCreateIn)
-    ticket, created = services.create(
+    ticket, recorded = services.create(
         actor=user, data=services.NewTicket(**data.model_dump()), now=clock.now(), idempotency_key=key
     )
     # The response is built inside the transaction, from the objects just written: after the
     # commit they would be expired and read back (about ten more statements per intake).
-    payload = detail(ticket, user, fresh=created)
+    payload = detail(ticket, user, recorded=recorded)
     headers = {"Location": url_for("tickets_api.get_ticket", number=ticket.number)}
     db.session.commit()
-    if not created:
+    if not recorded:
         headers["Idempotent-Replayed"] = "true"
     return ok(payload, 201, headers)
 
