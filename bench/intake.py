@@ -15,7 +15,9 @@ endpoint (the ceiling), and the whole workflow in-process on SQLite and PostgreS
    server share the machine's cores.
 2. Cost of one intake, in-process on PostgreSQL (one thread, WSGI test client): SQL
    statements per intake, and milliseconds per intake: wall time, this process's CPU
-   (Flask, SQLAlchemy, psycopg) and PostgreSQL's round trips (wall minus CPU).
+   (Flask, SQLAlchemy, psycopg) and PostgreSQL's round trips (wall minus CPU); and Python
+   function calls per intake (cProfile), a measure of the work that does not drift with
+   the machine's speed.
 3. Workflow (--workflow-tickets 0 skips it): in-process (WSGI test client, no network),
    threads record tickets and drive half of them through submit → dispatch → accept →
    reply, on a temporary SQLite file and on PostgreSQL; per-step latency.
@@ -24,9 +26,11 @@ endpoint (the ceiling), and the whole workflow in-process on SQLite and PostgreS
 from __future__ import annotations
 
 import argparse
+import cProfile
 import http.client
 import json
 import os
+import pstats
 import secrets
 import socket
 import statistics
@@ -150,10 +154,19 @@ def intake_cost(app, count: int = 500) -> None:
         one(i)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     event.remove(engine, "before_cursor_execute", listener)
+    # Python function calls per intake: unlike the times, the same on any machine at any
+    # moment, so two versions of the code can be compared on a shared, drifting VM.
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for i in range(2000, 2000 + count // 5):
+        one(i)
+    profiler.disable()
+    calls = pstats.Stats(profiler).total_calls / (count // 5)
     print(
         f"\nOne intake in-process on PostgreSQL ({count} in a row, one thread): "
         f"{len(statements) / count:.0f} SQL statements, {wall / count * 1000:.1f} ms "
-        f"({cpu / count * 1000:.1f} ms Python CPU, {(wall - cpu) / count * 1000:.1f} ms waiting for PostgreSQL)"
+        f"({cpu / count * 1000:.1f} ms Python CPU, {(wall - cpu) / count * 1000:.1f} ms waiting for PostgreSQL), "
+        f"{calls:,.0f} Python function calls"
     )
 
 
