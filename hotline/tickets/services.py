@@ -177,7 +177,7 @@ def create(
         if existing is not None:
             return existing, []
 
-    category = category_queries.get_by_code(data.category, lead_unit=False)
+    category = category_queries.get_by_code(data.category)
     if category is None or not category.is_active:
         raise InvalidInput(
             f"Unknown category {data.category!r}.", message_zh="诉求分类不存在或已停用。", field="category"
