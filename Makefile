@@ -9,7 +9,7 @@ export HOTLINE_TEST_PG_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export HOTLINE_TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?= -n 2
 
-.PHONY: install run demo test test-sqlite test-postgresql lint format migrations-check bench clean
+.PHONY: install run demo test test-sqlite test-postgresql lint format bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)

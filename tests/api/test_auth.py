@@ -1,5 +1,6 @@
 """Sign-in, tokens, revocation, disabled users and lock-out."""
 
+import logging
 from datetime import timedelta
 
 from hotline.accounts.models import ApiToken, User
@@ -66,6 +67,44 @@ def test_disabled_user_is_refused_at_once(world, app):
     assert r.status_code == 200 and r.json["is_active"] is False
     assert staff.get("/api/v1/tickets").status_code == 401
     assert _login(world.client(), username="staff_a").status_code == 401
+
+
+def test_a_disabled_user_loses_the_web_session_at_once(world, app):
+    """The pages as well as the API: the signed-in cookie stops working with the next request."""
+    browser = app.test_client()
+    assert browser.post("/login", data={"username": "staff_a", "password": "password-123"}).status_code == 302
+    assert browser.get("/tickets").status_code == 200
+    assert world.client("admin").patch("/api/v1/users/staff_a", json={"is_active": False}).status_code == 200
+    r = browser.get("/tickets")
+    assert r.status_code == 302 and "/login" in r.headers["Location"]
+    r = browser.post("/login", data={"username": "staff_a", "password": "password-123"})
+    assert r.status_code == 401 and "账号已停用" in r.get_data(as_text=True)
+
+
+def test_passwords_never_reach_the_log(world, app, caplog):
+    """Sign-in (right, wrong, locked), a password change and a new user, on the API and the
+    pages, with every logger at DEBUG (SQL statements with their parameters included): the
+    clear password is nowhere in the log, nor in the audit trail."""
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="sqlalchemy.engine")
+    secrets = ["password-123", "wrong-Secret-42", "a-new-Secret-77", "new-user-Secret-99"]
+    api, admin, browser = world.client(), world.client("admin"), app.test_client()
+    assert _login(api).status_code == 200
+    for _ in range(6):  # wrong, then locked
+        assert _login(api, password="wrong-Secret-42").status_code == 401
+    assert browser.post("/login", data={"username": "operator2", "password": "wrong-Secret-42"}).status_code == 401
+    assert browser.post("/login", data={"username": "operator2", "password": "password-123"}).status_code == 302
+    assert admin.patch("/api/v1/users/operator2", json={"password": "a-new-Secret-77"}).status_code == 200
+    r = admin.post("/api/v1/users", json={"username": "op9", "password": "new-user-Secret-99", "role": "operator"})
+    assert r.status_code == 201
+    logged = "\n".join(f"{r.getMessage()} {r.__dict__!r}" for r in caplog.records)
+    assert "INSERT INTO users" in logged  # the statements were logged, with their parameters
+    with app.app_context():
+        audited = "\n".join(repr(e.__dict__) for e in AuditEvent.query.all())
+    assert "user.create" in audited
+    for secret in secrets:
+        assert secret not in logged
+        assert secret not in audited
 
 
 def test_password_change_revokes_existing_tokens(world):

@@ -249,6 +249,7 @@ def test_unknown_action_is_404(world):
     number = world.ticket("new")
     r = _post(world.client("operator"), number, "explode")
     assert r.status_code == 404 and r.json["error"]["code"] == "unknown_action"
+    assert r.json["error"]["field"] == "action"
     r = _post(world.client("operator"), number, "reopen")
     assert r.status_code == 404 and r.json["error"]["code"] == "unknown_action"
 
