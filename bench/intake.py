@@ -2,7 +2,8 @@
 endpoint (the ceiling), and the whole workflow in-process on SQLite and PostgreSQL.
 
     .venv/bin/python bench/intake.py [--clients 16] [--requests 6000] [--rounds 3] [--workers N] [--threads T]
-                                     [--redis-url URL] [--workflow-tickets 2000] [--postgresql-url URL]
+                                     [--redis-url URL] [--no-bare] [--workflow-tickets 2000]
+                                     [--postgresql-url URL]
 
 1. HTTP: creates the database hotline_bench_intake on the PostgreSQL server (dropped
    afterwards), loads the demo city, starts gunicorn (gthread workers, production
@@ -12,7 +13,10 @@ endpoint (the ceiling), and the whole workflow in-process on SQLite and PostgreS
    (--requests per endpoint in all). Prints requests per second (median of the rounds),
    p50/p99 latency over all rounds, and intake's throughput as a share of the ceiling, the
    median of the rounds' shares (target: at least 40 %, p99 under 100 ms). Clients and
-   server share the machine's cores.
+   server share the machine's cores. In the same rounds (unless --no-bare), the floor:
+   bench/bare/app.py, a bare Flask view that runs intake's six statements through raw
+   psycopg, under the same gunicorn settings, on the same database; what any intake
+   written with this stack costs on this machine before it does any of the product's work.
 2. Cost of one intake, in-process on PostgreSQL (one thread, WSGI test client): SQL
    statements per intake, and milliseconds per intake: wall time, this process's CPU
    (Flask, SQLAlchemy, psycopg) and PostgreSQL's round trips (wall minus CPU); and Python
@@ -193,7 +197,7 @@ def free_port() -> int:
 
 
 def start_gunicorn(database_url: str, data_dir: str, redis_url: str, workers: int, threads: int):
-    port = free_port()
+    """The product under gunicorn, production configuration; (process, port)."""
     env = {
         **os.environ,
         "HOTLINE_ENV": "production",
@@ -205,6 +209,17 @@ def start_gunicorn(database_url: str, data_dir: str, redis_url: str, workers: in
     env.pop("HOTLINE_REDIS_URL", None)
     if redis_url:
         env["HOTLINE_REDIS_URL"] = redis_url
+    return serve("wsgi:app", env, workers, threads)
+
+
+def start_bare(database_url: str, workers: int, threads: int):
+    """bench/bare/app.py (intake's statements through raw psycopg) under the same settings."""
+    dsn = database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    return serve("app:app", {**os.environ, "HOTLINE_BARE_DSN": dsn}, workers, threads, chdir=ROOT / "bench" / "bare")
+
+
+def serve(app_spec: str, env: dict, workers: int, threads: int, *, chdir: Path = ROOT):
+    port = free_port()
     command = [
         sys.executable,
         "-m",
@@ -219,9 +234,9 @@ def start_gunicorn(database_url: str, data_dir: str, redis_url: str, workers: in
         f"127.0.0.1:{port}",
         "--log-level",
         "warning",
-        "wsgi:app",
+        app_spec,
     ]
-    server = subprocess.Popen(command, cwd=ROOT, env=env)
+    server = subprocess.Popen(command, cwd=chdir, env=env)
     for _ in range(300):
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
@@ -232,10 +247,10 @@ def start_gunicorn(database_url: str, data_dir: str, redis_url: str, workers: in
         except OSError:
             pass
         if server.poll() is not None:
-            raise RuntimeError("gunicorn exited at start-up")
+            raise RuntimeError(f"gunicorn {app_spec} exited at start-up")
         time.sleep(0.1)
     server.terminate()
-    raise RuntimeError("gunicorn did not answer within 30 s")
+    raise RuntimeError(f"gunicorn {app_spec} did not answer within 30 s")
 
 
 def hammer(port: int, clients: int, total: int, make_request) -> tuple[float, list[float]]:
@@ -276,14 +291,22 @@ def hammer(port: int, clients: int, total: int, make_request) -> tuple[float, li
     return wall, latencies
 
 
+CEILING, INTAKE, BARE = "GET /livez (ceiling)", "POST /api/v1/tickets", "bare intake (floor)"
+
+
 def http_benchmark(args, admin, name: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = admin.url.set(database=name).render_as_string(hide_password=False)
         app = build_app(url, tmp)
         with app.app_context():
             db.engine.dispose()
-        server, port = start_gunicorn(url, tmp, args.redis_url, args.workers, args.threads)
+        servers = []
         try:
+            server, port = start_gunicorn(url, tmp, args.redis_url, args.workers, args.threads)
+            servers.append(server)
+            if args.bare:
+                bare, bare_port = start_bare(url, args.workers, args.threads)
+                servers.append(bare)
             conn = http.client.HTTPConnection("127.0.0.1", port)
             login = json.dumps({"username": "op1", "password": "demo-12345"})
             conn.request("POST", "/api/v1/auth/token", body=login, headers={"Content-Type": "application/json"})
@@ -304,22 +327,28 @@ def http_benchmark(args, admin, name: str) -> None:
                 }
                 return "POST", "/api/v1/tickets", json.dumps(body, ensure_ascii=False).encode(), headers
 
+            # (label, port, request, first caller number): every ticket has a new caller.
+            endpoints = [(CEILING, port, livez, 0), (INTAKE, port, intake, 0)]
+            if args.bare:
+                endpoints.append((BARE, bare_port, intake, 50_000_000))
             warm = max(args.clients * 10, 100)
-            hammer(port, args.clients, warm, livez)
-            hammer(port, args.clients, warm, lambda i: intake(10_000_000 + i))
-            # The two endpoints take turns, round after round, so that a change in the
-            # machine's speed during the run (a shared VM) touches both alike.
-            endpoints = (("GET /livez (ceiling)", livez), ("POST /api/v1/tickets", intake))
-            rounds = {label: [] for label, _ in endpoints}
+            for _, endpoint_port, make, first in endpoints:
+                hammer(endpoint_port, args.clients, warm, lambda i, m=make, f=first: m(f + 10_000_000 + i))
+            # The endpoints take turns, round after round, so that a change in the machine's
+            # speed during the run (a shared VM) touches them alike.
+            rounds = {label: [] for label, *_ in endpoints}
             per_round = max(args.requests // args.rounds, args.clients)
             for r in range(args.rounds):
-                for label, make in endpoints:
-                    offset = r * per_round  # a new caller number for every ticket
-                    wall, latencies = hammer(port, args.clients, per_round, lambda i, m=make, o=offset: m(o + i))
+                for label, endpoint_port, make, first in endpoints:
+                    offset = first + r * per_round
+                    wall, latencies = hammer(
+                        endpoint_port, args.clients, per_round, lambda i, m=make, o=offset: m(o + i)
+                    )
                     rounds[label].append((len(latencies) / wall, latencies))
         finally:
-            server.terminate()
-            server.wait(30)
+            for server in servers:
+                server.terminate()
+                server.wait(30)
     print(
         f"\nHTTP, gunicorn {args.workers} gthread workers × {args.threads} threads, PostgreSQL"
         f"{', Redis' if args.redis_url else ''}, {args.clients} concurrent clients, "
@@ -333,15 +362,27 @@ def http_benchmark(args, admin, name: str) -> None:
             f"{statistics.median(latencies) * 1000:>9.1f}{percentile(latencies, 99) * 1000:>9.1f}"
             f"{max(latencies) * 1000:>9.1f}   {' '.join(f'{rate:.0f}' for rate, _ in runs)}"
         )
-    ceiling, intakes = rounds["GET /livez (ceiling)"], rounds["POST /api/v1/tickets"]
-    shares = [intake_rate / ceiling_rate for (ceiling_rate, _), (intake_rate, _) in zip(ceiling, intakes, strict=True)]
-    share = statistics.median(shares)
-    p99 = percentile([x for _, run_latencies in intakes for x in run_latencies], 99) * 1000
+
+    def share(label):
+        """The median over the rounds of the endpoint's rate as a share of the ceiling's."""
+        shares = [rate / ceiling for (ceiling, _), (rate, _) in zip(rounds[CEILING], rounds[label], strict=True)]
+        return statistics.median(shares), " ".join(f"{x:.1%}" for x in shares)
+
+    def p99(label):
+        return percentile([x for _, run_latencies in rounds[label] for x in run_latencies], 99) * 1000
+
+    ratio, by_round = share(INTAKE)
     print(
-        f"  intake / ceiling = {share:.1%}, median of the rounds ({' '.join(f'{x:.1%}' for x in shares)}; "
-        f"target ≥ 40 %: {'met' if share >= 0.4 else 'MISSED'}); "
-        f"intake p99 {p99:.0f} ms over all rounds (target < 100 ms: {'met' if p99 < 100 else 'MISSED'})"
+        f"  intake / ceiling = {ratio:.1%}, median of the rounds ({by_round}; "
+        f"target ≥ 40 %: {'met' if ratio >= 0.4 else 'MISSED'}); "
+        f"intake p99 {p99(INTAKE):.0f} ms over all rounds (target < 100 ms: {'met' if p99(INTAKE) < 100 else 'MISSED'})"
     )
+    if args.bare:
+        ratio, by_round = share(BARE)
+        print(
+            f"  bare intake / ceiling = {ratio:.1%} ({by_round}), p99 {p99(BARE):.0f} ms: the same six statements "
+            "through raw psycopg in a bare Flask view (bench/bare/app.py), the floor of this stack on this machine"
+        )
 
 
 def main() -> None:
@@ -354,6 +395,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker")
     parser.add_argument("--redis-url", default="", help="HOTLINE_REDIS_URL for the server (default: none)")
+    parser.add_argument("--no-bare", dest="bare", action="store_false", help="skip the bare intake (bench/bare/app.py)")
     parser.add_argument("--workflow-tickets", type=int, default=2000, help="in-process workflow run (0 skips)")
     parser.add_argument("--workflow-threads", type=int, default=4)
     parser.add_argument(
