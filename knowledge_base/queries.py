@@ -70,8 +70,13 @@ def list_articles(
 
 
 def due_for_review(today: date, *, owner_unit: str | None = None) -> list[Article]:
-    """Published articles whose review-by date is today or past, oldest date first."""
-    stmt = select(Article).where(Article.status == Status.PUBLISHED, Article.review_by <= today)
+    """Published articles past their review-by date, oldest date first.
+
+    "Past" is strict: an article whose review-by date is ``today`` (the centre's local date)
+    is still within its date and is due from the next day on. The list for editors, the
+    hourly flagging and its messages all select through here, so they agree.
+    """
+    stmt = select(Article).where(Article.status == Status.PUBLISHED, Article.review_by < today)
     if owner_unit:
         stmt = stmt.where(Article.owner_unit_id.in_(select(Unit.id).where(Unit.code == owner_unit)))
     return list(db.session.scalars(stmt.order_by(Article.review_by, Article.id)))

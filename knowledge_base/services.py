@@ -20,7 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from hotline.audit.services import record
 from hotline.categories.models import Category
-from hotline.core import hooks, jobs
+from hotline.core import hooks, jobs, signals
 from hotline.core.errors import ConcurrentUpdate, Conflict, Forbidden, InvalidInput, InvalidTransition
 from hotline.extensions import db
 from hotline.units.models import Unit
@@ -358,32 +358,25 @@ def resolve_flag(item: Flag, *, actor, now: datetime, resolution: str | None) ->
 
 
 def flag_review_due(*, now: datetime, today: date) -> int:
-    """Raise one open review_due flag on each published article past its review-by date.
+    """Raise one open review_due flag on each published article past its review-by date, for
+    editors, and tell the article's owner unit. Returns how many flags were added.
 
-    Safe to run twice at once: the open flag's unique ``open_key`` lets only one insert win.
+    The owner unit is told through ``signals.article_review_due``, sent for every due
+    article on every run, flagged now or before (an editor may have set a new review-by date
+    that has passed too while the old flag is still open). The notifications receiver keeps
+    to one message per article and review-by date, and sends none for an article without an
+    owner unit or whose unit has no contact: then the flag alone tells the editors.
+
+    Safe to run twice at once: the open flag's unique ``open_key`` lets only one insert win,
+    and the message's unique idempotency key only one message.
     """
     from .queries import due_for_review
 
     added = 0
     for article in due_for_review(today):
-        key = f"review_due:{article.id}"
-        if db.session.scalar(select(Flag.id).where(Flag.open_key == key)) is not None:
-            continue
-        try:
-            with db.session.begin_nested():
-                db.session.add(
-                    Flag(
-                        article_id=article.id,
-                        kind=FlagKind.REVIEW_DUE,
-                        note=f"复审日期 {article.review_by.isoformat()} 已到",
-                        status="open",
-                        open_key=key,
-                        created_at=now,
-                    )
-                )
-        except IntegrityError:
-            continue  # a concurrent run flagged this article first: that flag stands
-        added += 1
+        if _raise_review_flag(article, now):
+            added += 1
+        signals.article_review_due.send(article, review_by=article.review_by, now=now)
     if added:
         record(
             actor=None,
@@ -394,6 +387,28 @@ def flag_review_due(*, now: datetime, today: date) -> int:
             data={"flagged": added},
         )
     return added
+
+
+def _raise_review_flag(article: Article, now: datetime) -> bool:
+    """The article's open review_due flag, unless it has one; True if this call added it."""
+    key = f"review_due:{article.id}"
+    if db.session.scalar(select(Flag.id).where(Flag.open_key == key)) is not None:
+        return False
+    try:
+        with db.session.begin_nested():
+            db.session.add(
+                Flag(
+                    article_id=article.id,
+                    kind=FlagKind.REVIEW_DUE,
+                    note=f"已过复审期限 {article.review_by.isoformat()}",
+                    status="open",
+                    open_key=key,
+                    created_at=now,
+                )
+            )
+    except IntegrityError:
+        return False  # a concurrent run flagged this article first: that flag stands
+    return True
 
 
 # --- synonyms ----------------------------------------------------------------------------

@@ -28,7 +28,7 @@ def reindex() -> int:
 
 
 def flag_review_due() -> int:
-    """Flag every published article past its review-by date (run it daily)."""
+    """Flag every published article past its review-by date and tell its owner unit (hourly)."""
     from . import services
 
     now = clock.now()

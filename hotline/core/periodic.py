@@ -25,8 +25,9 @@ SWEEP = "sla-sweep"
 PERIODIC: tuple[Periodic, ...] = (
     # The deadline watch: every minute, on the escalation queue.
     Periodic(name=SWEEP, path="hotline.sla.jobs.sweep", every=60, queue="escalation", timeout=600),
-    # Knowledge-base articles past their review-by date are flagged for their owners: hourly,
-    # so a new day's due articles show within the hour (flagging twice adds nothing).
+    # Knowledge-base articles past their review-by date are flagged for editors and their
+    # owner units told: hourly, so a new day's due articles show within the hour (flagging
+    # or telling twice adds nothing).
     Periodic(
         name="kb-review-due", path="knowledge_base.tasks.flag_review_due", every=3600, queue="default", timeout=300
     ),

@@ -29,3 +29,10 @@ ticket_changed = _signals.signal("ticket-changed")
 #: sender: the deadline row; kwargs: ``ticket``, ``kind`` ("warning", "overdue", "red"),
 #: ``unit_id`` (the unit responsible), ``now``.
 deadline_reached = _signals.signal("deadline-reached")
+
+#: A published knowledge-base article is past its review-by date (the hourly review-due job).
+#: Sent for every such article on every run, in the job's transaction, so a receiver must
+#: itself keep to once per (article, review-by date).
+#: sender: the Article (``id``, ``title``, ``owner_unit`` may be None); kwargs: ``review_by``
+#: (the date that has passed), ``now``.
+article_review_due = _signals.signal("article-review-due")

@@ -4,7 +4,8 @@ Each message's idempotency key names the event it is for (the ticket event's id,
 deadline's id and kind), so a repeated signal records nothing new.
 
 - to units: new ticket (dispatch, to the lead and assisting units), reopen, urge and
-  supervise orders, deadline warning, overdue;
+  supervise orders, deadline warning, overdue; a knowledge-base article the unit owns is
+  past its review-by date (once per article and review-by date);
 - to the unit's head: red card; to every active supervisor: overdue and red card;
 - to the citizen (SMS to the caller's phone): confirmation with the ticket number when the
   ticket is submitted for dispatch (a ticket answered on the call is never submitted, so
@@ -15,10 +16,21 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy import select
+
 from ..core import signals
 from ..extensions import db
 from ..units.models import Unit
-from .services import citizen_recipient, head_recipient, notify, supervisor_recipients, ticket_context, unit_recipient
+from .models import Notification
+from .services import (
+    article_context,
+    citizen_recipient,
+    head_recipient,
+    notify,
+    supervisor_recipients,
+    ticket_context,
+    unit_recipient,
+)
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +38,7 @@ log = logging.getLogger(__name__)
 def connect() -> None:
     signals.ticket_changed.connect(on_ticket_changed)
     signals.deadline_reached.connect(on_deadline_reached)
+    signals.article_review_due.connect(on_article_review_due)
 
 
 def on_ticket_changed(ticket, *, event, actor=None, now, **_):
@@ -110,3 +123,35 @@ def on_deadline_reached(deadline, *, ticket, kind, unit_id, now, **_):
     if to_supervisors:
         for recipient in supervisor_recipients():
             notify(to_supervisors, recipient, key=f"{key}:user:{recipient.id}", ticket=ticket, context=context, now=now)
+
+
+def on_article_review_due(article, *, review_by, now, **_):
+    """Tell the unit that owns a knowledge-base article past its review-by date, once.
+
+    The hourly job signals every due article on every run; the key names the article and
+    its review-by date, so the outbox keeps one message for them however many runs, retries
+    and concurrent copies there are (a concurrent insert of the same key does nothing).
+    When an editor sets a new review-by date and that one passes too, its new key sends a
+    new message. Returns the new message's id, or None.
+
+    An article without an owner unit, or whose unit has no contact for messages (neither
+    ``notify_phone`` nor ``notify_email``), gets no message and nothing in the outbox: the
+    editors' review flag (raised by the job all the same) is all there is. Its key stays
+    unused, so once an admin enters the unit's contact the next run tells the unit.
+    """
+    unit = article.owner_unit
+    if unit is None or not (unit.notify_phone or unit.notify_email):
+        log.debug("article %s is due for review; no owner unit with a contact to tell", article.id)
+        return None
+    key = f"kb-article:{article.id}:review-due:{review_by.isoformat()}"
+    # Told on an earlier run (the usual case): skip without an INSERT, which on PostgreSQL
+    # would use up a value of the id sequence every hour for every overdue article.
+    if db.session.scalar(select(Notification.id).where(Notification.idempotency_key == key)) is not None:
+        return None
+    return notify(
+        "unit_kb_review_due",
+        unit_recipient(unit),
+        key=key,
+        context=article_context(article, unit=unit, review_by=review_by),
+        now=now,
+    )

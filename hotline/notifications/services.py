@@ -74,6 +74,16 @@ def ticket_context(ticket, *, unit=None, due_at=None, deadline=None, note=None) 
     }
 
 
+def article_context(article, *, unit, review_by) -> dict[str, str]:
+    """The placeholders' values for a message to ``unit`` about a knowledge-base article."""
+    return {
+        "unit_name": unit.name,
+        "article_id": str(article.id),
+        "article_title": article.title,
+        "review_by": review_by.isoformat(),
+    }
+
+
 # --- templates ------------------------------------------------------------------------
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 TICKET = frozenset({"ticket_number", "request_type", "category"})
 UNIT = TICKET | {"unit_name", "due_at"}
 DEADLINE = TICKET | {"unit_name", "deadline", "due_at"}
+KB_ARTICLE = frozenset({"unit_name", "article_id", "article_title", "review_by"})
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,16 @@ _SPECS = [
         "整改通知书",
         "【电子监察·整改通知】{unit_name}：请就工单{ticket_number}于{due_at}前完成整改并反馈。{note}",
         UNIT | {"note"},
+    ),
+    TemplateSpec(
+        "unit_kb_review_due",
+        "知识条目到期复审（成员单位）",
+        "unit",
+        "sms",
+        "知识条目到期复审提醒",
+        "【12345热线·知识库】{unit_name}：贵单位负责的知识条目《{article_title}》（编号{article_id}）"
+        "已过复审期限（{review_by}），请核对内容是否仍然准确，并将修改意见告知知识库编辑。",
+        KB_ARTICLE,
     ),
 ]
 

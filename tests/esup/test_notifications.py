@@ -171,6 +171,44 @@ def test_a_signal_of_an_unknown_kind_or_without_unit_is_logged_and_sends_nothing
     assert "unknown kind 'purple'" in caplog.text and "names no unit" in caplog.text
 
 
+def test_an_article_past_its_review_date_reaches_its_owner_units_mobile_once(world, app, gateway):
+    from datetime import timedelta
+
+    from hotline.core import clock, jobs, signals
+
+    app.config.update(SMS_GATEWAY_URL=gateway.url, NOTIFY_RETRY_INTERVALS=(0, 0))
+    admin = world.client("admin")
+    assert admin.patch("/api/v1/unit-contacts/DEPT-A", json={"notify_phone": "13800000101"}).status_code == 200
+    article = world.article(status="published", owner_unit="DEPT-A", title="社保卡丢失怎么补办")
+    orphan = world.article(status="published", title="无主条目")
+    with app.app_context():  # the app's (frozen) clock, not the machine's: they differ in date after 16:00 UTC
+        yesterday = clock.local(clock.now()).date() - timedelta(days=1)
+    for article_id in (article, orphan):
+        r = world.client("kb_editor").patch(f"/api/v1/kb/articles/{article_id}", json={"review_by": str(yesterday)})
+        assert r.status_code == 200
+    for _ in range(2):  # the hourly job, twice
+        jobs.run_inline(app, jobs.JobSpec("knowledge_base.tasks.flag_review_due"))
+    # The receiver alone, signalled again: the key is taken, nothing is recorded.
+    with app.app_context():
+        from knowledge_base.models import Article
+
+        again = signals.article_review_due.send(db.session.get(Article, article), review_by=yesterday, now=clock.now())
+        assert [result for _, result in again] == [None]
+        db.session.commit()
+    key = f"kb-article:{article}:review-due:{yesterday}"
+    assert messages(app) == [("unit_kb_review_due", "unit", "DEPT-A", "sms", "sent")]
+    assert len(gateway.requests) == 1
+    sent = json.loads(gateway.requests[0]["body"])
+    assert (sent["to"], sent["id"]) == ("13800000101", key)
+    assert gateway.requests[0]["headers"]["Idempotency-Key"] == key
+    assert "《社保卡丢失怎么补办》" in sent["text"] and str(yesterday) in sent["text"]
+    # The supervisors' outbox lists it with no ticket.
+    items = world.client("supervisor").get("/api/v1/notifications?template=unit_kb_review_due").json["items"]
+    assert [(i["recipient"], i["ticket"], i["template_label"]) for i in items] == [
+        ("DEPT-A", None, "知识条目到期复审（成员单位）")
+    ]
+
+
 # --- the outbox API -------------------------------------------------------------------
 
 

@@ -1,6 +1,8 @@
 """Articles through the API: writing, review, publishing by another editor, versions, audit,
 flags (纠错), synonyms, review dates; bad input changes nothing."""
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
@@ -174,8 +176,12 @@ def test_operators_flag_articles_and_editors_resolve_them(world, app):
     assert r.status_code == 201, r.json
     assert r.json["kind_label"] == "内容过时" and r.json["created_by"] == "operator" and r.json["status"] == "open"
     assert op.post(f"/api/v1/kb/articles/{draft}/flags", json={"kind": "wrong"}).status_code == 404
-    bad = op.post(f"/api/v1/kb/articles/{aid}/flags", json={"kind": "review_due"})
+    bad = op.post(f"/api/v1/kb/articles/{aid}/flags", json={"kind": "review_due", "note": "到期"})
     assert bad.status_code == 422 and bad.json["error"]["field"] == "kind"
+    # A flag says what is wrong: no note, an empty or blank one, or one too long is refused.
+    for note in ({}, {"note": ""}, {"note": " \n "}, {"note": "长" * 2001}, {"note": None}):
+        bad = op.post(f"/api/v1/kb/articles/{aid}/flags", json={"kind": "wrong", **note})
+        assert bad.status_code == 422 and bad.json["error"]["field"] == "note", (note, bad.json)
     assert _count(app, Flag) == 1
 
     editor = world.client("kb_editor")
@@ -207,14 +213,18 @@ def test_synonym_groups_are_validated(world):
 
 
 def test_articles_past_their_review_date_are_listed_and_flagged_once(world, app):
-    today = clock.local(clock.now()).date()
+    with app.app_context():  # the app's (frozen) clock, not the machine's: they differ in date after 16:00 UTC
+        today = clock.local(clock.now()).date()
     overdue = world.article(status="published", owner_unit="DEPT-A")
+    on_the_day = world.article(status="published", title="今天复审")
     world.article(status="published", title="未到期")
     editor = world.client("kb_editor")
-    editor.patch(f"/api/v1/kb/articles/{overdue}", json={"review_by": today.isoformat()})
+    editor.patch(f"/api/v1/kb/articles/{overdue}", json={"review_by": (today - timedelta(days=1)).isoformat()})
+    editor.patch(f"/api/v1/kb/articles/{on_the_day}", json={"review_by": today.isoformat()})
     items = editor.get("/api/v1/kb/review-due").json["items"]
+    # Past its date, strictly: the article due for review today is not listed yet.
     assert [(i["id"], i["owner_unit_name"], i["days_overdue"]) for i in items] == [
-        (overdue, "市人力资源和社会保障局", 0)
+        (overdue, "市人力资源和社会保障局", 1)
     ]
     assert editor.get("/api/v1/kb/review-due?owner_unit=DEPT-B").json["items"] == []
     with app.app_context():

@@ -247,6 +247,7 @@ def test_the_embedded_timer_sweeps_in_the_app_process_once(make_app):
 def test_the_embedded_timer_runs_the_other_periodic_jobs_too(make_app):
     import time
 
+    from hotline.notifications.models import Notification
     from hotline.sla import timer
     from knowledge_base.models import Flag
     from tests.factories import World
@@ -255,21 +256,29 @@ def test_the_embedded_timer_runs_the_other_periodic_jobs_too(make_app):
     with app.app_context():
         world = World.build(app)
         today = clock.local(clock.now()).date()
-    overdue = world.article(status="published")
-    world.client("kb_editor").patch(f"/api/v1/kb/articles/{overdue}", json={"review_by": today.isoformat()})
+    world.client("admin").patch("/api/v1/unit-contacts/DEPT-A", json={"notify_phone": "13800000101"})
+    overdue = world.article(status="published", owner_unit="DEPT-A")
+    yesterday = (today - timedelta(days=1)).isoformat()
+    world.client("kb_editor").patch(f"/api/v1/kb/articles/{overdue}", json={"review_by": yesterday})
     app.config["SWEEP_TIMER"] = True
     try:
         app.test_client().get("/healthz")  # starts the timer: a sweep, then the review-due flagging
-        flagged = []
+        flagged, told = [], []
         for _ in range(200):
             with app.app_context():
                 flagged = db.session.scalars(select(Flag.article_id).where(Flag.kind == "review_due")).all()
-            if flagged:
+                told = db.session.execute(
+                    select(Notification.recipient_label, Notification.status).where(
+                        Notification.template_code == "unit_kb_review_due"
+                    )
+                ).all()
+            if flagged and told:
                 break
             time.sleep(0.1)
     finally:
         timer.stop()
     assert flagged == [overdue]
+    assert [tuple(t) for t in told] == [("DEPT-A", "recorded")]  # the owner unit, in the outbox
 
 
 def test_a_failing_periodic_job_on_the_timer_is_recorded_for_admins(world, app, monkeypatch):
@@ -339,6 +348,35 @@ def test_the_demo_city_shows_warnings_and_cards_without_redis(make_app):
         assert len(carded) == counts["overdue"] and {"reply", "rectification"} <= set(carded)
     again = app.test_cli_runner().invoke(args=["demo", "seed"])
     assert "deadline policies added: 0" in again.output
+
+
+def test_the_demo_articles_past_their_review_date_reach_their_units_without_redis(make_app):
+    from hotline.core.periodic import PERIODIC
+    from hotline.notifications.models import Notification
+    from hotline.sla import timer
+    from knowledge_base.models import Article, Flag
+
+    app = make_app(HOTLINE_ENV="development")
+    r = app.test_cli_runner().invoke(args=["demo", "seed"])
+    assert r.exit_code == 0, r.output
+    review_due = next(p for p in PERIODIC if p.name == "kb-review-due")
+    # What the embedded timer runs every hour; twice, as a restarted process would.
+    assert timer.run_periodic(app, review_due) == 3
+    assert timer.run_periodic(app, review_due) == 0
+    with app.app_context():
+        flagged = db.session.scalars(
+            select(Article.external_id).join(Flag, Flag.article_id == Article.id).where(Flag.kind == "review_due")
+        ).all()
+        told = db.session.execute(
+            select(Notification.recipient_label, Notification.channel, Notification.status)
+            .where(Notification.template_code == "unit_kb_review_due")
+            .order_by(Notification.recipient_label)
+        ).all()
+    # The demo's three articles past their review date (2026-06-30, 09-30, 10-31) are flagged;
+    # the housing fund (HPF) and human resources (HRSS) offices have a mobile on record and
+    # are told; the city government (CITY) has no contact, so its article has the flag only.
+    assert sorted(flagged) == ["demo-071", "demo-072", "demo-073"]
+    assert [tuple(t) for t in told] == [("HPF", "outbox", "recorded"), ("HRSS", "outbox", "recorded")]
 
 
 def test_a_rectification_deadline_is_watched_by_the_same_sweep(world, app, reached):
