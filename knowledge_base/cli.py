@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import sys
+from typing import Annotated, Literal
 
 import click
 from flask.cli import AppGroup
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 from sqlalchemy import select
 
 from hotline.core import clock
@@ -18,12 +20,18 @@ from hotline.core.validation import Code, Line, Schema, Text, validate
 from hotline.extensions import db
 
 from . import indexing, queries, services
-from .models import Article
+from .models import STATUSES, Article, Status
 
 kb_cli = AppGroup("kb", help="The knowledge base: import, export, reindex, review dates.")
 
 # A bigger batch than this is indexed by a full rebuild (faster than replacing documents one by one).
 REBUILD_ABOVE = 500
+
+# How `kb export` names an article that has no external id: "kb-<its id in this database>",
+# written with the article's created_at. A line with both (id and created_at) updates that
+# article; the created_at makes sure it is the same article and not another database's
+# article with the same number. Any other id is an external id.
+INTERNAL_ID = re.compile(r"kb-([1-9][0-9]{0,8})")  # within an INTEGER column
 
 
 class ImportLine(Schema):
@@ -32,9 +40,12 @@ class ImportLine(Schema):
     body: Text(50000)
     category: Code | None = None
     keywords: list[Line(40)] = Field(default_factory=list, max_length=20)
-    # Written by `kb export`; accepted so that an export re-imports, but not applied (an
-    # import publishes unless --draft; editors set units and dates through the API).
-    status: Line(16) | None = None
+    # The status of a new article (published when absent; --draft makes every new one a
+    # draft). An existing article keeps its status: statuses change through the workflow.
+    status: Literal[STATUSES] | None = None  # type: ignore[valid-type]
+    created_at: Annotated[AwareDatetime, Field(strict=False)] | None = None
+    # Written by `kb export`; accepted so that an export re-imports, but not applied
+    # (editors set units and dates through the API).
     owner_unit: Code | None = None
     effective_on: Line(10) | None = None
     review_by: Line(10) | None = None
@@ -72,28 +83,43 @@ def import_file(path: str, *, draft: bool, echo=click.echo, progress: bool = Tru
     now = clock.now()
     with click.progressbar(good, label="importing", file=None if progress else _Null()) as bar:
         for number, line in bar:
+            found = exported_article(line) or existing.get(line.id)
             try:
                 with db.session.begin_nested():
                     article, outcome = services.import_article(
-                        existing.get(line.id),
+                        found,
                         now=now,
                         external_id=line.id,
                         title=line.title,
                         body=line.body,
                         category=line.category,
                         keywords=line.keywords,
-                        draft=draft,
+                        status=Status.DRAFT if draft else (line.status or Status.PUBLISHED),
                     )
             except DomainError as exc:
                 echo(f"line {number}: {exc.message} (skipped)", err=True)
                 counts["failed"] += 1
                 continue
-            existing[line.id] = article
+            if article.external_id is not None:
+                existing[article.external_id] = article
+            if found is not None and line.status is not None and line.status != article.status:
+                echo(f"line {number}: status {line.status} not applied, the article stays {article.status}", err=True)
             counts[outcome] += 1
     ids = services.take_index_requests()
     db.session.commit()
     index_now(ids, progress=progress)
     return counts
+
+
+def exported_article(line: ImportLine) -> Article | None:
+    """The article without an external id that `kb export` wrote as this line, if it is in this database."""
+    match = INTERNAL_ID.fullmatch(line.id)
+    if match is None or line.created_at is None:
+        return None
+    article = db.session.get(Article, int(match[1]))
+    if article is None or article.external_id is not None or article.created_at != line.created_at:
+        return None
+    return article
 
 
 def index_now(ids: list[int], *, progress: bool = True) -> None:
@@ -127,11 +153,19 @@ class _Null:
 
 @kb_cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--draft", is_flag=True, help="Import new articles as drafts instead of publishing them.")
+@click.option("--draft", is_flag=True, help="Import new articles as drafts, whatever their status.")
 def import_command(path, draft):
-    """Import articles from a JSON-lines file ({"id", "title", "body", "category"?, "keywords"?} per line).
+    """Import articles from a JSON-lines file ({"id", "title", "body", "category"?, "keywords"?, "status"?} per line).
 
     The id is kept as the article's external id: importing again updates those articles.
+    A new article takes the line's status (draft, in_review, published, retired; published
+    when absent, draft with --draft); an existing one keeps its status.
+
+    What `kb export` writes imports back unchanged: an article without an external id is
+    exported as "kb-<its id>" with its "created_at", and a line with both updates that
+    article. In another database no article matches them: the line creates one with
+    "kb-<id>" as its external id, which later imports update.
+
     Bad lines are reported with their line number; the others are imported.
     """
     counts = import_file(path, draft=draft)
@@ -143,18 +177,27 @@ def import_command(path, draft):
 @kb_cli.command("export")
 @click.argument("path", required=False, type=click.Path(dir_okay=False, writable=True))
 def export_command(path):
-    """Write every article as JSON lines to PATH (default: standard output)."""
+    """Write every article as JSON lines to PATH (default: standard output), for `kb import`.
+
+    An article without an external id is written as "kb-<its id>" with its "created_at":
+    importing the file into the same database changes nothing. The progress bar is on
+    standard error.
+    """
     count = 0
     with read_only(), open(path, "w", encoding="utf-8") if path else contextlib.nullcontext(sys.stdout) as out:
-        for article in db.session.scalars(select(Article).order_by(Article.id).execution_options(yield_per=500)):
-            out.write(json.dumps(export_record(article), ensure_ascii=False) + "\n")
-            count += 1
+        total = indexing.article_count()
+        articles = db.session.scalars(select(Article).order_by(Article.id).execution_options(yield_per=500))
+        with click.progressbar(articles, length=total, label="exporting", file=sys.stderr) as bar:
+            for article in bar:
+                out.write(json.dumps(export_record(article), ensure_ascii=False) + "\n")
+                count += 1
     click.echo(f"exported {count} articles", err=True)
 
 
 def export_record(article) -> dict:
     return {
         "id": article.external_id or f"kb-{article.id}",
+        "created_at": article.created_at.isoformat(),
         "title": article.title,
         "body": article.body,
         "category": article.category.code if article.category else None,
@@ -174,7 +217,11 @@ def reindex_command():
 
 
 @kb_cli.command("review-due")
-@click.option("--flag", is_flag=True, help="Also raise a review flag on each article (what the daily job does).")
+@click.option(
+    "--flag",
+    is_flag=True,
+    help="Also flag each article for editors and tell its owner unit (what the hourly job does).",
+)
 def review_due_command(flag):
     """List published articles past their review-by date, with the owning unit."""
     now = clock.now()

@@ -274,28 +274,31 @@ def import_article(
     existing: Article | None,
     *,
     now: datetime,
-    external_id: str,
+    external_id: str | None,
     title: str,
     body: str,
     category: str | None = None,
     keywords: list[str] | tuple[str, ...] = (),
-    draft: bool = False,
+    status: str = Status.PUBLISHED,
 ) -> tuple[Article, str]:
-    """Create or update the article with ``external_id`` (the CLI import). Returns (article, outcome).
+    """Create or update an imported article (the CLI import). Returns (article, outcome).
 
-    ``existing`` is the article already imported under that id, if any. A new article is
-    published unless ``draft``; an existing one is updated in place and keeps its status
-    (a retired article stays retired and is not changed). outcome: created, updated, unchanged.
+    ``existing`` is the article the line stands for, if any (found by the CLI). A new
+    article gets ``external_id`` and ``status``; an existing one is updated in place and
+    keeps its status (statuses change through the workflow; a retired article stays
+    retired and is not changed). outcome: created, updated, unchanged.
     """
     if existing is None:
+        status = Status(status)
         article = Article(
             external_id=external_id,
             title=title,
             body=body,
             category=_category(category),
             keywords=list(keywords),
-            status=Status.DRAFT if draft else Status.PUBLISHED,
-            published_at=None if draft else now,
+            status=status,
+            published_at=now if status == Status.PUBLISHED else None,
+            retired_at=now if status == Status.RETIRED else None,
             created_at=now,
             updated_at=now,
         )

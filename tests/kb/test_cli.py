@@ -1,12 +1,14 @@
-"""`flask --app wsgi kb ...`: import (bad lines, re-import, drafts), export, reindex, review dates."""
+"""`flask --app wsgi kb ...`: import (bad lines, re-import, drafts, statuses), export, reindex, review dates."""
 
 import json
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
 from hotline.extensions import db
 from knowledge_base import services
 from knowledge_base.models import Article, ArticleVersion
+from tests.factories import World
 
 
 def _write(tmp_path, name, lines):
@@ -64,26 +66,172 @@ def test_reimport_updates_instead_of_duplicating(world, app, tmp_path):
 
 
 def test_import_as_drafts_hides_them_from_operators(world, app, tmp_path):
-    path = _write(tmp_path, "d.jsonl", [{"id": "d-1", "title": "燃气报装", "body": "新建住宅燃气报装流程。"}])
+    path = _write(
+        tmp_path,
+        "d.jsonl",
+        [
+            {"id": "d-1", "title": "燃气报装", "body": "新建住宅燃气报装流程。"},
+            {"id": "d-2", "title": "供暖报停", "body": "冬季供暖报停须在十月底前申请。", "status": "published"},
+        ],
+    )
     r = app.test_cli_runner().invoke(args=["kb", "import", path, "--draft"])
     assert r.exit_code == 0, r.output
-    assert _search(world, app, "燃气报装") == []
+    assert _search(world, app, "燃气报装") == [] and _search(world, app, "供暖报停") == []
     with app.app_context():
+        assert _statuses() == {"d-1": "draft", "d-2": "draft"}
         assert [r.external_id for r in services.search(world.user("kb_editor"), "燃气报装", status="draft")] == ["d-1"]
 
 
-def test_export_round_trips_through_import(world, app, tmp_path):
+def _statuses() -> dict:
+    return {a.external_id or f"#{a.id}": a.status for a in db.session.scalars(select(Article))}
+
+
+def _counts(app) -> tuple[int, int]:
+    with app.app_context():
+        return (
+            db.session.scalar(select(func.count()).select_from(Article)),
+            db.session.scalar(select(func.count()).select_from(ArticleVersion)),
+        )
+
+
+def _articles_of_every_status(world):
     world.article(status="published", title="居住证", body="居住满半年可以申领。", external_id="r-1")
-    world.article(status="draft", title="草稿", body="未发布。")
+    world.article(status="draft", title="草稿", body="未发布的公积金提取指引。")
+    world.article(status="in_review", title="待审", body="待审核的社保转移指引。")
+    world.article(status="retired", title="旧规", body="已下线的老年人优待证旧规定。")
+    world.article(status="published", title="停水", body="计划停水提前公告。")
+
+
+def test_export_then_import_into_the_same_database_changes_nothing(world, app, tmp_path):
+    _articles_of_every_status(world)
     out = tmp_path / "export.jsonl"
     runner = app.test_cli_runner()
     r = runner.invoke(args=["kb", "export", str(out)])
-    assert r.exit_code == 0 and "exported 2 articles" in r.output
-    rows = [json.loads(line) for line in out.read_text().splitlines()]
-    assert (rows[0]["id"], rows[0]["status"]) == ("r-1", "published")
-    assert rows[1]["id"].startswith("kb-") and rows[1]["status"] == "draft"
+    assert r.exit_code == 0 and "exported 5 articles" in r.output
+    exported = out.read_text()
+    rows = [json.loads(line) for line in exported.splitlines()]
+    assert [(row["id"], row["status"]) for row in rows] == [
+        ("r-1", "published"),
+        ("kb-2", "draft"),
+        ("kb-3", "in_review"),
+        ("kb-4", "retired"),
+        ("kb-5", "published"),
+    ]
+    with app.app_context():
+        statuses = _statuses()
+    before = _counts(app)
     r = runner.invoke(args=["kb", "import", str(out)])
-    assert "unchanged: 1" in r.output and "created: 1" in r.output  # the draft had no external id
+    assert r.exit_code == 0, r.output
+    assert "created: 0, updated: 0, unchanged: 5, failed: 0" in r.output
+    assert _counts(app) == before  # no new article, no new version
+    with app.app_context():
+        assert _statuses() == statuses
+    # The draft is still hidden from operators, and exporting again writes the same file.
+    assert _search(world, app, "公积金提取指引") == []
+    assert runner.invoke(args=["kb", "export", str(out)]).exit_code == 0
+    assert out.read_text() == exported
+    # An edit in the file updates the article it came from.
+    rows[1]["body"] = "修改后的公积金提取指引。"
+    _write(tmp_path, "export.jsonl", rows)
+    r = runner.invoke(args=["kb", "import", str(out)])
+    assert "created: 0, updated: 1, unchanged: 4" in r.output, r.output
+    assert _counts(app) == (before[0], before[1] + 1)
+    with app.app_context():
+        assert db.session.get(Article, 2).body == "修改后的公积金提取指引。"
+
+
+def test_export_then_import_into_a_fresh_database_keeps_statuses(world, app, make_app, database, tmp_path):
+    _articles_of_every_status(world)
+    out = tmp_path / "export.jsonl"
+    assert app.test_cli_runner().invoke(args=["kb", "export", str(out)]).exit_code == 0
+    exported = [json.loads(line) for line in out.read_text().splitlines()]
+
+    # An empty database and index (on PostgreSQL the same database, emptied).
+    fresh_dir = tmp_path / "fresh"
+    fresh_dir.mkdir()
+    fresh = make_app(DATABASE_URL=database(fresh_dir), DATA_DIR=str(fresh_dir))
+    with fresh.app_context():
+        fresh_world = World.build(fresh)
+    runner = fresh.test_cli_runner()
+    r = runner.invoke(args=["kb", "import", str(out)])
+    assert r.exit_code == 0 and "created: 5" in r.output, r.output
+    with fresh.app_context():
+        assert _statuses() == {row["id"]: row["status"] for row in exported}
+    assert _search(fresh_world, fresh, "居住满半年") == ["r-1"]
+    assert _search(fresh_world, fresh, "计划停水") == ["kb-5"]
+    for hidden in ("公积金提取指引", "社保转移指引", "老年人优待证旧规定"):
+        assert _search(fresh_world, fresh, hidden) == [], hidden
+    # Importing the same file again there updates rather than duplicates.
+    before = _counts(fresh)
+    r = runner.invoke(args=["kb", "import", str(out)])
+    assert "created: 0, updated: 0, unchanged: 5" in r.output, r.output
+    assert _counts(fresh) == before
+
+
+def test_another_databases_number_does_not_overwrite_an_article(world, app, tmp_path):
+    article_id = world.article(status="published", title="停水", body="计划停水提前公告。")
+    # Another database's article with the same number, created at another time.
+    line = {"id": f"kb-{article_id}", "created_at": datetime(2025, 3, 1, 8, 30, tzinfo=UTC).isoformat()}
+    app.config["CLOCK"] = lambda: datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # the import runs later
+    path = _write(tmp_path, "other.jsonl", [{**line, "title": "停电", "body": "计划停电提前公告。"}])
+    runner = app.test_cli_runner()
+    r = runner.invoke(args=["kb", "import", path])
+    assert r.exit_code == 0 and "created: 1" in r.output, r.output
+    with app.app_context():
+        assert db.session.get(Article, article_id).title == "停水"
+        assert _statuses() == {f"#{article_id}": "published", f"kb-{article_id}": "published"}
+    # Both are exported as kb-1; their created_at tells them apart on the way back.
+    out = tmp_path / "export.jsonl"
+    assert runner.invoke(args=["kb", "export", str(out)]).exit_code == 0
+    assert [json.loads(row)["id"] for row in out.read_text().splitlines()] == [f"kb-{article_id}"] * 2
+    before = _counts(app)
+    r = runner.invoke(args=["kb", "import", str(out)])
+    assert "created: 0, updated: 0, unchanged: 2" in r.output, r.output
+    assert _counts(app) == before
+
+
+def test_a_bad_status_is_reported_with_its_line_number(world, app, tmp_path):
+    path = _write(
+        tmp_path,
+        "s.jsonl",
+        [
+            {"id": "s-1", "title": "户口迁入", "body": "外地户口迁入本市的条件。", "status": "draft"},
+            {"id": "s-2", "title": "户口迁出", "body": "户口迁出的办理流程。", "status": "deleted"},
+            {"id": "s-3", "title": "身份证补办", "body": "身份证丢失后补办。"},
+            {"id": "s-4", "title": "身份证换领", "body": "身份证到期换领。", "status": 1},
+            {"id": "s-5", "title": "居住证", "body": "居住证的申领条件。", "status": "retired"},
+        ],
+    )
+    r = app.test_cli_runner().invoke(args=["kb", "import", path])
+    assert r.exit_code == 1, r.output
+    lines = r.output.splitlines()
+    assert [line.split(":")[0] for line in lines if line.startswith("line ")] == ["line 2", "line 4"]
+    assert all("status" in line for line in lines if line.startswith("line "))
+    assert "created: 3" in r.output and "failed: 2" in r.output
+    with app.app_context():
+        assert _statuses() == {"s-1": "draft", "s-3": "published", "s-5": "retired"}
+    assert _search(world, app, "身份证丢失") == ["s-3"]
+    assert _search(world, app, "户口迁入") == [] and _search(world, app, "居住证申领") == []
+
+
+def test_a_status_is_not_applied_to_an_existing_article(world, app, tmp_path):
+    world.article(status="published", title="居住证", body="居住满半年可以申领。", external_id="r-1")
+    path = _write(
+        tmp_path, "r.jsonl", [{"id": "r-1", "title": "居住证", "body": "居住满半年可以申领。", "status": "retired"}]
+    )
+    r = app.test_cli_runner().invoke(args=["kb", "import", path])
+    assert r.exit_code == 0 and "unchanged: 1" in r.output, r.output
+    assert "line 1: status retired not applied, the article stays published" in r.output
+    assert _search(world, app, "居住满半年") == ["r-1"]
+
+
+def test_export_to_standard_output_is_json_lines_with_the_progress_on_stderr(world, app):
+    _articles_of_every_status(world)
+    r = app.test_cli_runner().invoke(args=["kb", "export"])
+    assert r.exit_code == 0, r.output
+    rows = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [row["id"] for row in rows] == ["r-1", "kb-2", "kb-3", "kb-4", "kb-5"]
+    assert "exporting" in r.stderr and "exported 5 articles" in r.stderr
 
 
 def test_reindex_and_review_due_commands(world, app):

@@ -4,6 +4,7 @@ import logging
 import shutil
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from hotline.core import clock
 from hotline.extensions import db
 from knowledge_base import indexing, services
+from knowledge_base.search.index import SearchIndex
 
 FUND = ("离职后住房公积金怎么办", "职工离职后，原单位为其办理公积金账户封存，到新单位后办理转移或启封续缴。")
 PENSION = ("养老金领取", "达到法定退休年龄且累计缴费满十五年的，按月领取基本养老金。")
@@ -224,6 +226,30 @@ def test_index_jobs_are_idempotent(world, app):
         with indexing.get_index().searcher() as searcher:
             assert searcher.doc_count() == 1
     assert titles(search(world, "公积金封存")) == [FUND[0]]
+
+
+def test_searches_reuse_one_searcher_until_the_index_changes(world, monkeypatch):
+    # Record the searcher each search is given (the web process's, kept between requests).
+    given = []
+    keep = SearchIndex.searcher
+
+    @contextmanager
+    def recorded(self):
+        with keep(self) as searcher:
+            given.append(searcher)
+            yield searcher
+
+    monkeypatch.setattr(SearchIndex, "searcher", recorded)
+    world.article(title=FUND[0], body=FUND[1])
+    assert titles(search(world, "公积金封存")) == [FUND[0]]
+    assert titles(search(world, "养老金")) == []
+    assert len(given) == 2 and given[1] is given[0] and not given[0].is_closed
+
+    world.article(title=PENSION[0], body=PENSION[1])  # published: its index job writes the index
+    assert titles(search(world, "养老金")) == [PENSION[0]]
+    assert given[2] is not given[1] and given[1].is_closed  # refreshed, and the stale one closed
+    assert titles(search(world, "公积金封存")) == [FUND[0]]
+    assert given[3] is given[2]
 
 
 def test_reindex_while_searching(world, app):
