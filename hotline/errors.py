@@ -23,7 +23,8 @@ _HTTP_CODES = {
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/")
+    """The API, and the JSON the pages' scripts fetch (/ui/...): their errors are JSON too."""
+    return request.path.startswith(("/api/", "/ui/"))
 
 
 def _json(status: int, body: dict, headers: dict | None = None):
@@ -52,6 +53,8 @@ def register(app: Flask) -> None:
         db.session.rollback()
         status = exc.code or 500
         code, message_zh = _HTTP_CODES.get(status, ("error", "请求失败。"))
+        if getattr(exc, "name", "") == "CSRF Error" or exc.__class__.__name__ == "CSRFError":
+            message_zh = "页面已过期，请刷新后重试。"
         if wants_json():
             message = exc.description or exc.name
             if status == 413:
@@ -59,8 +62,6 @@ def register(app: Flask) -> None:
                 message = f"The request body is larger than the limit of {limit} bytes."
             headers = {"Allow": ", ".join(exc.valid_methods)} if getattr(exc, "valid_methods", None) else None
             return _json(status, {"code": code, "message": message, "message_zh": message_zh}, headers)
-        if getattr(exc, "name", "") == "CSRF Error" or exc.__class__.__name__ == "CSRFError":
-            message_zh = "页面已过期，请刷新后重试。"
         return _page(status, message_zh, message_zh)
 
     @app.errorhandler(Exception)

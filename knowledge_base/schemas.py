@@ -230,7 +230,7 @@ def article_list_out(articles, total: int, page: int, per_page: int) -> ArticleL
 
 class FlagIn(Schema):
     kind: Literal["wrong", "outdated"]
-    note: Text(2000) | None = None
+    note: Text(2000) = Field(description="what is wrong or out of date, for the editor who checks it")
 
 
 class FlagResolveIn(Schema):
@@ -309,7 +309,7 @@ class ReviewDueItem(BaseModel):
     owner_unit: str | None
     owner_unit_name: str | None
     review_by: date
-    days_overdue: int
+    days_overdue: int  # days since the review-by date: 1 on the first day the article is listed
 
 
 class ReviewDueOut(BaseModel):

@@ -51,6 +51,44 @@ function setupCallerHistory() {
   if (input.value) load();
 }
 
+// 纠错 on a suggested article, sent in the background: the ticket being typed stays as it is.
+function flagForm(r) {
+  const token = document.querySelector("input[name=csrf_token]");
+  const kinds = [["wrong", "内容有误"], ["outdated", "内容过时"]].map(([value, label]) =>
+    el("label", {class: "inline-choice"}, el("input", {type: "radio", name: "kind", value}), ` ${label}`));
+  const note = el("textarea", {name: "note", rows: "2", "aria-label": "纠错说明（必填）",
+                               placeholder: "哪里有误或已过时，正确的应是什么（必填）"});
+  const message = el("p", {class: "field-error", role: "alert"});
+  message.hidden = true;
+  const form = el("form", {method: "post", action: r.flag_url, novalidate: ""},
+                  ...kinds, note, el("button", {type: "submit"}, "提交纠错"), message);
+  const details = el("details", {class: "kb-flag"}, el("summary", {}, "纠错"), form);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = form.querySelector("button");
+    button.disabled = true;
+    let data = null;
+    try {
+      const response = await fetch(r.flag_url, {
+        method: "POST",
+        body: new FormData(form),
+        headers: {Accept: "application/json", "X-CSRFToken": token ? token.value : ""},
+      });
+      if ((response.headers.get("Content-Type") || "").includes("application/json")) data = await response.json();
+      if (response.ok && data) {
+        details.replaceWith(el("p", {class: "flag-done", role: "status"}, data.message_zh));
+        return;
+      }
+    } catch (err) {
+      data = null;
+    }
+    button.disabled = false;
+    message.textContent = (data && data.error && data.error.message_zh) || "纠错未提交，请刷新页面后重试。";
+    message.hidden = false;
+  });
+  return details;
+}
+
 // Intake: knowledge-base articles for what the operator is typing; one click answers with it.
 function setupSuggestions() {
   const content = document.getElementById("content");
@@ -81,7 +119,7 @@ function setupSuggestions() {
           answer.value = r.answer;
           chosen.textContent = `已引用知识条目 #${r.id}：${r.title}`;
         });
-        list.append(el("li", {}, el("a", {href: r.url, target: "_blank"}, r.title), snippet, use));
+        list.append(el("li", {}, el("a", {href: r.url, target: "_blank"}, r.title), snippet, use, flagForm(r)));
       });
       box.append(list);
     } catch (err) {

@@ -23,6 +23,8 @@ from .helpers import field_errors, filters, form_data, role_required
 bp = Blueprint("web_kb", __name__)
 
 ARTICLE_FIELDS = ("title", "body", "category", "keywords", "owner_unit", "effective_on", "review_by")
+FLAG_FIELDS = {"kind": "纠错类型", "note": "说明"}
+FLAGGED = "已提交纠错，知识库编辑将核实处理。"
 _KEYWORD_SPLIT = re.compile(r"[,，、;；\s]+")
 WORKFLOW = {
     "submit": (services.submit, "已送审"),
@@ -49,22 +51,35 @@ def search():
     params = filters(schemas.SearchQuery, request.args)
     if params is None:
         return redirect(url_for("web_kb.search"))
-    results = []
-    if params.q.strip():
-        results = services.search(
-            current_user,
-            params.q,
-            limit=params.limit,
-            category=params.category,
-            owner_unit=params.owner_unit,
-            status=params.status,
-        )
-    return render_template(
-        "kb/search.html",
-        params=params,
-        results=results,
-        labels=_labels(),
-        categories=category_queries.list_categories(),
+    return _render_search(params)
+
+
+def _render_search(params, *, flag_form=None, status=200):
+    """The search page; ``flag_form`` (article_id, errors, values) reopens a refused 纠错."""
+    # The service refuses a status filter from those who see published articles only (403),
+    # as the API does, even with no question typed yet.
+    results = services.search(
+        current_user,
+        params.q,
+        limit=params.limit,
+        category=params.category,
+        owner_unit=params.owner_unit,
+        status=params.status,
+    )
+    return (
+        render_template(
+            "kb/search.html",
+            params=params,
+            results=results,
+            labels=_labels(),
+            categories=category_queries.list_categories(),
+            units=unit_queries.list_units(),
+            can_filter_status=permissions.can_filter_status(current_user),
+            search_args=params.model_dump(mode="json", exclude_defaults=True),
+            flaggable={r.id for r in results if permissions.can_flag(current_user, r)},
+            flag_form=flag_form,
+        ),
+        status,
     )
 
 
@@ -84,6 +99,7 @@ def suggest():
             "snippet": r.snippet,
             "answer": articles[r.id].body[:1500] if r.id in articles else "",
             "url": url_for("web_kb.show_article", article_id=r.id),
+            "flag_url": url_for("web_kb.flag_suggestion", article_id=r.id),
         }
         for r in results
     ]
@@ -116,22 +132,77 @@ def _render_article(article, *, errors=None, values=None, status=200):
     )
 
 
+# --- 纠错: from the article page, a search result, or a suggestion on the intake form -----
+
+
+def _flag(article):
+    """Record the operator's 纠错 from the submitted form, validated as the API does; commits.
+
+    Raises DomainError (nothing recorded) for a missing kind, an empty or too long note ...
+    """
+    data = validate(schemas.FlagIn, form_data(request.form))
+    item = services.flag(article, actor=current_user, now=clock.now(), kind=data.kind, note=data.note)
+    db.session.commit()
+    return item
+
+
+def _flag_error(exc: DomainError) -> str:
+    """Why a 纠错 was refused, naming the field in Chinese (说明：不能为空)."""
+    errors = field_errors(exc)
+    for field, label in FLAG_FIELDS.items():
+        if field in errors:
+            return f"纠错未提交。{label}：{errors[field]}"
+    return exc.message_zh
+
+
 @bp.post("/kb/articles/<article_id>/flags")
 @role_required(permissions.can_search)
 def flag_article(article_id):
     article = _article(article_id)
     try:
-        data = validate(schemas.FlagIn, form_data(request.form, optional=("note",)))
-        services.flag(article, actor=current_user, now=clock.now(), kind=data.kind, note=data.note)
-        db.session.commit()
+        _flag(article)
     except DomainError as exc:
         db.session.rollback()
-        flash(exc.message_zh, "error")
+        flash(_flag_error(exc), "error")
         return _render_article(
             _article(article_id), errors=field_errors(exc), values=request.form.to_dict(), status=exc.status
         )
-    flash("已提交纠错，知识库编辑将核实处理。", "success")
+    flash(FLAGGED, "success")
     return redirect(url_for("web_kb.show_article", article_id=article.id), 303)
+
+
+@bp.post("/kb/search/articles/<article_id>/flags")
+@role_required(permissions.can_search)
+def flag_from_search(article_id):
+    """纠错 from a search result; back to the same search (its query string is this form's)."""
+    article = _article(article_id)
+    try:
+        params = validate(schemas.SearchQuery, {k: v for k, v in request.args.items() if v != ""})
+    except DomainError:
+        params = schemas.SearchQuery()  # an address tampered with: back to an empty search
+    try:
+        _flag(article)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(_flag_error(exc), "error")
+        flag_form = {"article_id": article.id, "errors": field_errors(exc), "values": request.form.to_dict()}
+        return _render_search(params, flag_form=flag_form, status=exc.status)
+    flash(f"已提交纠错：「{article.title}」，知识库编辑将核实处理。", "success")
+    return redirect(url_for("web_kb.search", **params.model_dump(mode="json", exclude_defaults=True)), 303)
+
+
+@bp.post("/ui/kb/articles/<article_id>/flags")
+@role_required(permissions.can_search)
+def flag_suggestion(article_id):
+    """纠错 on an article suggested on the intake form (JSON for its script: the ticket being typed stays)."""
+    article = _article(article_id)
+    try:
+        item = _flag(article)
+    except DomainError as exc:
+        db.session.rollback()
+        error = exc.to_dict() | {"message_zh": _flag_error(exc), "fields": field_errors(exc)}
+        return jsonify({"error": error}), exc.status
+    return jsonify({"flag": schemas.flag_out(item).model_dump(mode="json"), "message_zh": FLAGGED}), 201
 
 
 # --- the editors' desk -----------------------------------------------------------------------

@@ -25,6 +25,16 @@ PAGES = {
         "form": {"kind": "outdated", "note": "政策已调整"},
         "expected": ok_for(READERS, 303),
     },
+    ("POST", "/kb/search/articles/<article_id>/flags"): {
+        "setup": kb_setups.article("published"),
+        "form": {"kind": "wrong", "note": "电话已变更"},
+        "expected": ok_for(READERS, 303),
+    },
+    ("POST", "/ui/kb/articles/<article_id>/flags"): {
+        "setup": kb_setups.article("published"),
+        "form": {"kind": "wrong", "note": "电话已变更"},
+        "expected": ok_for(READERS, 201),
+    },
     ("GET", "/kb/articles"): {"expected": ok_for(EDITORS)},
     ("GET", "/kb/articles/new"): {"expected": ok_for(EDITORS)},
     ("POST", "/kb/articles/new"): {"form": ARTICLE, "expected": ok_for(EDITORS, 303)},

@@ -1,8 +1,11 @@
 """The knowledge base in a real browser: answering on the call, search, 纠错, the editors' desk."""
 
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 
 from hotline.tickets.models import Ticket
+from knowledge_base.models import Flag
 
 pytestmark = pytest.mark.browser
 
@@ -12,15 +15,27 @@ PENSION = (
 )
 
 
-def test_operator_answers_a_call_with_a_suggested_article(sign_in, page, world, app):
-    article_id = world.article(title=PENSION[0], body=PENSION[1])
-    sign_in("operator")
+def _first_suggestion_on_a_new_call(page):
+    """Start recording a call about a pension; the first article suggested for it."""
     page.click("text=登记来电")
     page.fill("#caller_phone", "13800138000")
     page.select_option("#category", "SOC.PEN")
     page.fill("#content", "我父亲明年退休，养老金要怎么领？")
     page.wait_for_selector("#kb-suggestions ol.suggestions li")
-    first = page.locator("#kb-suggestions li").first
+    return page.locator("#kb-suggestions li").first
+
+
+def _search(url):
+    """A search page's path and filters, blank ones left out (the form sends them, the redirect does not)."""
+    parts = urlsplit(url)
+    assert parts.path == "/kb"
+    return parse_qs(parts.query)
+
+
+def test_operator_answers_a_call_with_a_suggested_article(sign_in, page, world, app):
+    article_id = world.article(title=PENSION[0], body=PENSION[1])
+    sign_in("operator")
+    first = _first_suggestion_on_a_new_call(page)
     assert PENSION[0] in first.inner_text()
     assert first.locator("mark").count() >= 1  # the matched words are highlighted
     first.locator("button.use-article").click()
@@ -32,6 +47,36 @@ def test_operator_answers_a_call_with_a_suggested_article(sign_in, page, world, 
     assert f"#{article_id}" in page.locator(".facts").first.inner_text()
     with app.app_context():
         assert Ticket.query.one().answer_article_id == article_id
+
+
+def test_operator_flags_a_suggestion_and_the_ticket_being_typed_stays(sign_in, page, world, app):
+    article_id = world.article(title=PENSION[0], body=PENSION[1])
+    console = []
+    page.on("console", lambda message: console.append(message.text))
+    sign_in("operator")
+    first = _first_suggestion_on_a_new_call(page)
+    first.locator("details.kb-flag summary").click()
+    first.locator("input[name=kind][value=outdated]").check()
+    first.locator("details.kb-flag button[type=submit]").click()  # no note yet
+    first.locator(".field-error").wait_for(state="visible")
+    assert first.locator(".field-error").inner_text() == "纠错未提交。说明：不能为空"
+    with app.app_context():
+        assert Flag.query.count() == 0
+    first.locator("textarea[name=note]").fill("网上办事大厅已改名为政务服务网")
+    first.locator("details.kb-flag button[type=submit]").click()
+    first.locator(".flag-done").wait_for()
+    assert first.locator(".flag-done").inner_text() == "已提交纠错，知识库编辑将核实处理。"
+    # Still on the intake form, as it was typed; the ticket is then recorded as usual.
+    assert urlsplit(page.url).path == "/tickets/new"
+    assert page.input_value("#caller_phone") == "13800138000"
+    assert page.input_value("#content") == "我父亲明年退休，养老金要怎么领？"
+    assert not [m for m in console if "Content Security Policy" in m]
+    page.click("button[value=save]")
+    page.wait_for_load_state("networkidle")
+    with app.app_context():
+        assert Ticket.query.one().content == "我父亲明年退休，养老金要怎么领？"
+        flag = Flag.query.one()
+        assert (flag.article_id, flag.kind, flag.note) == (article_id, "outdated", "网上办事大厅已改名为政务服务网")
 
 
 def test_search_page_highlights_and_never_runs_article_html(sign_in, page, live_server, world):
@@ -73,6 +118,56 @@ def test_flag_an_article_and_the_editor_resolves_it(sign_in, page, live_server, 
     page.click("#flags button[type=submit]")
     page.wait_for_load_state("networkidle")
     assert "没有待处理的纠错" in page.locator("#flags").inner_text()
+
+
+def test_operator_flags_a_search_result_without_leaving_the_results(sign_in, page, live_server, world, app):
+    article_id = world.article(
+        title="居住证办理", body="在本市居住半年以上的，可持身份证到社区警务室申领居住证。", owner_unit="DEPT-A"
+    )
+    world.article(
+        title="居住证续签", body="居住证有效期一年，期满前三十日内到社区警务室续签居住证。", owner_unit="DEPT-B"
+    )
+    console = []
+    page.on("console", lambda message: console.append(message.text))
+    sign_in("operator")
+    page.click("text=知识库")
+    assert page.locator("#kb-status").count() == 0  # operators see published articles only
+    page.fill("#kb-q", "外地人怎么办居住证")
+    page.select_option("#kb-owner-unit", "DEPT-A")
+    page.click("form[role=search] button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    results = page.locator("#kb-results .kb-result")
+    assert results.count() == 1 and "居住证办理" in results.first.inner_text()  # the unit narrows the results
+    search_url = page.url
+
+    flag = page.locator(f"#flag-{article_id}")
+    assert not flag.locator("textarea").is_visible()  # folded until asked for
+    flag.locator("summary").click()
+    flag.locator("input[name=kind][value=wrong]").check()
+    flag.locator("button[type=submit]").click()  # no note yet
+    page.wait_for_load_state("networkidle")
+    assert "说明：不能为空" in page.locator(".flash-error").inner_text()
+    flag = page.locator(f"#flag-{article_id}")
+    assert flag.locator("textarea").is_visible() and flag.locator(".field-error").inner_text() == "不能为空"
+    assert "居住证办理" in page.locator("#kb-results").inner_text()  # still the same results
+    with app.app_context():
+        assert Flag.query.count() == 0
+
+    flag.locator("textarea").fill("申领地点已改为街道便民服务中心")
+    flag.locator("button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+    assert "已提交纠错：「居住证办理」" in page.locator(".flash-success").inner_text()
+    assert _search(page.url) == _search(search_url) == {"q": ["外地人怎么办居住证"], "owner_unit": ["DEPT-A"]}
+    assert page.input_value("#kb-q") == "外地人怎么办居住证"
+    assert page.input_value("#kb-owner-unit") == "DEPT-A"
+    assert page.locator("#kb-results .kb-result").count() == 1
+    assert not [m for m in console if "Content Security Policy" in m]  # no inline style or script
+
+    sign_in("kb_editor")
+    page.goto(f"{live_server}/kb/flags")
+    row = page.locator("#flags tbody tr").first
+    assert "居住证办理" in row.inner_text() and "内容有误" in row.inner_text()
+    assert "申领地点已改为街道便民服务中心" in row.inner_text()
 
 
 def test_editor_writes_another_publishes_and_operators_find_it(sign_in, page, live_server, world):
