@@ -114,6 +114,32 @@ def database(tmp_path_factory, worker_id):
     admin.dispose()
 
 
+@pytest.fixture(autouse=True)
+def _no_machine_clock_outside_an_app(monkeypatch):
+    """Refuse ``clock.now()`` outside an app context in tests.
+
+    There it reads the machine's clock, not the apps' frozen one (``FROZEN_NOW``), and from
+    16:00 UTC on the two fall on different local dates: a test that took "today" that way
+    passed or failed with the hour of the run (it failed CI once). Now it fails every time,
+    with the fix in the message.
+    """
+    from flask import has_app_context
+
+    from hotline.core import clock
+
+    app_clock = clock.now
+
+    def now():
+        if not has_app_context():
+            raise AssertionError(
+                "clock.now() outside an app context reads the machine's clock, not the test app's "
+                "frozen one: call it inside `with app.app_context():`"
+            )
+        return app_clock()
+
+    monkeypatch.setattr(clock, "now", now)
+
+
 @pytest.fixture
 def make_app(database, tmp_path):
     """Build an app on a fresh database; extra config overrides the defaults."""

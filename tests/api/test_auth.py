@@ -39,7 +39,8 @@ def test_five_failures_lock_the_account_for_a_while(world, app):
         assert _login(client, password="nope-nope").status_code == 401
     r = _login(client)  # right password, but locked
     assert r.status_code == 401 and r.json["error"]["code"] == "locked"
-    later = clock.now() + timedelta(minutes=16)
+    with app.app_context():
+        later = clock.now() + timedelta(minutes=16)
     app.config["CLOCK"] = lambda: later
     assert _login(client).status_code == 200
 
@@ -54,7 +55,8 @@ def test_revoked_token_is_refused(world):
 
 def test_expired_token_is_refused(world, app):
     token = _login(world.client()).json["token"]
-    later = clock.now() + timedelta(hours=12, seconds=1)
+    with app.app_context():
+        later = clock.now() + timedelta(hours=12, seconds=1)
     app.config["CLOCK"] = lambda: later
     r = world.client().get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 401

@@ -76,7 +76,8 @@ def test_full_life_dispatch_accept_reply_callback_close(world, app):
 
 def test_dissatisfied_callback_reopens_to_the_same_unit_with_a_new_deadline(world, app):
     number = world.ticket("replied", assists=["DEPT-C"])
-    later = clock.now() + timedelta(hours=30)
+    with app.app_context():
+        later = clock.now() + timedelta(hours=30)
     app.config["CLOCK"] = lambda: later
     r = _post(
         world.client("operator"),
