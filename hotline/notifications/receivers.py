@@ -5,7 +5,7 @@ deadline's id and kind), so a repeated signal records nothing new.
 
 - to units: new ticket (dispatch, to the lead and assisting units), reopen, urge and
   supervise orders, deadline warning, overdue; a knowledge-base article the unit owns is
-  past its review-by date (once per article and review-by date);
+  past its review-by date (once per article, review-by date and unit);
 - to the unit's head: red card; to every active supervisor: overdue and red card;
 - to the citizen (SMS to the caller's phone): confirmation with the ticket number when the
   ticket is submitted for dispatch (a ticket answered on the call is never submitted, so
@@ -23,8 +23,10 @@ from ..extensions import db
 from ..units.models import Unit
 from .models import Notification
 from .services import (
+    address_for,
     article_context,
     citizen_recipient,
+    get_template,
     head_recipient,
     notify,
     supervisor_recipients,
@@ -128,29 +130,35 @@ def on_deadline_reached(deadline, *, ticket, kind, unit_id, now, **_):
 def on_article_review_due(article, *, review_by, now, **_):
     """Tell the unit that owns a knowledge-base article past its review-by date, once.
 
-    The hourly job signals every due article on every run; the key names the article and
-    its review-by date, so the outbox keeps one message for them however many runs, retries
-    and concurrent copies there are (a concurrent insert of the same key does nothing).
-    When an editor sets a new review-by date and that one passes too, its new key sends a
-    new message. Returns the new message's id, or None.
+    The hourly job signals every due article on every run; the key names the article, its
+    review-by date and the unit, so the outbox keeps one message for them however many
+    runs, retries and concurrent copies there are (a concurrent insert of the same key does
+    nothing). When an editor sets a new review-by date and that one passes too, or gives
+    the article to another unit, the new key sends a new message. Returns the new message's
+    id, or None.
 
-    An article without an owner unit, or whose unit has no contact for messages (neither
-    ``notify_phone`` nor ``notify_email``), gets no message and nothing in the outbox: the
-    editors' review flag (raised by the job all the same) is all there is. Its key stays
-    unused, so once an admin enters the unit's contact the next run tells the unit.
+    An article without an owner unit, or whose unit has no address on the template's
+    channel (a mobile, ``notify_phone``, for SMS, the default; ``notify_email`` for e-mail),
+    gets no message and nothing in the outbox: the editors' review flag (raised by the job
+    all the same) is all there is. Its key stays unused, so once an admin enters that
+    address the next run tells the unit.
     """
     unit = article.owner_unit
-    if unit is None or not (unit.notify_phone or unit.notify_email):
-        log.debug("article %s is due for review; no owner unit with a contact to tell", article.id)
+    if unit is None:
+        log.debug("article %s is due for review and has no owner unit", article.id)
         return None
-    key = f"kb-article:{article.id}:review-due:{review_by.isoformat()}"
+    recipient = unit_recipient(unit)
+    if not address_for(get_template("unit_kb_review_due"), recipient):
+        log.debug("article %s is due for review; unit %s has no address for the message", article.id, unit.code)
+        return None
+    key = f"kb-article:{article.id}:review-due:{review_by.isoformat()}:unit:{unit.id}"
     # Told on an earlier run (the usual case): skip without an INSERT, which on PostgreSQL
     # would use up a value of the id sequence every hour for every overdue article.
     if db.session.scalar(select(Notification.id).where(Notification.idempotency_key == key)) is not None:
         return None
     return notify(
         "unit_kb_review_due",
-        unit_recipient(unit),
+        recipient,
         key=key,
         context=article_context(article, unit=unit, review_by=review_by),
         now=now,

@@ -165,13 +165,18 @@ def ensure_default_templates(now: datetime) -> int:
 # --- the outbox -----------------------------------------------------------------------
 
 
+def address_for(template: EffectiveTemplate, recipient: Recipient) -> str | None:
+    """Where the template's channel reaches ``recipient``: its mobile for SMS, else its e-mail."""
+    return recipient.phone if template.channel == ChannelName.SMS else recipient.email
+
+
 def notify(code: str, recipient: Recipient, *, key: str, ticket=None, context: dict, now: datetime):
     """Record one message (once per ``key``) and deliver it after the commit.
 
     Returns the new Notification's id, or None when ``key`` was already used.
     """
     template = get_template(code)
-    address = recipient.phone if template.channel == ChannelName.SMS else recipient.email
+    address = address_for(template, recipient)
     config = current_app.config
     channel = template.channel
     if not address or not channels.is_configured(config, channel):

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from hotline.extensions import db
 from hotline.notifications.models import Notification
 from hotline.tickets.models import Ticket
+from hotline.units.models import Unit
 
 from .helpers import fire
 
@@ -195,7 +196,9 @@ def test_an_article_past_its_review_date_reaches_its_owner_units_mobile_once(wor
         again = signals.article_review_due.send(db.session.get(Article, article), review_by=yesterday, now=clock.now())
         assert [result for _, result in again] == [None]
         db.session.commit()
-    key = f"kb-article:{article}:review-due:{yesterday}"
+    with app.app_context():
+        unit_id = db.session.scalar(select(Unit.id).where(Unit.code == "DEPT-A"))
+    key = f"kb-article:{article}:review-due:{yesterday}:unit:{unit_id}"
     assert messages(app) == [("unit_kb_review_due", "unit", "DEPT-A", "sms", "sent")]
     assert len(gateway.requests) == 1
     sent = json.loads(gateway.requests[0]["body"])

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from hotline.core import clock, jobs, signals
 from hotline.extensions import db
 from hotline.notifications.models import Notification
+from hotline.units.models import Unit
 from knowledge_base import services as kb
 from knowledge_base.models import Flag
 
@@ -77,15 +78,17 @@ def _flags(app):
         return [tuple(r) for r in rows]
 
 
-def _key(article_id, day) -> str:
-    return f"kb-article:{article_id}:review-due:{day.isoformat()}"
+def _key(app, article_id, day, unit: str) -> str:
+    with app.app_context():
+        unit_id = db.session.scalar(select(Unit.id).where(Unit.code == unit))
+    return f"kb-article:{article_id}:review-due:{day.isoformat()}:unit:{unit_id}"
 
 
 @pytest.fixture
 def reachable(world):
     """The world, with a mobile for DEPT-A's and DEPT-C's messages (DEPT-B has none)."""
     _contact(world, "DEPT-A", notify_phone="13800000101")
-    _contact(world, "DEPT-C", notify_email="urban@example.gov.cn")
+    _contact(world, "DEPT-C", notify_phone="13800000103")
     return world
 
 
@@ -97,7 +100,7 @@ def test_the_owner_unit_is_told_once_however_often_the_job_runs(reachable, app):
     assert _run(app) == 0
     assert _run(app) == 0
     # Recorded in the outbox (no SMS gateway here), to the unit's mobile.
-    assert _messages(app) == [(_key(overdue, past), "DEPT-A", "outbox", "recorded")]
+    assert _messages(app) == [(_key(app, overdue, past, "DEPT-A"), "DEPT-A", "outbox", "recorded")]
     with app.app_context():
         n = db.session.scalar(select(Notification).where(Notification.template_code == "unit_kb_review_due"))
         assert (n.recipient_type, n.address, n.ticket_id, n.attempts) == ("unit", "13800000101", None, 1)
@@ -118,7 +121,7 @@ def test_nothing_on_the_review_by_date_itself_and_a_message_the_day_after(reacha
     # Midnight in Shanghai: the centre's date has moved on (UTC's has not).
     app.config["CLOCK"] = lambda: datetime(2026, 11, 21, 16, 0, tzinfo=UTC)
     assert _run(app) == 1
-    assert _messages(app) == [(_key(article, TODAY), "DEPT-A", "outbox", "recorded")]
+    assert _messages(app) == [(_key(app, article, TODAY, "DEPT-A"), "DEPT-A", "outbox", "recorded")]
     assert [(i["id"], i["days_overdue"]) for i in editor.get("/api/v1/kb/review-due").json["items"]] == [(article, 1)]
 
 
@@ -135,8 +138,8 @@ def test_a_new_review_by_date_that_passes_too_tells_the_unit_again(reachable, ap
     assert _run(app) == 0  # the article's review flag is still open: no second flag
     assert _run(app) == 0
     assert _messages(app) == [
-        (_key(article, first), "DEPT-C", "outbox", "recorded"),
-        (_key(article, second), "DEPT-C", "outbox", "recorded"),
+        (_key(app, article, first, "DEPT-C"), "DEPT-C", "outbox", "recorded"),
+        (_key(app, article, second, "DEPT-C"), "DEPT-C", "outbox", "recorded"),
     ]
     # Resolving the flag while the date is still past raises a new flag, but the unit was
     # told about this date already.
@@ -157,8 +160,55 @@ def test_without_an_owner_unit_or_its_contact_only_editors_are_told(reachable, a
     _contact(reachable, "DEPT-B", notify_phone="13800000102")
     assert _run(app) == 0
     assert _messages(app) == [
-        (_key(told, TODAY - DAY), "DEPT-A", "outbox", "recorded"),
-        (_key(silent, TODAY - DAY), "DEPT-B", "outbox", "recorded"),
+        (_key(app, told, TODAY - DAY, "DEPT-A"), "DEPT-A", "outbox", "recorded"),
+        (_key(app, silent, TODAY - DAY, "DEPT-B"), "DEPT-B", "outbox", "recorded"),
+    ]
+
+
+def _addresses(app):
+    """(recipient, address) of each review-due message, oldest first."""
+    with app.app_context():
+        rows = db.session.scalars(
+            select(Notification).where(Notification.template_code == "unit_kb_review_due").order_by(Notification.id)
+        )
+        return [(n.recipient_label, n.address) for n in rows]
+
+
+def test_a_unit_is_told_at_its_address_on_the_templates_channel(world, app):
+    # The message is an SMS: a unit with only an e-mail address is not told, and its key
+    # is not used up, so that it is told once it has a mobile.
+    _contact(world, "DEPT-C", notify_email="urban@example.gov.cn")
+    (first,) = _articles(app, TODAY - DAY, ["DEPT-C"])
+    assert _run(app) == 1
+    assert (_messages(app), _flags(app)) == ([], [(first, "open")])
+    _contact(world, "DEPT-C", notify_phone="13800000103")
+    assert _run(app) == 0
+    assert _addresses(app) == [("DEPT-C", "13800000103")]
+    # An admin makes it an e-mail: a unit with only a mobile is not told, one with an
+    # e-mail address is told there.
+    r = world.client("admin").patch(
+        "/api/v1/notification-templates/unit_kb_review_due",
+        json={"channel": "email", "subject": "知识条目{article_id}到期复审"},
+    )
+    assert r.status_code == 200, r.json
+    _contact(world, "DEPT-A", notify_phone="13800000101")
+    _contact(world, "DEPT-B", notify_email="market@example.gov.cn")
+    _, by_mail = _articles(app, TODAY - DAY, ["DEPT-A", "DEPT-B"])
+    assert _run(app) == 2
+    assert _addresses(app) == [("DEPT-C", "13800000103"), ("DEPT-B", "market@example.gov.cn")]
+    assert _messages(app)[-1] == (_key(app, by_mail, TODAY - DAY, "DEPT-B"), "DEPT-B", "outbox", "recorded")
+
+
+def test_an_article_given_to_another_unit_tells_that_unit_too(reachable, app):
+    (article,) = _articles(app, TODAY - DAY, ["DEPT-A"])
+    assert _run(app) == 1
+    r = reachable.client("kb_editor").patch(f"/api/v1/kb/articles/{article}", json={"owner_unit": "DEPT-C"})
+    assert r.status_code == 200, r.json
+    assert _run(app) == 0  # the flag is still open
+    assert _run(app) == 0
+    assert _messages(app) == [
+        (_key(app, article, TODAY - DAY, "DEPT-A"), "DEPT-A", "outbox", "recorded"),
+        (_key(app, article, TODAY - DAY, "DEPT-C"), "DEPT-C", "outbox", "recorded"),
     ]
 
 
@@ -172,7 +222,7 @@ def test_two_runs_at_once_tell_each_owner_unit_once(world, app, flagged_before):
         # messages alone (neither waits on the other's flag insert).
         assert _run(app) == len(due) and _messages(app) == []
     _contact(world, "DEPT-A", notify_phone="13800000101")
-    _contact(world, "DEPT-C", notify_email="urban@example.gov.cn")
+    _contact(world, "DEPT-C", notify_phone="13800000103")
     barrier = threading.Barrier(2)
     results, errors = [], []
 
@@ -201,7 +251,7 @@ def test_two_runs_at_once_tell_each_owner_unit_once(world, app, flagged_before):
     told = [(a, owner) for a, owner in zip(due, owners, strict=True) if owner in ("DEPT-A", "DEPT-C")]
     assert len(told) == 20
     assert sorted(_messages(app)) == sorted(
-        (_key(a, TODAY - 5 * DAY), owner, "outbox", "recorded") for a, owner in told
+        (_key(app, a, TODAY - 5 * DAY, owner), owner, "outbox", "recorded") for a, owner in told
     )
 
 
@@ -222,5 +272,5 @@ def test_the_job_delivered_twice_by_rq_tells_the_unit_once(make_app, redis_url):
     queue.enqueue(JOB, job_id="kb-review-due-1")
     queue.enqueue(JOB, job_id="kb-review-due-2")  # a second scheduler, a re-delivery
     make_worker(app, ["default", "notifications"], simple=True).work(burst=True)
-    assert _messages(app) == [(_key(article, TODAY - DAY), "DEPT-A", "outbox", "recorded")]
+    assert _messages(app) == [(_key(app, article, TODAY - DAY, "DEPT-A"), "DEPT-A", "outbox", "recorded")]
     assert _flags(app) == [(article, "open")]
