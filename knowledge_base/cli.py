@@ -52,15 +52,22 @@ class ImportLine(Schema):
 
 
 def parse_lines(lines) -> tuple[list[tuple[int, ImportLine]], list[tuple[int, str]]]:
-    """Parse JSON lines; returns the good ones and (line number, reason) for the bad ones."""
+    """Parse JSON lines (bytes, decoded as strict UTF-8, a byte-order mark allowed on the first
+    line; or text); returns the good ones and (line number, reason) for the bad ones."""
     good, bad = [], []
     for number, raw in enumerate(lines, start=1):
+        if isinstance(raw, bytes):
+            try:
+                raw = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError:
+                bad.append((number, "not UTF-8 text (save the file as UTF-8)"))
+                continue
         if not raw.strip():
             continue
         try:
             data = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            bad.append((number, f"not JSON: {exc.msg}"))
+        except (ValueError, RecursionError) as exc:  # JSONDecodeError, too many digits, too deep
+            bad.append((number, f"not JSON: {getattr(exc, 'msg', None) or exc}"))
             continue
         if not isinstance(data, dict):
             bad.append((number, "not a JSON object"))
@@ -74,14 +81,14 @@ def parse_lines(lines) -> tuple[list[tuple[int, ImportLine]], list[tuple[int, st
 
 def import_file(path: str, *, draft: bool, echo=click.echo, progress: bool = True) -> dict:
     """Import a JSONL file, commit, and index what changed before returning. Returns counts."""
-    with open(path, encoding="utf-8", errors="replace") as handle:
+    with open(path, "rb") as handle:
         good, bad = parse_lines(handle)
     for number, reason in bad:
         echo(f"line {number}: {reason} (skipped)", err=True)
     existing = {a.external_id: a for a in db.session.scalars(select(Article).where(Article.external_id.is_not(None)))}
     counts = {"created": 0, "updated": 0, "unchanged": 0, "failed": len(bad)}
     now = clock.now()
-    with click.progressbar(good, label="importing", file=None if progress else _Null()) as bar:
+    with click.progressbar(good, label="importing", file=sys.stderr if progress else _Null()) as bar:
         for number, line in bar:
             found = exported_article(line) or existing.get(line.id)
             try:
@@ -135,7 +142,7 @@ def index_now(ids: list[int], *, progress: bool = True) -> None:
 def rebuild(*, progress: bool = True) -> int:
     with read_only():  # reads only: never hold SQLite's write lock for the length of a rebuild
         total = indexing.article_count()
-        with click.progressbar(length=total, label="indexing", file=None if progress else _Null()) as bar:
+        with click.progressbar(length=total, label="indexing", file=sys.stderr if progress else _Null()) as bar:
             result = indexing.rebuild(progress=bar.update)
     return result[1] if result else 0
 

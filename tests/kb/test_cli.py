@@ -49,6 +49,34 @@ def test_import_reports_bad_lines_and_imports_the_rest(world, app, tmp_path):
     assert _search(world, app, "租房提取公积金") == ["a-2"]
 
 
+def test_lines_python_cannot_read_are_reported_too_and_the_progress_is_on_stderr(world, app, tmp_path):
+    good = {"id": "u-1", "title": "居住证办理", "body": "居住满半年可以申领居住证。"}
+    path = tmp_path / "u.jsonl"
+    path.write_bytes(
+        b"\n".join(
+            [
+                "\ufeff".encode() + json.dumps(good, ensure_ascii=False).encode(),  # a byte-order mark
+                json.dumps({"id": "u-2", "title": "社保转移", "body": "跨省转移接续。"}, ensure_ascii=False).encode(
+                    "gbk"
+                ),
+                b'{"id": "u-3", "title": "x", "body": "y", "status": 1' + b"0" * 5000 + b"}",  # too many digits
+                b"[" * 100_000 + b"]" * 100_000,  # nested too deep
+                json.dumps({"id": "u-5", "title": "公积金提取", "body": "租房可以提取住房公积金。"}).encode(),
+            ]
+        )
+    )
+    r = app.test_cli_runner().invoke(args=["kb", "import", str(path)])
+    assert r.exit_code == 1, r.output
+    errors = [line for line in r.stderr.splitlines() if line.startswith("line ")]
+    assert [e.split(":")[0] for e in errors] == ["line 2", "line 3", "line 4"]
+    assert "UTF-8" in errors[0] and all("not JSON" in e for e in errors[1:])
+    assert "importing" in r.stderr and "importing" not in r.stdout
+    assert r.stdout.strip().splitlines()[-1].startswith("created: 2")
+    assert _search(world, app, "居住证") == ["u-1"] and _search(world, app, "租房提取公积金") == ["u-5"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Article)) == 2
+
+
 def test_reimport_updates_instead_of_duplicating(world, app, tmp_path):
     runner = app.test_cli_runner()
     first = _write(tmp_path, "1.jsonl", [{"id": "x-1", "title": "停水通知", "body": "计划停水提前公告。"}])
