@@ -28,7 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import models  # noqa: F401 - the whole schema, for Alembic and create_all
     from .core import db as core_db
     from .core import hooks
-    from .core.validation import refuse_nul_outside_schemas
+    from .core.validation import refuse_nul_in_path
     from .extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
@@ -42,7 +42,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     init_knowledge_base(app, csrf)  # its API blueprint and `kb` commands
 
-    app.before_request(refuse_nul_outside_schemas)
+    app.before_request(refuse_nul_in_path)
 
     @app.before_request
     def _transaction_mode():

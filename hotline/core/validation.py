@@ -104,7 +104,18 @@ def _field_name(loc: tuple) -> str:
     return ".".join(str(part) for part in loc) if loc else ""
 
 
+# Chinese for the messages of clean_text and clean_line (pydantic's value_error).
+_ZH_VALUE_ERRORS = {
+    "must not contain NUL characters": "含有非法字符（NUL），请删除后重试",
+    "must be valid Unicode text (lone surrogate found)": "含有无效字符，请重新输入",
+    "must not contain control characters": "含有非法控制字符，请删除后重试",
+    "must be a single line": "只能填写一行",
+}
+
+
 def _message_zh(error: dict) -> str:
+    if error["type"] == "value_error":
+        return _ZH_VALUE_ERRORS.get(error["msg"].removeprefix("Value error, "), _ZH["value_error"])
     template = _ZH.get(error["type"], "内容不合法")
     try:
         return template.format(**(error.get("ctx") or {}))
@@ -194,17 +205,14 @@ def parse_query(schema: type[S], args) -> S:
     return validate(schema, data)
 
 
-_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+def refuse_nul_in_path() -> None:
+    """Before every request: a path segment with a NUL (the ticket number in
+    ``/tickets/<number>``) names nothing, so it is a 404 for every route alike.
 
-
-def refuse_nul_outside_schemas() -> None:
-    """Before every request: a NUL in a path segment (the ticket number in
-    ``/tickets/<number>``) or in a submitted form field is refused here, for every route alike.
-
-    Bodies and query strings go through the schemas, which refuse NUL with the field named;
-    path segments and some form fields (the sign-in name, a field read again to go back to
-    the page) reach queries without one, and PostgreSQL fails on NUL where SQLite compares.
-    A path segment with a NUL names nothing (404); a form field with one is refused (422).
+    Bodies, query strings and form fields go through the schemas (or, for the sign-in
+    name, the form's own validator), which refuse NUL with the field named and the form
+    shown again; path segments reach queries without one, and PostgreSQL fails on NUL
+    where SQLite compares.
     """
     for name, value in (request.view_args or {}).items():
         if isinstance(value, str) and "\x00" in value:
@@ -213,11 +221,3 @@ def refuse_nul_outside_schemas() -> None:
                 message_zh="页面或资源不存在。",
                 field=name,
             )
-    if request.mimetype in _FORM_TYPES:
-        for name, value in request.form.items(multi=True):
-            if "\x00" in name or "\x00" in value:
-                raise InvalidInput(
-                    f"The form field {name!r} contains a NUL character.",
-                    message_zh="提交的内容含有非法字符（NUL），请删除后重试。",
-                    field=name.replace("\x00", ""),
-                )

@@ -2,9 +2,20 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from ..core.validation import clean_line
+
+
+def _clean_line(form, field) -> None:
+    """The sign-in name reaches a query as it is typed: a NUL or a control character
+    is refused here, with the form shown again, before PostgreSQL would fail on it."""
+    try:
+        clean_line(field.data or "")
+    except ValueError as exc:
+        raise ValidationError("含有非法字符（如 NUL 或控制字符），请删除后重试") from exc
 
 
 class LoginForm(FlaskForm):
-    username = StringField("用户名", validators=[DataRequired("请输入用户名"), Length(max=64)])
+    username = StringField("用户名", validators=[DataRequired("请输入用户名"), Length(max=64), _clean_line])
     password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=128)])

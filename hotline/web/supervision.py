@@ -79,8 +79,10 @@ def open_case():
     except DomainError as exc:
         db.session.rollback()
         flash(f"立案失败：{exc.message_zh}", "error")
+        # Back to the ticket's page when the number names one; it is read again unvalidated,
+        # so a number with a NUL (which PostgreSQL refuses) names nothing.
         target = request.form.get("ticket", "")
-        if target and db.session.scalar(select(Ticket.id).where(Ticket.number == target)):
+        if target and "\x00" not in target and db.session.scalar(select(Ticket.id).where(Ticket.number == target)):
             return redirect(url_for("web_tickets.show_ticket", number=target), 303)
         return redirect(url_for("web_supervision.list_cases"), 303)
     flash(f"已立案（案件 {case.id}）。", "success")

@@ -11,7 +11,7 @@ BAD_NOTES = [
     pytest.param({"note": "  \r\n "}, "说明：不能为空", id="blank"),
     pytest.param({}, "说明：此项必填", id="missing"),
     pytest.param({"note": "长" * 2001}, "说明：内容过长（最多 2000 个字）", id="too-long"),
-    pytest.param({"note": "电话\x07已变更"}, "说明：内容不合法", id="control-character"),
+    pytest.param({"note": "电话\x07已变更"}, "说明：含有非法控制字符，请删除后重试", id="control-character"),
 ]
 
 
