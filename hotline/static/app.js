@@ -108,7 +108,8 @@ function setupSuggestions() {
       const response = await fetch(url, {headers: {Accept: "application/json"}});
       const data = await response.json();
       box.replaceChildren();
-      if (!response.ok || !data.results.length) { box.textContent = "没有相关的知识条目。"; return; }
+      if (!response.ok) { box.textContent = (data.error && data.error.message_zh) || "知识库暂时无法查询。"; return; }
+      if (!data.results.length) { box.textContent = "没有相关的知识条目。"; return; }
       const list = el("ol", {class: "suggestions"});
       data.results.forEach((r) => {
         const snippet = el("div", {class: "snippet"});

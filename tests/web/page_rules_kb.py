@@ -18,7 +18,7 @@ ARTICLE = {
 
 PAGES = {
     ("GET", "/kb"): {"path": {}, "expected": ok_for(READERS)},
-    ("GET", "/ui/kb/suggest"): {"expected": ok_for(READERS)},
+    ("GET", "/ui/kb/suggest"): {"expected": ok_for(READERS, anonymous=401)},
     ("GET", "/kb/articles/<article_id>"): {"setup": kb_setups.article("published"), "expected": ok_for(READERS)},
     ("POST", "/kb/articles/<article_id>/flags"): {
         "setup": kb_setups.article("published"),
@@ -33,7 +33,7 @@ PAGES = {
     ("POST", "/ui/kb/articles/<article_id>/flags"): {
         "setup": kb_setups.article("published"),
         "form": {"kind": "wrong", "note": "电话已变更"},
-        "expected": ok_for(READERS, 201),
+        "expected": ok_for(READERS, 201, anonymous=401),
     },
     ("GET", "/kb/articles"): {"expected": ok_for(EDITORS)},
     ("GET", "/kb/articles/new"): {"expected": ok_for(EDITORS)},

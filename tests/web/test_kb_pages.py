@@ -79,6 +79,29 @@ def test_operator_flags_a_suggestion_and_the_ticket_being_typed_stays(sign_in, p
         assert (flag.article_id, flag.kind, flag.note) == (article_id, "outdated", "网上办事大厅已改名为政务服务网")
 
 
+def test_a_session_that_ends_while_typing_is_said_so_and_the_form_stays(sign_in, page, world, app):
+    """Signed out in the meantime (timeout, another tab): the suggestions, the caller's history
+    and a 纠错 say so, instead of 'unavailable', and nothing typed is lost."""
+    world.article(title=PENSION[0], body=PENSION[1])
+    sign_in("operator")
+    first = _first_suggestion_on_a_new_call(page)
+    first.locator("details.kb-flag summary").click()
+    first.locator("input[name=kind][value=outdated]").check()
+    first.locator("textarea[name=note]").fill("已改名")
+    page.context.clear_cookies()
+    first.locator("details.kb-flag button[type=submit]").click()
+    first.locator(".field-error").wait_for(state="visible")
+    # The form's CSRF token went with the session: the page is said to have expired.
+    assert first.locator(".field-error").inner_text() == "页面已过期，请刷新后重试。"
+    page.fill("#content", "我父亲明年退休，养老金要怎么领？请问在哪里办理")
+    page.locator("#kb-suggestions", has_text="登录已失效，请刷新页面重新登录。").wait_for()
+    page.fill("#caller_phone", "13900139000")
+    page.locator("#caller-history", has_text="登录已失效，请刷新页面重新登录。").wait_for()
+    assert page.input_value("#content") == "我父亲明年退休，养老金要怎么领？请问在哪里办理"
+    with app.app_context():
+        assert Flag.query.count() == 0
+
+
 def test_search_page_highlights_and_never_runs_article_html(sign_in, page, live_server, world):
     world.article(
         title="社保卡补办", body="社保卡丢失可到银行网点补办。<script>document.title='hacked'</script><b>粗体</b>"

@@ -63,7 +63,7 @@ PAGES = {
     ("GET", "/tickets/<number>"): {"state": "dispatched", "expected": ok_for(TICKET_ROLES, hidden=("staff_other",))},
     ("GET", "/ui/callers/<phone>/tickets"): {
         "path": {"phone": "13800138000"},
-        "expected": ok_for(["operator", "dispatcher", "supervisor", "admin"]),
+        "expected": ok_for(["operator", "dispatcher", "supervisor", "admin"], anonymous=401),
     },
 }
 
@@ -150,3 +150,5 @@ def test_page_refuses_the_wrong_role_and_other_units(world, app, route, action_n
     assert r.status_code == spec["expected"][role], (r.status_code, r.get_data(as_text=True)[:300])
     if role == "anonymous" and r.status_code == 302 and not spec.get("login") and rule != "/login":
         assert "/login" in r.headers["Location"]
+    if role == "anonymous" and rule.startswith("/ui/"):  # the pages' scripts get JSON they can show
+        assert r.json["error"]["code"] == "not_signed_in" and r.json["error"]["message_zh"]
