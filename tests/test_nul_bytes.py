@@ -15,6 +15,7 @@ from hotline.accounts.models import User
 from hotline.extensions import db
 from hotline.supervision.models import SupervisionCase
 from hotline.tickets.models import Ticket
+from tests.route_paths import path_for
 
 SIGNED_IN = ("operator", "dispatcher", "supervisor", "admin", "kb_editor", "staff_a")
 ARGUMENT = re.compile(r"<(?:(\w+):)?(\w+)>")
@@ -131,16 +132,8 @@ def test_a_nul_in_any_field_of_any_form_is_refused_and_changes_nothing(app, worl
     with the message flashed); never a 500, never a write, on PostgreSQL as on SQLite."""
     failures = []
     for field in spec["form"]:
-        params = dict(spec.get("path", {}))
-        if action_name:
-            params["action"] = params["form"] = action_name
-        if "<number>" in rule:
-            params["number"] = world.ticket(spec["state"], lead="DEPT-A", assists=["DEPT-C"])
-        if spec.get("setup"):
-            params.update(spec["setup"](world))
-        path = rule
-        for key, value in params.items():
-            path = path.replace(f"<{key}>", str(value))
+        actions = {"action": action_name, "form": action_name} if action_name else {}
+        path = path_for(world, rule, spec, **actions)
         if rule.startswith("/kb/search/"):  # back to the search the 纠错 was made from
             path += "?q=社保卡丢失"
         form = dict(spec["form"])

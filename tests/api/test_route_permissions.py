@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.route_paths import path_for
+
 ROLES = [
     "anonymous",
     "operator",
@@ -152,14 +154,7 @@ CASES = [(route, role) for route in RULES for role in ROLES]
 def test_route_refuses_the_wrong_role_and_other_units(world, route, role):
     method, rule = route
     spec = RULES[route]
-    params = dict(spec.get("path", {}))
-    if "<number>" in rule:
-        params["number"] = world.ticket(spec["state"], lead="DEPT-A", assists=["DEPT-C"])
-    if spec.get("setup"):
-        params.update(spec["setup"](world))
-    path = rule
-    for key, value in params.items():
-        path = path.replace(f"<{key}>", str(value)).replace(f"<int:{key}>", str(value))
+    path = path_for(world, rule, spec)
     body = spec.get("body")
     if body and body.get("into") == "TARGET":
         body = {"into": world.ticket("new")}

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.route_paths import path_for
+
 ROLES = [
     "anonymous",
     "operator",
@@ -123,16 +125,7 @@ for route, spec in PAGES.items():
 def test_page_refuses_the_wrong_role_and_other_units(world, app, route, action_name, role):
     method, rule = route
     spec = PAGES[route]["actions"][action_name] if action_name else PAGES[route]
-    params = dict(spec.get("path", {}))
-    if action_name and "<action>" in rule:
-        params["action"] = action_name
-    if "<number>" in rule:
-        params["number"] = world.ticket(spec["state"], lead="DEPT-A", assists=["DEPT-C"])
-    if spec.get("setup"):
-        params.update(spec["setup"](world))
-    path = rule
-    for key, value in params.items():
-        path = path.replace(f"<{key}>", str(value)).replace(f"<path:{key}>", str(value))
+    path = path_for(world, rule, spec, **({"action": action_name} if action_name and "<action>" in rule else {}))
     form = dict(spec.get("form") or {})
     if form.get("into") == "TARGET":
         form["into"] = world.ticket("new")
