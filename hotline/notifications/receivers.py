@@ -147,14 +147,15 @@ def on_article_review_due(article, *, review_by, now, **_):
     if unit is None:
         log.debug("article %s is due for review and has no owner unit", article.id)
         return None
+    key = f"kb-article:{article.id}:review-due:{review_by.isoformat()}:unit:{unit.id}"
+    # Told on an earlier run (the usual case): skip without an INSERT, which on PostgreSQL
+    # would use up a value of the id sequence every hour for every overdue article, and
+    # before the template's lookup.
+    if db.session.scalar(select(Notification.id).where(Notification.idempotency_key == key)) is not None:
+        return None
     recipient = unit_recipient(unit)
     if not address_for(get_template("unit_kb_review_due"), recipient):
         log.debug("article %s is due for review; unit %s has no address for the message", article.id, unit.code)
-        return None
-    key = f"kb-article:{article.id}:review-due:{review_by.isoformat()}:unit:{unit.id}"
-    # Told on an earlier run (the usual case): skip without an INSERT, which on PostgreSQL
-    # would use up a value of the id sequence every hour for every overdue article.
-    if db.session.scalar(select(Notification.id).where(Notification.idempotency_key == key)) is not None:
         return None
     return notify(
         "unit_kb_review_due",
