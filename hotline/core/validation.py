@@ -113,9 +113,14 @@ _ZH_VALUE_ERRORS = {
 }
 
 
+def clean_error_zh(message: str) -> str:
+    """The Chinese for a ValueError of clean_text or clean_line (its message, in English)."""
+    return _ZH_VALUE_ERRORS.get(message.removeprefix("Value error, "), _ZH["value_error"])
+
+
 def _message_zh(error: dict) -> str:
     if error["type"] == "value_error":
-        return _ZH_VALUE_ERRORS.get(error["msg"].removeprefix("Value error, "), _ZH["value_error"])
+        return clean_error_zh(error["msg"])
     template = _ZH.get(error["type"], "内容不合法")
     try:
         return template.format(**(error.get("ctx") or {}))

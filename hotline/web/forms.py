@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from ..core.validation import clean_line
+from ..core.validation import clean_error_zh, clean_line
 
 
 def _clean_line(form, field) -> None:
@@ -13,7 +13,7 @@ def _clean_line(form, field) -> None:
     try:
         clean_line(field.data or "")
     except ValueError as exc:
-        raise ValidationError("含有非法字符（如 NUL 或控制字符），请删除后重试") from exc
+        raise ValidationError(clean_error_zh(str(exc))) from exc
 
 
 class LoginForm(FlaskForm):
