@@ -64,13 +64,18 @@ def metrics(ranked: list[list[str]], queries: list[dict], latencies: list[float]
     }
 
 
-def run_product(articles_path: Path, queries: list[dict], workdir: Path) -> dict:
+def build_product(articles_path: Path, workdir: Path):
+    """The product on a fresh SQLite database in ``workdir``, the articles imported through
+    ``kb import`` and the index rebuilt as ``kb reindex`` does.
+
+    Returns (app, import seconds, build seconds, articles imported).
+    """
     from flask_migrate import upgrade
 
     from hotline import create_app
     from hotline.core import clock
     from hotline.extensions import db
-    from knowledge_base import cli, demo, indexing, services
+    from knowledge_base import cli, demo, indexing
 
     app = create_app(
         {
@@ -91,14 +96,23 @@ def run_product(articles_path: Path, queries: list[dict], workdir: Path) -> dict
         cli.rebuild(progress=False)
         build_seconds = time.perf_counter() - started
         indexing.get_index().forget()
+    return app, import_seconds, build_seconds, counts["created"] + counts["updated"] + counts["unchanged"]
 
-    operator = SimpleNamespace(role="operator", id=None)
+
+OPERATOR = SimpleNamespace(role="operator", id=None)
+
+
+def run_product(articles_path: Path, queries: list[dict], workdir: Path) -> dict:
+    from hotline.extensions import db
+    from knowledge_base import services
+
+    app, import_seconds, build_seconds, articles = build_product(articles_path, workdir)
     ranked, latencies = [], []
     with app.app_context():
-        services.search(operator, "社保缴费", limit=10)  # warm-up: open the searcher once
+        services.search(OPERATOR, "社保缴费", limit=10)  # warm-up: open the searcher once
         for q in queries:
             started = time.perf_counter()
-            results = services.search(operator, q["query"], limit=10)
+            results = services.search(OPERATOR, q["query"], limit=10)
             latencies.append(time.perf_counter() - started)
             ranked.append([r.external_id for r in results])
         db.session.remove()
@@ -106,7 +120,7 @@ def run_product(articles_path: Path, queries: list[dict], workdir: Path) -> dict
     out = metrics(ranked, queries, latencies)
     out["build s"] = build_seconds
     out["import s"] = import_seconds
-    out["articles"] = counts["created"] + counts["updated"] + counts["unchanged"]
+    out["articles"] = articles
     return out
 
 
