@@ -117,6 +117,7 @@ def probe(name: str, articles_path: Path, queries: list[dict], cache: Path) -> N
     ids = [a["id"] for a in load_jsonl(articles_path)]
     with tempfile.TemporaryDirectory(prefix=f"kb-probe-{name}-") as tmp:
         app, _, _, _ = build_product(articles_path, Path(tmp))
+        app.config["KB_SEMANTIC"] = False  # the product's lexical ranking: this probe fuses its own
         with app.app_context():
             product = [
                 {r.external_id: r.score for r in services.search(OPERATOR, q["query"], limit=TOP)} for q in queries

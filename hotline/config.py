@@ -68,6 +68,8 @@ def load(instance_path: str, test_config: dict | None = None) -> dict:
         "SWEEP_INTERVAL_SECONDS": _float("HOTLINE_SWEEP_INTERVAL_SECONDS", 60),
         "SWEEP_BATCH_SIZE": _int("HOTLINE_SWEEP_BATCH_SIZE", 500),
         "SWEEP_BATCH_PAUSE_SECONDS": _float("HOTLINE_SWEEP_BATCH_PAUSE_SECONDS", 0),
+        # Semantic search (KB_SEMANTIC, set below): vectors are reloaded at most this often.
+        "KB_VECTOR_REFRESH_SECONDS": _float("HOTLINE_KB_VECTOR_REFRESH_SECONDS", 5.0),
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
         "JSON_SORT_KEYS": False,
     }
@@ -89,6 +91,10 @@ def load(instance_path: str, test_config: dict | None = None) -> dict:
     config.setdefault("TESTING", config["HOTLINE_ENV"] == "testing")
     # The embedded mode's sweep thread (never in tests unless a test asks for it).
     config.setdefault("SWEEP_TIMER", config["HOTLINE_ENV"] != "testing")
+    # Semantic search (knowledge_base.search.semantic): on unless switched off, except in
+    # tests, which turn it on where they test it. Without the model installed, search stays
+    # lexical whatever this says.
+    config.setdefault("KB_SEMANTIC", _bool("HOTLINE_KB_SEMANTIC", config["HOTLINE_ENV"] != "testing"))
     if config["SWEEP_BATCH_SIZE"] < 1:
         raise ConfigError("HOTLINE_SWEEP_BATCH_SIZE must be at least 1")
 

@@ -31,14 +31,23 @@ _lock = threading.Lock()
 def get_index(app: Flask | None = None) -> SearchIndex:
     """The app's index (one object per process, created on first use; jieba initialised)."""
     app = app or current_app._get_current_object()
-    found = app.extensions.get("kb_index")
+
+    def make() -> SearchIndex:
+        data_dir = Path(app.config["DATA_DIR"])
+        ensure_jieba(data_dir / "jieba")
+        return SearchIndex(data_dir / "kb_index")
+
+    return per_app(app, "kb_index", make)
+
+
+def per_app(app: Flask, key: str, make: Callable[[], object]):
+    """``app.extensions[key]``, made by ``make`` on first use (once, whatever the threads)."""
+    found = app.extensions.get(key)
     if found is None:
         with _lock:
-            found = app.extensions.get("kb_index")
+            found = app.extensions.get(key)
             if found is None:
-                data_dir = Path(app.config["DATA_DIR"])
-                ensure_jieba(data_dir / "jieba")
-                found = app.extensions["kb_index"] = SearchIndex(data_dir / "kb_index")
+                found = app.extensions[key] = make()
     return found
 
 

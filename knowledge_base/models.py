@@ -9,7 +9,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -155,3 +166,19 @@ class SynonymGroup(db.Model):
     terms: Mapped[list] = mapped_column(JSONType, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ArticleVector(db.Model):
+    """An article's semantic vector (``knowledge_base.search.semantic``), one per article.
+
+    Computed by a background job after the article's text changes; ``content_sha`` names the
+    model and the text it was computed from, so a stale or foreign vector is recomputed. A
+    web process reloads only the rows written since it last looked (``embedded_at``).
+    """
+
+    __tablename__ = "kb_article_vectors"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("kb_articles.id", ondelete="CASCADE"), primary_key=True)
+    content_sha: Mapped[str] = mapped_column(String(64))
+    vector: Mapped[bytes] = mapped_column(LargeBinary)  # DIM little-endian float32
+    embedded_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

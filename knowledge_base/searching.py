@@ -23,9 +23,10 @@ from hotline.core.errors import Forbidden
 from hotline.core.redis import get_redis
 from hotline.extensions import db
 
-from . import permissions
+from . import permissions, vectors
 from .indexing import article_count, get_index
 from .models import Article, Status, SynonymGroup
+from .search import semantic
 from .search.index import IndexUnavailable
 from .search.query import Synonyms, build, snippet
 from .search.schema import category_codes
@@ -34,6 +35,10 @@ log = logging.getLogger(__name__)
 
 REINDEX_JOB = "knowledge_base.tasks.reindex"
 REBUILD_REQUEST_INTERVAL = 60.0  # seconds between two rebuild requests from one process
+CANDIDATES = 100  # from each side, lexical and semantic, before fusion
+DENSE_WEIGHT = 0.45  # the semantic side's share of a fused score
+SURE_COVERAGE = 0.6  # see _lexically_sure
+SURE_LEAD = 1.5
 
 
 @dataclass(frozen=True)
@@ -94,19 +99,23 @@ def _search(text, *, limit, category, owner_unit, status) -> list[SearchResult]:
         filters.append(wq.Term("owner_unit", owner_unit))
     where = wq.And(filters)
     index = get_index()
-    hits, used = None, set()
+    hybrid = vectors.enabled()
+    hits, used, ceiling, unsure = None, set(), 0.0, False
     for attempt in range(3):
         try:
             with index.searcher() as searcher:
                 _check_not_empty(index, searcher)
-                query, used = build(searcher, text, synonyms)
+                query, used, ceiling = build(searcher, text, synonyms)
                 if query is None:
                     return []
                 allowed = _allowed(searcher, where)
                 if not allowed:
                     return []  # (an empty filter would mean "no filter" to Whoosh)
-                results = searcher.search(query, limit=limit, filter=allowed)
-                hits = [(int(hit["id"]), hit.score) for hit in results]
+                results = searcher.search(query, limit=max(limit, CANDIDATES) if hybrid else limit, filter=allowed)
+                top = results.top_n  # (score, docnum), best first; stored fields are read below
+                unsure = hybrid and bool(top) and not _lexically_sure([s for s, _ in top], ceiling)
+                wanted = top if unsure else top[:limit]
+                hits = [(int(searcher.stored_fields(docnum)["id"]), score) for score, docnum in wanted]
             break
         except IndexUnavailable:
             log.exception("knowledge-base index unavailable (attempt %d)", attempt + 1)
@@ -119,7 +128,55 @@ def _search(text, *, limit, category, owner_unit, status) -> list[SearchResult]:
             return []  # the rebuild runs in the background; answer nothing meanwhile
     if not hits:
         return []
-    return _results(hits, used, status=status, category=category, owner_unit=owner_unit)
+    if unsure:
+        try:
+            hits = _fuse(text, hits)
+        except Exception:  # the semantic side only ever adds: never an error because of it
+            log.exception("the semantic side of a search failed; answering lexically")
+    return _results(hits, used, limit=limit, status=status, category=category, owner_unit=owner_unit)
+
+
+def _lexically_sure(scores: list[float], ceiling: float) -> bool:
+    """True when the lexical ranking is clear enough to answer without the semantic side.
+
+    Sure when the best article matches much of the question (its score is at least
+    ``SURE_COVERAGE`` of the query's ceiling, see ``search.query.Built``), or stands well
+    clear of the tenth (``SURE_LEAD`` times its score). Measured on the dev
+    questions (bench/kb_eval.py): on such questions fusion changes little or makes things
+    worse, and skipping it saves the 15-40 ms of embedding the question.
+    """
+    top = scores[0]
+    return (ceiling > 0 and top >= SURE_COVERAGE * ceiling) or (len(scores) >= 10 and top >= SURE_LEAD * scores[9])
+
+
+def _normalised(scores: list[tuple[int, float]]) -> dict[int, float]:
+    """Scores mapped onto 0..1 (best 1); all equal, or only one: all 1."""
+    if not scores:
+        return {}
+    low, high = min(s for _, s in scores), max(s for _, s in scores)
+    if high == low:
+        return {key: 1.0 for key, _ in scores}
+    return {key: (value - low) / (high - low) for key, value in scores}
+
+
+def _combine(lexical: list[tuple[int, float]], dense: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """Both sides' candidates by their weighted normalised scores (0 where a side lacks one),
+    best first; a candidate that scores 0 (last on the one side that has it) is left out."""
+    lexical_n, dense_n = _normalised(lexical), _normalised(dense)
+    fused = {
+        key: DENSE_WEIGHT * dense_n.get(key, 0.0) + (1 - DENSE_WEIGHT) * lexical_n.get(key, 0.0)
+        for key in lexical_n.keys() | dense_n.keys()
+    }
+    return sorted(((k, v) for k, v in fused.items() if v > 0), key=lambda item: (-item[1], item[0]))
+
+
+def _fuse(text: str, hits: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """The lexical candidates fused with the articles nearest in meaning, best first."""
+    vector = semantic.embed_query(text)
+    if vector is None:
+        return hits
+    nearest = vectors.get_store().nearest(vector, CANDIDATES)
+    return _combine(hits, nearest) if nearest else hits
 
 
 def _allowed(searcher, where) -> set[int]:
@@ -165,7 +222,20 @@ def _request_rebuild() -> bool:
     return False
 
 
-def _results(hits, used, *, status, category, owner_unit) -> list[SearchResult]:
+def _results(hits, used, *, limit, status, category, owner_unit) -> list[SearchResult]:
+    """The first ``limit`` hits the database confirms (read a few more than needed at a time:
+    the semantic side proposes articles of any status, category or unit)."""
+    out: list[SearchResult] = []
+    step = limit + 5
+    for start in range(0, len(hits), step):
+        batch = hits[start : start + step]
+        out.extend(_confirmed(batch, used, status=status, category=category, owner_unit=owner_unit))
+        if len(out) >= limit:
+            break
+    return out[:limit]
+
+
+def _confirmed(hits, used, *, status, category, owner_unit) -> list[SearchResult]:
     by_id = {a.id: a for a in db.session.scalars(select(Article).where(Article.id.in_([i for i, _ in hits])))}
     out = []
     for article_id, score in hits:

@@ -25,7 +25,7 @@ from hotline.core.errors import ConcurrentUpdate, Conflict, Forbidden, InvalidIn
 from hotline.extensions import db
 from hotline.units.models import Unit
 
-from . import permissions, states
+from . import permissions, states, vectors
 from .models import Article, ArticleVersion, Flag, FlagKind, Status, SynonymGroup
 from .searching import SearchResult, search, suggest  # noqa: F401 - the search API of this domain
 
@@ -135,7 +135,10 @@ def take_index_requests() -> list[int]:
 def _submit_index(app, ids: set[int]) -> None:
     if ids:
         spec = jobs.JobSpec(INDEX_JOB, tuple(sorted(ids)), queue="search_index", retry_intervals=(5, 30, 120))
-        jobs.submit(app, spec)
+        try:
+            jobs.submit(app, spec)
+        finally:
+            vectors.schedule(ids, app)  # the semantic side: its own queue, any number of workers
 
 
 def _check_external_id(external_id: str) -> None:

@@ -35,3 +35,20 @@ def flag_review_due() -> int:
     added = services.flag_review_due(now=now, today=clock.local(now).date())
     log.info("knowledge base: %d article(s) newly flagged for review", added)
     return added
+
+
+def embed_articles(*article_ids: int) -> int:
+    """Compute the semantic vectors of these articles whose text changed (``kb_vectors`` queue)."""
+    from . import vectors
+
+    return vectors.embed_articles(article_ids)
+
+
+def embed_missing() -> int:
+    """Queue the embedding of every article without a current vector (hourly, with Redis)."""
+    from . import vectors
+
+    ids = vectors.missing_ids()
+    if ids:
+        log.info("knowledge base: %d article(s) without a current vector, queued", len(ids))
+    return vectors.schedule(ids)

@@ -31,5 +31,10 @@ def make_worker(app: Flask, names=(), *, simple: bool = False, name: str | None 
         from knowledge_base.indexing import get_index
 
         get_index(app)
+    if "kb_vectors" in [q.name for q in qs] and app.config.get("KB_SEMANTIC"):
+        # The embedding model too (its threads start only on first use, in the work-horse).
+        from knowledge_base.search import semantic
+
+        semantic.available()
     cls = SimpleWorker if simple else Worker
     return cls(qs, connection=get_redis(app), job_class=AppJob, name=name)

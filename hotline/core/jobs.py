@@ -24,7 +24,7 @@ from .redis import get_redis
 
 log = logging.getLogger(__name__)
 
-QUEUES = ("default", "notifications", "escalation", "search_index")
+QUEUES = ("default", "notifications", "escalation", "search_index", "kb_vectors")
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,11 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic(
         name="kb-review-due", path="knowledge_base.tasks.flag_review_due", every=3600, queue="default", timeout=300
     ),
+    # Articles without a current semantic vector (a job lost, the model missing when they
+    # changed, an import with --no-vectors) are queued for embedding: hourly.
+    Periodic(
+        name="kb-embed-missing", path="knowledge_base.tasks.embed_missing", every=3600, queue="kb_vectors", timeout=300
+    ),
     # Messages and e-supervision deliveries whose job was lost (Redis restarted, a worker was
     # killed mid-send) are queued again; a row whose job still exists is claimed by one copy only.
     Periodic(

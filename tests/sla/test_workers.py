@@ -27,6 +27,7 @@ def test_the_periodic_sweep_is_enqueued_once_per_minute_however_often_the_schedu
     assert [j.rsplit("-", 1)[0] for j in first] == [
         "periodic-sla-sweep",
         "periodic-kb-review-due",
+        "periodic-kb-embed-missing",
         "periodic-notifications-requeue",
         "periodic-esup-requeue",
     ]
@@ -37,6 +38,7 @@ def test_the_periodic_sweep_is_enqueued_once_per_minute_however_often_the_schedu
     assert queue.count == 2  # the sweep and the requeue of lost e-supervision deliveries
     assert Queue("default", connection=connection).count == 1  # the hourly review-due check
     assert Queue("notifications", connection=connection).count == 1  # the requeue of lost messages
+    assert Queue("kb_vectors", connection=connection).count == 1  # the hourly check for missing vectors
     # The next minute gets its own sweep; the others wait for their next bucket.
     assert schedule.tick(connection, T + timedelta(minutes=1)) == [
         schedule.job_id(schedule.PERIODIC[0], T + timedelta(minutes=1))
