@@ -22,7 +22,6 @@ import math
 from collections import Counter
 from collections.abc import Iterable
 from html import escape
-from typing import NamedTuple
 
 from whoosh import query as wq
 
@@ -59,58 +58,38 @@ def query_terms(text: str, synonyms: Synonyms | None = None) -> Counter:
 
     A term's weight is the sum over its occurrences of :func:`weighted_terms`' weights.
     """
-    return _terms(text, synonyms)[0]
-
-
-def _terms(text: str, synonyms: Synonyms | None) -> tuple[Counter, set[str]]:
-    """(term → weight, the question's own terms)."""
     text = (text or "")[:MAX_QUERY_CHARS]
     weights: Counter = Counter()
     for term, weight in weighted_terms(text):
         weights[term] += weight
-    own = set(weights)
     if synonyms is not None:
         for word in synonyms.expand(text):
             for term, weight in weighted_terms(word):
                 if term not in weights:
                     weights[term] += SYNONYM_WEIGHT * weight
-    return weights, own
+    return weights
 
 
-class Built(NamedTuple):
-    query: wq.Query | None  # None: no term to search for
-    used: set[str]  # the terms searched for (for highlighting)
-    # What an average-length article containing each of the question's own terms once would
-    # score (BM25F: idf × weight per term), counting the words no article contains: the
-    # scale on which the best article's score says how much of the question it matched.
-    ceiling: float
-
-
-def build(searcher, text: str, synonyms: Synonyms | None = None) -> Built:
-    """The Whoosh query for ``text``, the terms it uses and its ceiling (see :class:`Built`)."""
-    weights, own = _terms(text, synonyms)
+def build(searcher, text: str, synonyms: Synonyms | None = None) -> tuple[wq.Query | None, set[str]]:
+    """The Whoosh query for ``text`` and the terms it uses (for highlighting); None if no term."""
+    weights = query_terms(text, synonyms)
     if not weights:
-        return Built(None, set(), 0.0)
+        return None, set()
     total = max(searcher.doc_count(), 1)
     limit_df = max(MAX_DF_RATIO * total, MIN_PRUNE_DF)
-    all_docs = max(searcher.doc_count_all(), 1)
     kept, common = [], []
-    unmatched = 0.0
     for term, weight in weights.items():
         df = searcher.doc_frequency(CONTENT, term)
         if df == 0:
-            if term in own:
-                unmatched += (math.log(all_docs) + 1) * weight  # BM25F's idf (Whoosh: log(N / (df + 1)) + 1)
             continue
-        (kept if df <= limit_df else common).append((math.log(total / df), term, weight, df))
+        (kept if df <= limit_df else common).append((math.log(total / df), term, weight))
     if not kept:
         kept = sorted(common, reverse=True)[:FALLBACK_TERMS]
     kept = sorted(kept, reverse=True)[:MAX_TERMS]
     if not kept:
-        return Built(None, set(), 0.0)
-    used = {term for _, term, _, _ in kept}
-    ceiling = unmatched + sum((math.log(all_docs / (df + 1)) + 1) * weight for _, term, weight, df in kept)
-    return Built(wq.Or([wq.Term(CONTENT, term, boost=float(weight)) for _, term, weight, _ in kept]), used, ceiling)
+        return None, set()
+    used = {term for _, term, _ in kept}
+    return wq.Or([wq.Term(CONTENT, term, boost=float(weight)) for _, term, weight in kept]), used
 
 
 MAX_OCCURRENCES = 200  # per term, when looking for matches to highlight
