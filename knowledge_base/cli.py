@@ -143,18 +143,9 @@ def embed_now(ids: list[int], *, echo=click.echo, progress: bool = True) -> None
 
 def embed_missing(ids: list[int] | None = None, *, progress: bool = True) -> int:
     """Embed these articles (default: every one without a current vector) here, with a bar."""
-    todo = vectors.missing_ids()
-    if ids is not None:
-        wanted = set(ids)
-        todo = [i for i in todo if i in wanted]
-    done = 0
+    todo = vectors.missing_ids() if ids is None else ids
     with click.progressbar(length=len(todo), label="embedding", file=sys.stderr if progress else _Null()) as bar:
-        for start in range(0, len(todo), vectors.BATCH):
-            batch = todo[start : start + vectors.BATCH]
-            done += vectors.embed_articles(batch)
-            db.session.commit()
-            bar.update(len(batch))
-    return done
+        return vectors.embed_missing(todo, progress=bar.update)
 
 
 def exported_article(line: ImportLine) -> Article | None:

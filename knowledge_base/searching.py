@@ -189,11 +189,13 @@ def _combine(lexical: list[tuple[int, float]], dense: list[tuple[int, float]]) -
 
 def _fuse(text: str, hits: list[tuple[int, float]]) -> list[tuple[int, float]]:
     """The lexical candidates fused with the articles nearest in meaning, best first."""
+    store = vectors.get_store()
+    if not len(store.ids):
+        return hits  # no vectors yet: do not pay for embedding the question
     vector = semantic.embed_query(text)
     if vector is None:
         return hits
-    nearest = vectors.get_store().nearest(vector, CANDIDATES)
-    return _combine(hits, nearest) if nearest else hits
+    return _combine(hits, store.nearest(vector, CANDIDATES))
 
 
 def _allowed(searcher, where) -> set[int]:

@@ -49,32 +49,12 @@ def enabled(app: Flask | None = None) -> bool:
     return bool(app.config.get("KB_SEMANTIC")) and semantic.available()
 
 
-def passage_of(article: Article) -> str:
-    """The text this article's vector is computed from."""
-    return semantic.passage_text(article.title, article.keywords, article.body)
-
-
 def embed_articles(article_ids: Iterable[int]) -> int:
     """Compute and store the vectors of these articles whose text changed; returns how many."""
     ids = sorted({int(i) for i in article_ids})
     if not ids:
         return 0
-    articles = db.session.scalars(select(Article).where(Article.id.in_(ids))).all()
-    stored = {
-        article_id: sha
-        for article_id, sha, size in db.session.execute(
-            select(ArticleVector.article_id, ArticleVector.content_sha, func.length(ArticleVector.vector)).where(
-                ArticleVector.article_id.in_(ids)
-            )
-        )
-        if size == semantic.DIM * 4
-    }
-    todo = []
-    for article in articles:
-        text = passage_of(article)
-        sha = semantic.content_sha(text)
-        if stored.get(article.id) != sha:
-            todo.append((article.id, text, sha))
+    todo = _stale(ids)
     if not todo:
         return 0
     vectors = semantic.embed_passages([text for _, text, _ in todo])
@@ -93,23 +73,39 @@ def embed_articles(article_ids: Iterable[int]) -> int:
     return len(rows)
 
 
-def missing_ids() -> list[int]:
-    """Articles whose vector is missing, damaged, or was computed from another text or model."""
+def _stale(ids: list[int] | None = None) -> list[tuple[int, str, str]]:
+    """(id, passage text, its content_sha) of these articles (default: all) whose vector is
+    missing, damaged, or was computed from another text or model. Reads only the columns
+    the text is made of."""
+    vector_rows = select(ArticleVector.article_id, ArticleVector.content_sha, func.length(ArticleVector.vector))
+    texts = select(Article.id, Article.title, Article.keywords, Article.body).order_by(Article.id)
+    if ids is not None:
+        vector_rows = vector_rows.where(ArticleVector.article_id.in_(ids))
+        texts = texts.where(Article.id.in_(ids))
     stored = {
         article_id: sha
-        for article_id, sha, size in db.session.execute(
-            select(ArticleVector.article_id, ArticleVector.content_sha, func.length(ArticleVector.vector))
-        )
+        for article_id, sha, size in db.session.execute(vector_rows)
         if size == semantic.DIM * 4  # a damaged row is computed again
     }
-    stmt = select(Article).order_by(Article.id).execution_options(yield_per=1000)
-    return [a.id for a in db.session.scalars(stmt) if stored.get(a.id) != semantic.content_sha(passage_of(a))]
+    out = []
+    for article_id, title, keywords, body in db.session.execute(texts.execution_options(yield_per=1000)):
+        text = semantic.passage_text(title, keywords, body)
+        sha = semantic.content_sha(text)
+        if stored.get(article_id) != sha:
+            out.append((article_id, text, sha))
+    return out
 
 
-def embed_missing(*, progress: Callable[[int], None] | None = None) -> int:
-    """Embed every article that needs it, here, committing batch by batch; returns how many."""
+def missing_ids() -> list[int]:
+    """Articles whose vector is missing, damaged, or was computed from another text or model."""
+    return [article_id for article_id, _, _ in _stale()]
+
+
+def embed_missing(ids: Iterable[int] | None = None, *, progress: Callable[[int], None] | None = None) -> int:
+    """Embed, here, these articles (default: every one without a current vector) that need it,
+    committing batch by batch; returns how many. ``progress`` gets each batch's size."""
     done = 0
-    ids = missing_ids()
+    ids = missing_ids() if ids is None else sorted(set(ids))
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]
         done += embed_articles(batch)
@@ -213,16 +209,6 @@ class VectorStore:
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top])]
         return [(int(ids[i]), float(scores[i])) for i in top]
-
-    def scores(self, vector, article_ids: Iterable[int]) -> dict[int, float]:
-        """Cosine of ``vector`` with each of these articles that has a stored vector."""
-        matrix = self.matrix
-        rows = [(a, self._row.get(a)) for a in article_ids]
-        rows = [(a, r) for a, r in rows if r is not None and r < len(matrix)]
-        if not rows:
-            return {}
-        found = matrix[[r for _, r in rows]] @ vector
-        return {a: float(s) for (a, _), s in zip(rows, found, strict=True)}
 
 
 def get_store(app: Flask | None = None) -> VectorStore:

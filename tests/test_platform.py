@@ -33,6 +33,25 @@ def test_configuration_from_environment(monkeypatch, tmp_path):
         create_app()
 
 
+@pytest.mark.parametrize(
+    ("name", "value"), [("HOTLINE_KB_SEMANTIC", "maybe"), ("HOTLINE_KB_VECTOR_REFRESH_SECONDS", "soon")]
+)
+def test_a_bad_semantic_search_setting_is_refused_by_name(monkeypatch, tmp_path, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=name):
+        create_app({"HOTLINE_ENV": "development", "DATA_DIR": str(tmp_path)})
+
+
+def test_semantic_search_settings(monkeypatch, tmp_path):
+    config = {"HOTLINE_ENV": "development", "DATA_DIR": str(tmp_path)}
+    assert create_app(config).config["KB_SEMANTIC"] is True  # on outside tests
+    assert create_app({**config, "HOTLINE_ENV": "testing"}).config["KB_SEMANTIC"] is False
+    monkeypatch.setenv("HOTLINE_KB_SEMANTIC", "off")
+    monkeypatch.setenv("HOTLINE_KB_VECTOR_REFRESH_SECONDS", "0.5")
+    app = create_app(config)
+    assert app.config["KB_SEMANTIC"] is False and app.config["KB_VECTOR_REFRESH_SECONDS"] == 0.5
+
+
 def test_healthz_embedded(app):
     r = app.test_client().get("/healthz")
     assert r.status_code == 200 and r.json == {"status": "ok", "database": "ok", "redis": "not_configured"}
