@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 # BM25F parameters chosen on the evaluation sets (bench/kb_eval.py): little length
 # normalisation and early term-frequency saturation favour documents that match many
 # different words of a question over ones that repeat one word.
-WEIGHTING = scoring.BM25F(B=0.3, K1=0.5)
+WEIGHTING = scoring.BM25F(B=0.3, K1=0.5)  # (searching scores it in numpy: search/weighting.py)
 WRITE_TIMEOUT = 60.0  # seconds a job waits for the writer lock before failing (rq retries)
 
 

@@ -18,6 +18,7 @@ the next search without a reindex.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 from collections.abc import Iterable
@@ -109,13 +110,29 @@ def _occurrences(norm: str, wanted: set[str]) -> list[tuple[int, int, str]]:
     return spans
 
 
+NORMALISED_CACHE = 512  # articles' normalised bodies kept (the articles found most often)
+NORMALISED_CACHE_CHARS = 20_000  # longer bodies are normalised each time (bounds the memory)
+
+
+@functools.lru_cache(maxsize=NORMALISED_CACHE)
+def _normalised_cached(text: str) -> str:
+    return normalise(text)
+
+
+def _normalised(text: str) -> str:
+    """``normalise(text)``, remembered for the bodies that keep coming back in results:
+    normalising a body took a quarter of a search's time on the government set (profiled
+    with bench/kb_eval.py's questions); hashing it to find it again costs a few µs."""
+    return _normalised_cached(text) if len(text) <= NORMALISED_CACHE_CHARS else normalise(text)
+
+
 def snippet(text: str, wanted: set[str], *, width: int = 120) -> str:
     """An HTML-safe excerpt of ``text`` around the most query terms, matches in ``<mark>``.
 
     The text is escaped with ``html.escape`` and the only markup added is ``<mark>`` and
     ``</mark>``, so the snippet can be inserted into a page as HTML as it is.
     """
-    spans = _occurrences(normalise(text), wanted)
+    spans = _occurrences(_normalised(text), wanted)
     if not spans:
         cut = text[:width]
         return escape(cut) + ("…" if len(text) > width else "")
