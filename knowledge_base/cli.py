@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import sys
 from typing import Annotated, Literal
@@ -28,6 +29,7 @@ kb_cli = AppGroup("kb", help="The knowledge base: import, export, reindex, revie
 
 # A bigger batch than this is indexed by a full rebuild (faster than replacing documents one by one).
 REBUILD_ABOVE = 500
+REINDEX_PROCS = 4  # indexing processes of a full rebuild from a command, at most
 
 # How `kb export` names an article that has no external id: "kb-<its id in this database>",
 # written with the article's created_at. A line with both (id and created_at) updates that
@@ -169,11 +171,14 @@ def index_now(ids: list[int], *, progress: bool = True) -> None:
         indexing.update_articles(ids)
 
 
-def rebuild(*, progress: bool = True) -> int:
+def rebuild(*, progress: bool = True, procs: int | None = None) -> int:
+    """A full rebuild from a command: in ``procs`` processes (default: one per core, at most
+    ``REINDEX_PROCS``), as a command runs in one thread (see ``SearchIndex.build``)."""
+    procs = procs or min(os.cpu_count() or 1, REINDEX_PROCS)
     with read_only():  # reads only: never hold SQLite's write lock for the length of a rebuild
         total = indexing.article_count()
         with click.progressbar(length=total, label="indexing", file=sys.stderr if progress else _Null()) as bar:
-            result = indexing.rebuild(progress=bar.update)
+            result = indexing.rebuild(progress=bar.update, procs=procs)
     return result[1] if result else 0
 
 
@@ -255,9 +260,15 @@ def export_record(article) -> dict:
 
 
 @kb_cli.command("reindex")
-def reindex_command():
+@click.option(
+    "--procs",
+    type=click.IntRange(1, 64),
+    default=None,
+    help=f"Indexing processes (default: one per core, at most {REINDEX_PROCS}).",
+)
+def reindex_command(procs):
     """Rebuild the search index from the database into a fresh directory and swap it in."""
-    count = rebuild()
+    count = rebuild(procs=procs)
     click.echo(f"indexed {count} articles")
 
 

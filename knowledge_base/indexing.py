@@ -21,7 +21,7 @@ from hotline.extensions import db
 
 from .models import Article
 from .search.analyzer import ensure_jieba
-from .search.index import IndexUnavailable, SearchIndex
+from .search.index import IndexBuildError, IndexUnavailable, SearchIndex
 from .search.schema import document
 
 log = logging.getLogger(__name__)
@@ -62,11 +62,15 @@ def article_count() -> int:
     return db.session.scalar(select(db.func.count(Article.id))) or 0
 
 
-def rebuild(*, progress: Callable[[int], None] | None = None, wait: bool = True) -> tuple[str, int] | None:
+def rebuild(
+    *, progress: Callable[[int], None] | None = None, wait: bool = True, procs: int = 1
+) -> tuple[str, int] | None:
     """Build a fresh generation from the database and swap it in; None if another rebuild runs.
 
     Searches keep using the old generation until the swap. Articles changed while the
     rebuild ran (their index jobs wrote to the old generation) are written again after.
+    ``procs`` > 1 forks that many indexing processes (``SearchIndex.build``): only from a
+    single-threaded process; should they lose documents, the build runs again in one.
     """
     index = get_index()
     started = clock.now() - timedelta(seconds=2)
@@ -75,7 +79,13 @@ def rebuild(*, progress: Callable[[int], None] | None = None, wait: bool = True)
         if not acquired:
             log.info("a knowledge-base rebuild is already running; not starting another")
             return None
-        name, count = index.build(documents(), progress=progress)
+        try:
+            name, count = index.build(documents(), progress=progress, procs=procs)
+        except IndexBuildError:
+            if procs == 1:
+                raise
+            log.exception("the parallel rebuild lost documents; building again in one process")
+            name, count = index.build(documents())
         changed = db.session.scalars(select(Article).where(Article.updated_at >= started)).all()
         if changed:
             index.apply([document(a) for a in changed])

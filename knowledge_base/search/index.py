@@ -31,6 +31,7 @@ from pathlib import Path
 
 from whoosh import index, scoring
 from whoosh.filedb.filestore import FileStorage
+from whoosh.multiproc import MpWriter
 
 from .schema import make_schema
 
@@ -60,6 +61,10 @@ def _close_all(searchers: dict) -> None:
     for _, searcher in list(searchers.values()):
         _close(searcher)
     searchers.clear()
+
+
+class IndexBuildError(Exception):
+    """A rebuild wrote fewer documents than it was given (the live generation is untouched)."""
 
 
 class IndexUnavailable(Exception):
@@ -177,15 +182,28 @@ class SearchIndex:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def build(self, documents: Iterable[dict], *, progress: Callable[[int], None] | None = None) -> tuple[str, int]:
-        """Write every document into a new generation and make it live. Call under rebuild_lock."""
+    def build(
+        self, documents: Iterable[dict], *, progress: Callable[[int], None] | None = None, procs: int = 1
+    ) -> tuple[str, int]:
+        """Write every document into a new generation and make it live. Call under rebuild_lock.
+
+        With ``procs`` > 1, that many child processes analyse and write the documents, each
+        into a segment of its own (Whoosh's ``MpWriter``, not merged: searches read every
+        segment). Children are forked, so only a single-threaded process may ask for them
+        (the ``kb reindex`` command does; jobs and web processes build in one process).
+        Whoosh drops a child's segment without a word if the child fails, so the new
+        generation's document count is checked before it goes live.
+        """
         self.root.mkdir(parents=True, exist_ok=True)
         name = f"gen-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
         path = self.root / name
         path.mkdir()
         try:
             ix = _storage(path).create_index(make_schema())
-            writer = ix.writer(limitmb=256)
+            if procs > 1:
+                writer = MpWriter(ix, procs=procs, multisegment=True, batchsize=200, limitmb=max(64, 256 // procs))
+            else:
+                writer = ix.writer(limitmb=256)
             count = 0
             try:
                 for doc in documents:
@@ -197,6 +215,10 @@ class SearchIndex:
                 writer.cancel()
                 raise
             writer.commit()
+            with ix.reader() as reader:
+                written = reader.doc_count_all()
+            if written != count:
+                raise IndexBuildError(f"{count} documents added but {written} written to {name}")
         except BaseException:
             shutil.rmtree(path, ignore_errors=True)
             raise
