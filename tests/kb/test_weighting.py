@@ -110,3 +110,33 @@ def test_other_queries_are_left_to_whoosh(searcher):
         weighting.top_n(searcher, wq.And([wq.Term(CONTENT, "社保"), wq.Term(CONTENT, "缴费")]), mask, 10)
     with pytest.raises(weighting.Unsupported):
         weighting.top_n(searcher, wq.Or([wq.Prefix(CONTENT, "社")]), mask, 10)
+
+
+def test_cached_postings_never_outlive_a_change_to_the_index(tmp_path):
+    ensure_jieba(tmp_path / "jieba")
+    (tmp_path / "index").mkdir()
+    ix = FileStorage(str(tmp_path / "index"), supports_mmap=False).create_index(make_schema())
+    with ix.writer() as writer:
+        for i in range(40):
+            writer.add_document(id=str(i), status="published", content="社保缴费" * (1 + i % 3))
+    query = wq.Or([wq.Term(CONTENT, "社保"), wq.Term(CONTENT, "缴费"), wq.Term(CONTENT, "公积")])
+
+    def both():
+        with ix.searcher(weighting=WEIGHTING) as s:
+            mask = allowed(s, wq.Every())
+            return weighting.top_n(s, query, mask, 100), whoosh_top(s, query, mask, 100)
+
+    ours, whoosh = both()
+    assert ours == whoosh and len(ours) == 40
+    with ix.writer() as writer:  # replace some, delete some, add a new term
+        for i in range(0, 40, 3):
+            writer.update_document(id=str(i), status="published", content="公积金提取" + "社保" * i)
+        writer.delete_by_term("id", "1")
+    ours, whoosh = both()
+    assert ours == whoosh and len(ours) == 39
+    writer = ix.writer()
+    writer.add_document(id="new", status="published", content="公积金")
+    writer.commit(optimize=True)  # everything merged into one new segment
+    ours, whoosh = both()
+    assert ours == whoosh and len(ours) == 40
+    assert weighting.POSTINGS.get(("no such segment", CONTENT, "社保")) is None
