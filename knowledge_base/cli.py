@@ -30,6 +30,7 @@ kb_cli = AppGroup("kb", help="The knowledge base: import, export, reindex, revie
 # A bigger batch than this is indexed by a full rebuild (faster than replacing documents one by one).
 REBUILD_ABOVE = 500
 REINDEX_PROCS = 4  # indexing processes of a full rebuild from a command, at most
+PARALLEL_ABOVE = 2000  # articles from which a command's full rebuild uses several processes
 
 # How `kb export` names an article that has no external id: "kb-<its id in this database>",
 # written with the article's created_at. A line with both (id and created_at) updates that
@@ -172,11 +173,13 @@ def index_now(ids: list[int], *, progress: bool = True) -> None:
 
 
 def rebuild(*, progress: bool = True, procs: int | None = None) -> int:
-    """A full rebuild from a command: in ``procs`` processes (default: one per core, at most
-    ``REINDEX_PROCS``), as a command runs in one thread (see ``SearchIndex.build``)."""
-    procs = procs or min(os.cpu_count() or 1, REINDEX_PROCS)
+    """A full rebuild from a command: in ``procs`` processes, as a command runs in one thread
+    (see ``SearchIndex.build``). By default one per core, at most ``REINDEX_PROCS``, from
+    ``PARALLEL_ABOVE`` articles up (fewer are indexed in a few seconds by one)."""
     with read_only():  # reads only: never hold SQLite's write lock for the length of a rebuild
         total = indexing.article_count()
+        if procs is None:
+            procs = min(os.cpu_count() or 1, REINDEX_PROCS) if total >= PARALLEL_ABOVE else 1
         with click.progressbar(length=total, label="indexing", file=sys.stderr if progress else _Null()) as bar:
             result = indexing.rebuild(progress=bar.update, procs=procs)
     return result[1] if result else 0
@@ -264,7 +267,7 @@ def export_record(article) -> dict:
     "--procs",
     type=click.IntRange(1, 64),
     default=None,
-    help=f"Indexing processes (default: one per core, at most {REINDEX_PROCS}).",
+    help=f"Indexing processes (default: one per core, at most {REINDEX_PROCS}, from {PARALLEL_ABOVE} articles up).",
 )
 def reindex_command(procs):
     """Rebuild the search index from the database into a fresh directory and swap it in."""
