@@ -14,15 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import threading
 from collections import OrderedDict
 
-# numpy (imported lazily, after this) would start an OpenBLAS thread pool for the
-# vector products, whose threads and the model's OpenMP ones then wait on each other:
-# measured on two cores, embedding a question took p50 23 ms and p95 111 ms with it, and
-# 13 ms and 16 ms with one BLAS thread (the 27k × 384 product takes 4.5 ms on one).
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+# (numpy's BLAS runs on one thread beside the model's: see knowledge_base/__init__.py.)
 
 log = logging.getLogger(__name__)
 

@@ -108,11 +108,6 @@ class _PostingsCache:
                 _, (ids, _) = self._lists.popitem(last=False)
                 self._size -= len(ids)
 
-    def clear(self) -> None:
-        with self._lock:
-            self._lists.clear()
-            self._size = 0
-
 
 # About 24 MB per process: the terms of the questions asked most come from memory.
 POSTINGS = _PostingsCache(capacity=2_000_000)
