@@ -343,6 +343,11 @@ def test_a_parallel_rebuild_that_loses_documents_is_not_swapped_in_and_runs_agai
     assert _search(world, app, "公积金贷款") and _search(world, app, "社保转移")
 
 
-def test_reindex_refuses_a_bad_process_count(app):
+def test_reindex_refuses_a_bad_process_count(world, app):
+    world.article(status="published", title="公积金贷款", body="连续缴存六个月可以申请贷款。")
+    with app.app_context():
+        before = indexing.get_index().current_name()
     r = app.test_cli_runner().invoke(args=["kb", "reindex", "--procs", "0"])
     assert r.exit_code == 2 and "--procs" in r.output
+    with app.app_context():
+        assert indexing.get_index().current_name() == before  # nothing rebuilt
