@@ -172,4 +172,5 @@ def _engine_options(url: str) -> dict:
     if url.startswith("sqlite"):
         # 30 s busy timeout: writers queue behind BEGIN IMMEDIATE instead of failing.
         return {"connect_args": {"timeout": 30}}
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+    # No pool_pre_ping: hotline.core.db pings only connections that have been idle.
+    return {"pool_size": 10, "max_overflow": 20}
