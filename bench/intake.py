@@ -2,12 +2,12 @@
 endpoint (the ceiling), and the whole workflow in-process on SQLite and PostgreSQL.
 
     .venv/bin/python bench/intake.py [--clients 16] [--requests 6000] [--rounds 3] [--workers N] [--threads T]
-                                     [--redis-url URL] [--no-bare] [--workflow-tickets 2000]
-                                     [--postgresql-url URL]
+                                     [--worker-class gthread|sync] [--redis-url URL] [--no-bare]
+                                     [--workflow-tickets 2000] [--postgresql-url URL]
 
 1. HTTP: creates the database hotline_bench_intake on the PostgreSQL server (dropped
-   afterwards), loads the demo city, starts gunicorn (gthread workers, production
-   configuration) on a free local port, and has --clients concurrent clients (threads with
+   afterwards), loads the demo city, starts gunicorn (gthread workers unless --worker-class
+   sync, production configuration) on a free local port, and has --clients concurrent clients (threads with
    keep-alive connections) send requests to GET /livez (no database: the ceiling) and
    tickets to POST /api/v1/tickets as an operator, the two taking turns for --rounds rounds
    (--requests per endpoint in all). Prints requests per second (median of the rounds),
@@ -196,7 +196,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(database_url: str, data_dir: str, redis_url: str, workers: int, threads: int):
+def start_gunicorn(database_url: str, data_dir: str, redis_url: str, workers: int, threads: int, worker_class: str):
     """The product under gunicorn, production configuration; (process, port)."""
     env = {
         **os.environ,
@@ -209,16 +209,17 @@ def start_gunicorn(database_url: str, data_dir: str, redis_url: str, workers: in
     env.pop("HOTLINE_REDIS_URL", None)
     if redis_url:
         env["HOTLINE_REDIS_URL"] = redis_url
-    return serve("wsgi:app", env, workers, threads)
+    return serve("wsgi:app", env, workers, threads, worker_class)
 
 
-def start_bare(database_url: str, workers: int, threads: int):
+def start_bare(database_url: str, workers: int, threads: int, worker_class: str):
     """bench/bare/app.py (intake's statements through raw psycopg) under the same settings."""
     dsn = database_url.replace("postgresql+psycopg://", "postgresql://", 1)
-    return serve("app:app", {**os.environ, "HOTLINE_BARE_DSN": dsn}, workers, threads, chdir=ROOT / "bench" / "bare")
+    env = {**os.environ, "HOTLINE_BARE_DSN": dsn}
+    return serve("app:app", env, workers, threads, worker_class, chdir=ROOT / "bench" / "bare")
 
 
-def serve(app_spec: str, env: dict, workers: int, threads: int, *, chdir: Path = ROOT):
+def serve(app_spec: str, env: dict, workers: int, threads: int, worker_class: str, *, chdir: Path = ROOT):
     port = free_port()
     command = [
         sys.executable,
@@ -227,7 +228,7 @@ def serve(app_spec: str, env: dict, workers: int, threads: int, *, chdir: Path =
         "--workers",
         str(workers),
         "--worker-class",
-        "gthread",
+        worker_class,
         "--threads",
         str(threads),
         "--bind",
@@ -302,10 +303,10 @@ def http_benchmark(args, admin, name: str) -> None:
             db.engine.dispose()
         servers = []
         try:
-            server, port = start_gunicorn(url, tmp, args.redis_url, args.workers, args.threads)
+            server, port = start_gunicorn(url, tmp, args.redis_url, args.workers, args.threads, args.worker_class)
             servers.append(server)
             if args.bare:
-                bare, bare_port = start_bare(url, args.workers, args.threads)
+                bare, bare_port = start_bare(url, args.workers, args.threads, args.worker_class)
                 servers.append(bare)
             conn = http.client.HTTPConnection("127.0.0.1", port)
             login = json.dumps({"username": "op1", "password": "demo-12345"})
@@ -349,8 +350,13 @@ def http_benchmark(args, admin, name: str) -> None:
             for server in servers:
                 server.terminate()
                 server.wait(30)
+    shape = (
+        f"{args.workers} gthread workers × {args.threads} threads"
+        if args.worker_class == "gthread"
+        else (f"{args.workers} sync workers (a new connection per request)")
+    )
     print(
-        f"\nHTTP, gunicorn {args.workers} gthread workers × {args.threads} threads, PostgreSQL"
+        f"\nHTTP, gunicorn {shape}, PostgreSQL"
         f"{', Redis' if args.redis_url else ''}, {args.clients} concurrent clients, "
         f"{args.rounds} rounds of {per_round} requests per endpoint, taking turns:"
     )
@@ -393,7 +399,13 @@ def main() -> None:
     # One worker per core, two threads each: what the README recommends (the request is CPU
     # work; more threads only lengthen the tail).
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="gunicorn workers")
-    parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker")
+    parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker (gthread)")
+    parser.add_argument(
+        "--worker-class",
+        choices=("gthread", "sync"),
+        default="gthread",
+        help="gunicorn worker class; sync closes the connection after each response, so clients reconnect",
+    )
     parser.add_argument("--redis-url", default="", help="HOTLINE_REDIS_URL for the server (default: none)")
     parser.add_argument("--no-bare", dest="bare", action="store_false", help="skip the bare intake (bench/bare/app.py)")
     parser.add_argument("--workflow-tickets", type=int, default=2000, help="in-process workflow run (0 skips)")
