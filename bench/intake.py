@@ -13,7 +13,9 @@ endpoint (the ceiling), and the whole workflow in-process on SQLite and PostgreS
    (--requests per endpoint in all). Prints requests per second (median of the rounds),
    p50/p99 latency over all rounds, and intake's throughput as a share of the ceiling, the
    median of the rounds' shares (target: at least 40 %, p99 under 100 ms). Clients and
-   server share the machine's cores. In the same rounds (unless --no-bare), the floor:
+   server share the machine's cores; the CPU each request cost the server, PostgreSQL and
+   the clients is printed for each endpoint (read from /proc). In the same rounds (unless
+   --no-bare), the floor:
    bench/bare/app.py, a bare Flask view that runs intake's six statements through raw
    psycopg, under the same gunicorn settings, on the same database; what any intake
    written with this stack costs on this machine before it does any of the product's work.
@@ -165,10 +167,18 @@ def intake_cost(app, count: int = 500) -> None:
     for i in range(2000, 2000 + count // 5):
         one(i)
     profiler.disable()
-    calls = pstats.Stats(profiler).total_calls / (count // 5)
+    stats = pstats.Stats(profiler)
+    calls = stats.total_calls / (count // 5)
+    # Round trips: psycopg waits for the server once per exchange (BEGIN, each statement,
+    # COMMIT, a ping); its blocking wait is Connection.wait.
+    waits = sum(
+        ncalls
+        for (path, _, function), (ncalls, *_) in stats.stats.items()
+        if function == "wait" and path.endswith(os.path.join("psycopg", "connection.py"))
+    ) / (count // 5)
     print(
         f"\nOne intake in-process on PostgreSQL ({count} in a row, one thread): "
-        f"{len(statements) / count:.0f} SQL statements, {wall / count * 1000:.1f} ms "
+        f"{len(statements) / count:.0f} SQL statements, {waits:.0f} round trips, {wall / count * 1000:.1f} ms "
         f"({cpu / count * 1000:.1f} ms Python CPU, {(wall - cpu) / count * 1000:.1f} ms waiting for PostgreSQL), "
         f"{calls:,.0f} Python function calls"
     )
@@ -254,6 +264,33 @@ def serve(app_spec: str, env: dict, workers: int, threads: int, worker_class: st
     raise RuntimeError(f"gunicorn {app_spec} did not answer within 30 s")
 
 
+def cpu_ticks(server_pid: int) -> dict[str, int]:
+    """CPU time (clock ticks, user + system) so far of the server under test (the gunicorn
+    master and its workers), of PostgreSQL's processes and of this process (the clients);
+    empty where /proc is not there."""
+    ticks = {"server": 0, "postgres": 0, "clients": 0}
+    try:
+        pids = [p for p in os.listdir("/proc") if p.isdigit()]
+    except OSError:
+        return {}
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue  # gone meanwhile
+        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        ppid, used = int(fields[1]), int(fields[11]) + int(fields[12])
+        if int(pid) == server_pid or ppid == server_pid:
+            ticks["server"] += used
+        elif comm.startswith("postgres"):
+            ticks["postgres"] += used
+        elif int(pid) == os.getpid():
+            ticks["clients"] += used
+    return ticks
+
+
 def hammer(port: int, clients: int, total: int, make_request) -> tuple[float, list[float]]:
     """``clients`` threads, each with one keep-alive connection, send ``total`` requests."""
     latencies: list[float] = []
@@ -330,21 +367,28 @@ def http_benchmark(args, admin, name: str) -> None:
 
             # (label, port, request, first caller number): every ticket has a new caller.
             endpoints = [(CEILING, port, livez, 0), (INTAKE, port, intake, 0)]
+            pids = {port: server.pid}
             if args.bare:
                 endpoints.append((BARE, bare_port, intake, 50_000_000))
+                pids[bare_port] = bare.pid
             warm = max(args.clients * 10, 100)
             for _, endpoint_port, make, first in endpoints:
                 hammer(endpoint_port, args.clients, warm, lambda i, m=make, f=first: m(f + 10_000_000 + i))
             # The endpoints take turns, round after round, so that a change in the machine's
             # speed during the run (a shared VM) touches them alike.
             rounds = {label: [] for label, *_ in endpoints}
+            cpu = {label: {} for label, *_ in endpoints}  # CPU ticks spent by each side
             per_round = max(args.requests // args.rounds, args.clients)
             for r in range(args.rounds):
                 for label, endpoint_port, make, first in endpoints:
                     offset = first + r * per_round
+                    before = cpu_ticks(pids[endpoint_port])
                     wall, latencies = hammer(
                         endpoint_port, args.clients, per_round, lambda i, m=make, o=offset: m(o + i)
                     )
+                    after = cpu_ticks(pids[endpoint_port])
+                    for side in after:
+                        cpu[label][side] = cpu[label].get(side, 0) + after[side] - before[side]
                     rounds[label].append((len(latencies) / wall, latencies))
         finally:
             for server in servers:
@@ -353,7 +397,7 @@ def http_benchmark(args, admin, name: str) -> None:
     shape = (
         f"{args.workers} gthread workers × {args.threads} threads"
         if args.worker_class == "gthread"
-        else (f"{args.workers} sync workers (a new connection per request)")
+        else f"{args.workers} sync workers (a new connection per request)"
     )
     print(
         f"\nHTTP, gunicorn {shape}, PostgreSQL"
@@ -368,6 +412,18 @@ def http_benchmark(args, admin, name: str) -> None:
             f"{statistics.median(latencies) * 1000:>9.1f}{percentile(latencies, 99) * 1000:>9.1f}"
             f"{max(latencies) * 1000:>9.1f}   {' '.join(f'{rate:.0f}' for rate, _ in runs)}"
         )
+
+    if all(cpu.values()):
+        # Clients, server and PostgreSQL share the cores: the share of the ceiling is about
+        # the ratio of what a request costs in CPU, all sides together.
+        tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
+        print(f"  {'CPU per request, ms':<24}{'server':>8}{'PostgreSQL':>12}{'clients':>9}{'all':>8}")
+        for label, sides in cpu.items():
+            n = sum(len(latencies) for _, latencies in rounds[label])
+            ms = {side: used * tick_ms / n for side, used in sides.items()}
+            print(
+                f"  {label:<24}{ms['server']:>8.2f}{ms['postgres']:>12.2f}{ms['clients']:>9.2f}{sum(ms.values()):>8.2f}"
+            )
 
     def share(label):
         """The median over the rounds of the endpoint's rate as a share of the ceiling's."""
