@@ -38,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     with app.app_context():
         core_db.configure_engine(db.engine)
     hooks.install()
+    core_db.install_session_listeners()
     from knowledge_base import init_app as init_knowledge_base
 
     init_knowledge_base(app, csrf)  # its API blueprint and `kb` commands

@@ -25,7 +25,7 @@ import time
 from sqlalchemy import event, exc, insert
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 IDLE_PING_SECONDS = 10.0
@@ -176,26 +176,56 @@ def insert_returning(model, values: dict, **related):
 
 
 def adopt(model, values: dict, **related):
-    """The persistent object of a row read or written with Core, without a query.
+    """The persistent object of a row just inserted with Core, without a query.
 
     ``values``: attribute name → value, the (single-column) primary key included; columns
-    not given are taken as NULL (never expired: reading them must not query). The identity map's object
-    is returned if the session already has this row.
+    not given are taken as NULL (never expired: reading them must not query). ``related``:
+    as for :func:`insert_returning`. If the transaction (or the savepoint) that inserted
+    the row rolls back, the object leaves the session, as the objects the ORM inserts do.
     """
     from ..extensions import db
 
     session = db.session()
     mapper = sa_inspect(model)
-    key = mapper.identity_key_from_primary_key([values[_primary_key(mapper)]])
-    existing = session.identity_map.get(key)
-    if existing is not None:
-        return existing
     obj = model(**{attr: values.get(attr) for attr in _columns(mapper)})
     make_transient_to_detached(obj)  # its state is now "as loaded", with no pending change
     session.add(obj)
     for name, value in related.items():  # as a loader sets them: no history, nothing to flush
         set_committed_value(obj, name, value)
+    inserted_in = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_ADOPTED, []).append((inserted_in, obj))
     return obj
+
+
+_ADOPTED = "hotline_adopted_rows"
+
+
+def install_session_listeners() -> None:
+    """Once per process: forget adopted objects when their rows are rolled back or committed."""
+    if not event.contains(Session, "after_soft_rollback", _drop_rolled_back_rows):
+        event.listen(Session, "after_soft_rollback", _drop_rolled_back_rows)
+        event.listen(Session, "after_commit", _forget_committed_rows)
+
+
+def _drop_rolled_back_rows(session, previous_transaction) -> None:
+    adopted = session.info.get(_ADOPTED)
+    if not adopted:
+        return
+    kept = []
+    for inserted_in, obj in adopted:
+        transaction = inserted_in
+        while transaction is not None and transaction is not previous_transaction:
+            transaction = transaction.parent
+        if transaction is None:  # inserted outside the transaction rolled back
+            kept.append((inserted_in, obj))
+        elif obj in session:
+            session.expunge(obj)
+    session.info[_ADOPTED] = kept
+
+
+def _forget_committed_rows(session) -> None:
+    if not session.in_nested_transaction():  # a savepoint's release is not the commit
+        session.info.pop(_ADOPTED, None)
 
 
 @functools.cache
