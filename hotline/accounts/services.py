@@ -200,7 +200,7 @@ def issue_token(user: User, *, now: datetime, ttl_hours: int) -> tuple[str, ApiT
     return token, row
 
 
-# Built once: every API request runs it (a statement built per call costs a third again).
+# Built once (core.db.built_once says why): every API request runs it.
 _TOKEN_BY_HASH = select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash"))
 
 

@@ -108,9 +108,9 @@ def built_once(build):
     """Decorate a function that builds a statement: the statement is built the first time,
     once per kind of database (an upsert is written in the database's dialect), and reused.
 
-    For the statements every intake runs. Building a statement and its cache key costs
-    SQLAlchemy as much as executing it, or more (an INSERT ... ON CONFLICT: three times
-    as much); the values are bound at execution (``bindparam``).
+    For the statements every intake runs: building a statement costs SQLAlchemy about as
+    many Python function calls as executing it (the day's counter, an INSERT ... ON
+    CONFLICT: twice as many). The values are bound at execution (``bindparam``).
     """
     statements = {}
 
