@@ -100,11 +100,19 @@ def database(tmp_path_factory, worker_id):
                 text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
             )
         ]
-    truncate = text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+        sequences = conn.scalars(text("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")).all()
+    # DELETE, not TRUNCATE: on the few rows a test leaves, TRUNCATE (new files for every
+    # table and index) took ~140 ms a test, the DELETEs ~15 ms. Replica mode skips the
+    # foreign-key checks and the audit tables' immutability triggers for this clean-up.
+    clear = [text(f'DELETE FROM "{t}"') for t in tables]
+    restart = text("SELECT " + ", ".join(f"setval('\"{s}\"', 1, false)" for s in sequences))
 
     def fresh(tmp_path):
         with engine.begin() as conn:
-            conn.execute(truncate)
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+            for statement in clear:
+                conn.execute(statement)
+            conn.execute(restart)  # ids start at 1 again, as after the migration
         return url
 
     yield fresh
