@@ -2,7 +2,7 @@
 
     HOTLINE_TEST_DB=sqlite        (default) a SQLite file per test, copied from a migrated template
     HOTLINE_TEST_DB=postgresql    a database the tests create on HOTLINE_TEST_PG_URL, migrated once,
-                                  truncated between tests
+                                  emptied between tests (ids restart at 1)
     HOTLINE_TEST_REDIS_URL        real Redis for the tests that need it (default redis://127.0.0.1:6379/15)
 
 Both runs build their schema with the migrations (never create_all).
