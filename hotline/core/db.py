@@ -162,14 +162,10 @@ def insert_returning(model, values: dict, **related):
     from ..extensions import db
 
     mapper = sa_inspect(model)
+    missing = _defaulted(mapper).difference(values)
+    if missing:
+        raise ValueError(f"insert_returning({model.__name__}): give {', '.join(sorted(missing))} (they have defaults)")
     columns = _columns(mapper)
-    defaulted = [
-        key
-        for key, column in columns.items()
-        if (column.default is not None or column.server_default is not None) and key not in values
-    ]
-    if defaulted:
-        raise ValueError(f"insert_returning({model.__name__}): give {', '.join(defaulted)} (they have defaults)")
     params = {columns[key].key: value for key, value in values.items()}
     new_id = db.session.connection().execute(_insert_statement(mapper), params).scalar_one()
     return adopt(model, {**values, _primary_key(mapper): new_id}, **related)
@@ -232,6 +228,16 @@ def _forget_committed_rows(session) -> None:
 def _columns(mapper) -> dict:
     """Attribute name → its column, for a mapper's plain column attributes."""
     return {attr.key: attr.columns[0] for attr in mapper.column_attrs}
+
+
+@functools.cache
+def _defaulted(mapper) -> frozenset:
+    """The attribute names of the columns with a default (Python-side or the server's)."""
+    return frozenset(
+        key
+        for key, column in _columns(mapper).items()
+        if column.default is not None or column.server_default is not None
+    )
 
 
 @functools.cache
