@@ -56,6 +56,10 @@ def page(browser):
 @pytest.fixture
 def sign_in(page, live_server):
     def go(username, password="password-123"):
+        # Leave the current page first: a request it still has in flight could set the
+        # previous user's session cookie again after the cookies are cleared (seen under
+        # load: /login then redirected the signed-in user away from the form).
+        page.goto("about:blank")
         page.context.clear_cookies()  # sign in afresh, whoever was signed in before
         page.goto(f"{live_server}/login")
         page.fill("#username", username)
