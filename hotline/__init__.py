@@ -14,6 +14,28 @@ __all__ = ["ConfigError", "create_app"]
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
+# Every domain, in order: each module's init_app(app) registers its API and pages
+# blueprints, CLI group, signal receivers, periodic jobs and demo-seed section
+# (hotline.core.wiring). Adding a domain is one folder and one line here. The order is
+# the order of the periodic jobs and of the demo seed's sections.
+DOMAINS: tuple[str, ...] = (
+    "hotline.accounts",
+    "hotline.units",
+    "hotline.categories",
+    "hotline.callers",
+    "hotline.audit",
+    "hotline.tickets",
+    "hotline.sla",
+    "knowledge_base",
+    "hotline.notifications",
+    "hotline.supervision",
+    "hotline.ops",
+    "hotline.api",
+    "hotline.web",
+    "hotline.health",
+    "hotline.demo",
+)
+
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the application. Nothing connects to a database or to Redis here."""
@@ -27,7 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import models  # noqa: F401 - the whole schema, for Alembic and create_all
     from .core import db as core_db
-    from .core import hooks
+    from .core import hooks, wiring
     from .core.validation import refuse_nul_in_path
     from .extensions import csrf, db, login_manager, migrate
 
@@ -39,9 +61,6 @@ def create_app(test_config: dict | None = None) -> Flask:
         core_db.configure_engine(db.engine)
     hooks.install()
     core_db.install_session_listeners()
-    from knowledge_base import init_app as init_knowledge_base
-
-    init_knowledge_base(app, csrf)  # its API blueprint and `kb` commands
 
     app.before_request(refuse_nul_in_path)
 
@@ -72,51 +91,13 @@ def create_app(test_config: dict | None = None) -> Flask:
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
-    _register_blueprints(app, csrf)
-    _register_notifications_and_supervision(app, csrf)
-    from . import errors
+    wiring.declare_public(app, "static")
+    wiring.init_domains(app, DOMAINS)
+    # Default deny (after the domains' own hooks, such as starting the embedded timer): a
+    # route is public, behind the API's bearer check, or needs a signed-in session.
+    app.before_request(wiring.refuse_undeclared)
+    from . import cli, errors
 
     errors.register(app)
-    from .cli import register as register_cli
-
-    register_cli(app)
-    _register_domains(app)
+    cli.register(app)  # the platform's own commands: worker, scheduler
     return app
-
-
-def _register_domains(app: Flask) -> None:
-    """Signal receivers, CLI groups and timers of the domains that react to tickets."""
-    from . import sla
-    from .ops import cli as ops_cli
-    from .sla import cli as sla_cli
-
-    sla.init_app(app)
-    sla_cli.register(app)
-    ops_cli.register(app)
-
-
-def _register_blueprints(app: Flask, csrf) -> None:
-    from .accounts.views import bp as accounts_api
-    from .api.views import bp as api
-    from .audit.views import bp as audit_api
-    from .categories.views import bp as categories_api
-    from .health import bp as health
-    from .ops.views import bp as ops_api
-    from .sla.views import bp as sla_api
-    from .tickets.views import bp as tickets_api
-    from .units.views import bp as units_api
-    from .web import register as register_web
-
-    for bp in (api, accounts_api, audit_api, units_api, categories_api, tickets_api, sla_api, ops_api):
-        csrf.exempt(bp)  # bearer tokens, never cookies: nothing to forge
-        app.register_blueprint(bp)
-    app.register_blueprint(health)
-    register_web(app)
-
-
-def _register_notifications_and_supervision(app: Flask, csrf) -> None:
-    """Notifications and e-supervision: their APIs, CLIs and signal receivers."""
-    from . import notifications, supervision
-
-    notifications.init_app(app, csrf)
-    supervision.init_app(app, csrf)

@@ -10,12 +10,18 @@ from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
 from .core.redis import get_redis
+from .core.wiring import public, register_pages
 from .extensions import db
 
 bp = Blueprint("health", __name__)
 
 
+def init_app(app) -> None:
+    register_pages(app, bp)
+
+
 @bp.get("/healthz")
+@public
 def healthz():
     checks: dict[str, str] = {}
     try:
@@ -43,6 +49,7 @@ def healthz():
 
 
 @bp.get("/livez")
+@public
 def livez():
     """The process answers: no database, no Redis, no session (the benchmarks' ceiling too)."""
     response = current_app.response_class("ok\n", mimetype="text/plain")

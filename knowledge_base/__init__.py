@@ -17,11 +17,33 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
-def init_app(app, csrf) -> None:
-    """Register the API blueprint and the ``kb`` commands. Nothing is opened here."""
+def init_app(app) -> None:
+    """Register the API blueprint, the ``kb`` commands, the periodic checks and the demo
+    articles (from ``hotline.create_app``). Nothing is opened here."""
+    from hotline.core.periodic import Periodic
+    from hotline.core.wiring import register_api, register_cli, register_demo_section, register_periodic
+
     from .cli import kb_cli
     from .views import bp
 
-    csrf.exempt(bp)  # bearer tokens only, like every API blueprint
-    app.register_blueprint(bp)
-    app.cli.add_command(kb_cli)
+    register_api(app, bp)  # bearer tokens only, like every API blueprint
+    register_cli(app, kb_cli)
+    register_periodic(
+        app,
+        # Articles past their review-by date are flagged for editors and their owner units
+        # told: hourly, so a new day's due articles show within the hour (flagging or telling
+        # twice adds nothing).
+        Periodic(
+            name="kb-review-due", path="knowledge_base.tasks.flag_review_due", every=3600, queue="default", timeout=300
+        ),
+        # Articles without a current semantic vector (a job lost, the model missing when they
+        # changed, an import with --no-vectors) are queued for embedding: hourly.
+        Periodic(
+            name="kb-embed-missing",
+            path="knowledge_base.tasks.embed_missing",
+            every=3600,
+            queue="kb_vectors",
+            timeout=300,
+        ),
+    )
+    register_demo_section(app, "knowledge_base.demo.seed_knowledge_base")

@@ -1,4 +1,5 @@
-"""Periodic jobs (``hotline.core.periodic.PERIODIC``): deterministic job ids, one scheduler at a time.
+"""Periodic jobs (each domain's, ``hotline.core.wiring.periodic_jobs``): deterministic job ids,
+one scheduler at a time.
 
 ``flask --app wsgi scheduler`` runs :func:`run_scheduler`: every few seconds it enqueues
 each periodic job whose time bucket has started, under the job id
@@ -27,8 +28,9 @@ from flask import Flask
 from rq import Queue
 from rq.exceptions import DuplicateJobError
 
-from hotline.core.periodic import PERIODIC, Periodic
+from hotline.core.periodic import Periodic
 from hotline.core.redis import get_redis
+from hotline.core.wiring import periodic_jobs
 
 from .context import AppJob
 
@@ -41,11 +43,11 @@ def job_id(periodic: Periodic, now: datetime) -> str:
     return f"periodic-{periodic.name}-{int(now.timestamp()) // periodic.every}"
 
 
-def tick(redis, now: datetime | None = None) -> list[str]:
+def tick(redis, jobs: tuple[Periodic, ...], now: datetime | None = None) -> list[str]:
     """Enqueue every periodic job whose current bucket is not enqueued yet; returns their ids."""
     now = now or datetime.now(UTC)
     enqueued = []
-    for periodic in PERIODIC:
+    for periodic in jobs:
         jid = job_id(periodic, now)
         queue = Queue(periodic.queue, connection=redis, job_class=AppJob)
         try:
@@ -69,6 +71,7 @@ def run_scheduler(app: Flask, *, interval: float = 5.0, once: bool = False) -> N
     redis = get_redis(app)
     if redis is None:
         raise RuntimeError("HOTLINE_REDIS_URL is not set: the embedded mode sweeps on a timer, no scheduler is needed")
+    jobs = periodic_jobs(app)
     token = uuid.uuid4().hex
     ttl = max(int(interval * 4), 10)
     leader = False
@@ -81,7 +84,7 @@ def run_scheduler(app: Flask, *, interval: float = 5.0, once: bool = False) -> N
             if leader:
                 log.info("scheduler: leading (lock %s)", LOCK_KEY)
         if leader:
-            for jid in tick(redis):
+            for jid in tick(redis, jobs):
                 log.info("scheduler: enqueued %s", jid)
         if once:
             if leader:

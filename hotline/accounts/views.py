@@ -9,6 +9,7 @@ from ..api.helpers import body, changes, ok, query
 from ..api.openapi import doc
 from ..core import clock
 from ..core.errors import NotFound, Unauthorized
+from ..core.wiring import public
 from ..extensions import db
 from . import permissions, queries, schemas, services
 
@@ -21,10 +22,10 @@ bp = Blueprint("accounts_api", __name__, url_prefix="/api/v1")
     tags=["auth"],
     body=schemas.TokenIn,
     response=schemas.TokenOut,
-    auth=False,
     roles="anyone with an account",
     description="Five wrong passwords lock the account for 15 minutes. Tokens last 12 hours by default.",
 )
+@public
 def issue_token():
     data = body(schemas.TokenIn)
     now = clock.now()

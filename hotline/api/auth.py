@@ -13,6 +13,7 @@ from flask import g, request
 from ..accounts.services import resolve_token
 from ..core import clock
 from ..core.errors import Forbidden, Unauthorized
+from ..core.wiring import mark_bearer
 
 
 def _bearer() -> str | None:
@@ -43,8 +44,7 @@ def token_required(view):
         g.actor, g.api_token = found
         return view(*args, **kwargs)
 
-    wrapper.__hotline_auth__ = "bearer"
-    return wrapper
+    return mark_bearer(wrapper)
 
 
 def require(allowed: bool, message: str = "Your role may not do this.", message_zh: str = "您无权执行此操作。"):

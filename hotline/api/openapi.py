@@ -1,7 +1,9 @@
 """The OpenAPI document, built from the routes and the pydantic schemas they declare.
 
-Each API view is decorated with :func:`doc`; the document walks the app's URL map, so
-a route that exists is always listed (and a test checks each one is documented).
+Each API view is decorated with :func:`doc`; the document walks the app's URL map (every
+route of a blueprint registered with ``wiring.register_api``, whatever its prefix), so a
+route that exists is always listed (and a test checks each one is documented). A route
+needs a bearer token unless it is declared ``@public``.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from typing import Any
 from flask import Flask
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
+
+from ..core.wiring import PUBLIC, access_of, is_api
 
 _PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
@@ -25,7 +29,6 @@ def doc(
     response: type[BaseModel] | None = None,
     status: int = 200,
     roles: str | None = None,
-    auth: bool = True,
     description: str | None = None,
 ):
     def decorate(view):
@@ -37,7 +40,6 @@ def doc(
             "response": response,
             "status": status,
             "roles": roles,
-            "auth": auth,
             "description": description,
         }
         return view
@@ -70,7 +72,7 @@ def build(app: Flask) -> dict[str, Any]:
     models: set[type[BaseModel]] = set()
     entries = []
     for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith("/api/v1"):
+        if not is_api(app, rule.endpoint):
             continue
         view = app.view_functions[rule.endpoint]
         meta = getattr(view, "__hotline_doc__", None) or {
@@ -81,13 +83,12 @@ def build(app: Flask) -> dict[str, Any]:
             "response": None,
             "status": 200,
             "roles": None,
-            "auth": True,
             "description": None,
         }
         for key in ("body", "query", "response"):
             if meta[key] is not None:
                 models.add(meta[key])
-        entries.append((rule, meta))
+        entries.append((rule, {**meta, "auth": access_of(app, rule.endpoint) != PUBLIC}))
 
     _, defs = models_json_schema(
         [(m, "validation") for m in sorted(models, key=lambda m: m.__name__)],

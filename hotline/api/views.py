@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
+from ..core.wiring import public
 from .openapi import doc
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 @bp.get("/openapi.json")
-@doc(summary="This OpenAPI document", tags=["meta"], auth=False, roles="anyone")
+@doc(summary="This OpenAPI document", tags=["meta"], roles="anyone")
+@public
 def openapi():
     spec = current_app.extensions.get("hotline.openapi")
     if spec is None:

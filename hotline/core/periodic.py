@@ -1,9 +1,10 @@
-"""The periodic jobs: one list, run by the scheduler with Redis and by the embedded timer without.
+"""Periodic jobs: each domain declares its own in its ``init_app`` (``wiring.register_periodic``);
+the app collects them in the order the domains are listed (``wiring.periodic_jobs(app)``).
 
-``workers/schedule.py`` enqueues each on its queue once per time bucket; without Redis,
-``hotline.sla.timer`` calls them in the web process (the sweep at
-``HOTLINE_SWEEP_INTERVAL_SECONDS``, the others at ``every``). Every one is safe to run twice
-or late: exactly-once is the database's business.
+``workers/schedule.py`` enqueues each on its queue once per time bucket (job id
+``periodic-<name>-<bucket>``); without Redis, the embedded timer calls them in the web
+process at ``every`` (or at the interval the job's ``interval_setting`` names). Every one
+is safe to run twice or late: exactly-once is the database's business.
 """
 
 from __future__ import annotations
@@ -13,39 +14,15 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Periodic:
-    name: str
+    name: str  # unique; part of the scheduler's deterministic job ids
     path: str  # dotted path of a function taking no arguments
     every: int  # seconds
     queue: str
     timeout: int
+    # A config key whose value, when set, replaces ``every`` on the embedded timer.
+    interval_setting: str | None = None
 
-
-SWEEP = "sla-sweep"
-
-PERIODIC: tuple[Periodic, ...] = (
-    # The deadline watch: every minute, on the escalation queue.
-    Periodic(name=SWEEP, path="hotline.sla.jobs.sweep", every=60, queue="escalation", timeout=600),
-    # Knowledge-base articles past their review-by date are flagged for editors and their
-    # owner units told: hourly, so a new day's due articles show within the hour (flagging
-    # or telling twice adds nothing).
-    Periodic(
-        name="kb-review-due", path="knowledge_base.tasks.flag_review_due", every=3600, queue="default", timeout=300
-    ),
-    # Articles without a current semantic vector (a job lost, the model missing when they
-    # changed, an import with --no-vectors) are queued for embedding: hourly.
-    Periodic(
-        name="kb-embed-missing", path="knowledge_base.tasks.embed_missing", every=3600, queue="kb_vectors", timeout=300
-    ),
-    # Messages and e-supervision deliveries whose job was lost (Redis restarted, a worker was
-    # killed mid-send) are queued again; a row whose job still exists is claimed by one copy only.
-    Periodic(
-        name="notifications-requeue",
-        path="hotline.notifications.jobs.requeue_stuck",
-        every=600,
-        queue="notifications",
-        timeout=300,
-    ),
-    Periodic(
-        name="esup-requeue", path="hotline.supervision.jobs.requeue_stuck", every=600, queue="escalation", timeout=300
-    ),
-)
+    def timer_interval(self, config) -> float:
+        if self.interval_setting and config.get(self.interval_setting):
+            return float(config[self.interval_setting])
+        return float(self.every)

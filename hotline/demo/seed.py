@@ -9,12 +9,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from ..accounts import queries as account_queries
 from ..accounts import services as accounts
 from ..categories import queries as category_queries
 from ..categories import services as categories
+from ..core.wiring import demo_sections
 from ..extensions import db
 from ..tickets import services as tickets
 from ..tickets.models import Ticket
@@ -45,23 +47,12 @@ def seed(*, now: datetime, echo: Callable[[str], None] = print) -> SeedReport:
     report.counts["categories added"] = seed_categories(now)
     report.counts["users added"] = seed_users(now, password, report)
     report.counts["tickets added"] = seed_tickets(now)
-    for section in EXTRA_SECTIONS:
+    # Then each domain's own section (knowledge base, e-supervision, deadline policies...),
+    # registered by its init_app with wiring.register_demo_section.
+    for section in demo_sections(current_app):
         name, added = section(now)
         report.counts[name] = added
     return report
-
-
-# Other domains (knowledge base, deadline policies...) append (now) -> (label, count).
-EXTRA_SECTIONS: list[Callable[[datetime], tuple[str, int]]] = []
-
-
-def _knowledge_base(now: datetime) -> tuple[str, int]:
-    from knowledge_base.demo import seed_knowledge_base
-
-    return seed_knowledge_base(now)
-
-
-EXTRA_SECTIONS.append(_knowledge_base)
 
 
 def _unit(now, code, name, level, parent, phone) -> int:
@@ -251,12 +242,3 @@ def seed_tickets(now: datetime) -> int:
             note="来电人对处理结果表示满意。",
         )
     return len(PLAN)
-
-
-def _seed_notifications_and_supervision(now: datetime) -> tuple[str, int]:
-    from ..supervision.demo import seed as seed_supervision
-
-    return seed_supervision(now)
-
-
-EXTRA_SECTIONS.append(_seed_notifications_and_supervision)

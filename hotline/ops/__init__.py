@@ -1,1 +1,13 @@
 """Operations: what admins need to see about the background machinery (failed jobs)."""
+
+from __future__ import annotations
+
+
+def init_app(app) -> None:
+    """Register the failed-jobs API and the ``jobs`` commands (from ``create_app``)."""
+    from ..core.wiring import register_api, register_cli
+    from .cli import jobs_cli
+    from .views import bp
+
+    register_api(app, bp)
+    register_cli(app, jobs_cli)

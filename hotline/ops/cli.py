@@ -20,7 +20,3 @@ def failed_command(limit):
     for f in items:
         click.echo(f"{clock.isoformat(f.failed_at)}\t{f.source}\t{f.queue}\t{f.id}\t{f.path}{tuple(f.args)}\t{f.error}")
     click.echo(f"{len(items)} failed job(s)")
-
-
-def register(app) -> None:
-    app.cli.add_command(jobs_cli)

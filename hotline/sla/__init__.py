@@ -14,14 +14,32 @@ from __future__ import annotations
 
 
 def init_app(app) -> None:
-    """Connect the receivers and the embedded timer (called by create_app)."""
-    from ..demo.seed import EXTRA_SECTIONS
+    """Register the API, the ``sla`` commands, the watch (a periodic job) and the demo
+    policies; connect the receivers and the embedded timer (from ``create_app``)."""
+    from ..core.periodic import Periodic
+    from ..core.wiring import register_api, register_cli, register_demo_section, register_periodic
     from . import receivers, timer
-    from .demo import seed_policies
+    from .cli import sla_cli
+    from .jobs import SWEEP
+    from .views import bp
 
+    register_api(app, bp)
+    register_cli(app, sla_cli)
+    # The deadline watch: every minute on the escalation queue; on the embedded timer,
+    # every HOTLINE_SWEEP_INTERVAL_SECONDS.
+    register_periodic(
+        app,
+        Periodic(
+            name="sla-sweep",
+            path=SWEEP,
+            every=60,
+            queue="escalation",
+            timeout=600,
+            interval_setting="SWEEP_INTERVAL_SECONDS",
+        ),
+    )
+    register_demo_section(app, "hotline.sla.demo.seed_policies")
     receivers.connect()
-    if seed_policies not in EXTRA_SECTIONS:
-        EXTRA_SECTIONS.append(seed_policies)
 
     @app.before_request
     def _start_sweep_timer():

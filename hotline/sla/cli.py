@@ -31,7 +31,3 @@ def sweep_command(as_of):
     )
     if result.failed:
         raise SystemExit(1)
-
-
-def register(app) -> None:
-    app.cli.add_command(sla_cli)

@@ -3,7 +3,7 @@
 A daemon thread, started lazily by the first request a process serves (so the Flask
 reloader's watching parent, which serves none, never starts one), at most once per
 process. It runs what ``flask --app wsgi scheduler`` enqueues with Redis
-(``hotline.core.periodic.PERIODIC``): the deadline sweep every
+(every domain's periodic jobs, ``hotline.core.wiring.periodic_jobs``): the deadline sweep every
 ``HOTLINE_SWEEP_INTERVAL_SECONDS`` (default 60; 0 disables the timer), the knowledge base's
 review-due flagging hourly, the requeue of lost messages and deliveries every 10 minutes.
 Every run has its own app context and its own transactions; a failure is logged and listed
@@ -104,15 +104,16 @@ def holds_lock(app: Flask) -> bool:
 
 
 def _loop(app: Flask, interval: float) -> None:
-    from ..core.periodic import PERIODIC, SWEEP
+    from ..core.wiring import periodic_jobs
 
-    every = {p.name: (interval if p.name == SWEEP else p.every) for p in PERIODIC}
+    jobs = periodic_jobs(app)
+    every = {p.name: p.timer_interval(app.config) for p in jobs}
     due = dict.fromkeys(every, 0.0)
     while not _stop.is_set():
         if not holds_lock(app):  # another process on this data directory runs the jobs
             _stop.wait(interval)
             continue
-        for periodic in PERIODIC:
+        for periodic in jobs:
             if time.monotonic() >= due[periodic.name]:
                 run_periodic(app, periodic)
                 due[periodic.name] = time.monotonic() + every[periodic.name]
@@ -121,9 +122,10 @@ def _loop(app: Flask, interval: float) -> None:
 
 def run_once(app: Flask):
     """One deadline sweep in its own app context; a failure is logged and the timer goes on."""
-    from ..core.periodic import PERIODIC, SWEEP
+    from ..core.wiring import periodic_jobs
+    from .jobs import SWEEP
 
-    return run_periodic(app, next(p for p in PERIODIC if p.name == SWEEP))
+    return run_periodic(app, next(p for p in periodic_jobs(app) if p.path == SWEEP))
 
 
 def run_periodic(app: Flask, periodic):

@@ -24,7 +24,9 @@ def _unauthorized():
     return redirect(login_url(login_manager.login_view, next_url=request.url))
 
 
-def register(app: Flask) -> None:
+def init_app(app: Flask) -> None:
+    """The sign-in session and the pages of every domain (from ``create_app``)."""
+    from ..core.wiring import register_pages
     from . import knowledge, supervision, tickets, views
 
     login_manager.user_loader(load_session_user)
@@ -33,8 +35,6 @@ def register(app: Flask) -> None:
     login_manager.login_message_category = "warning"
     login_manager.session_protection = "strong"
     login_manager.unauthorized_handler(_unauthorized)
-    app.register_blueprint(views.bp)
-    app.register_blueprint(tickets.bp)
-    app.register_blueprint(supervision.bp)
-    app.register_blueprint(knowledge.bp)
+    for bp in (views.bp, tickets.bp, supervision.bp, knowledge.bp):
+        register_pages(app, bp)
     app.jinja_env.globals.update(views.template_globals())

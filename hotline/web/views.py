@@ -13,6 +13,7 @@ from ..accounts import services as accounts
 from ..accounts.models import ROLE_LABELS
 from ..core import clock
 from ..core.errors import Unauthorized
+from ..core.wiring import public
 from ..extensions import db
 from ..notifications import permissions as outbox_permissions
 from ..supervision import permissions as supervision_permissions
@@ -76,6 +77,7 @@ def index():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@public
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("web.index"))

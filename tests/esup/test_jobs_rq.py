@@ -183,6 +183,7 @@ def test_the_scheduler_requeues_lost_messages_by_itself(redis_world, gateway, ru
     from datetime import timedelta
 
     from hotline.core import clock
+    from hotline.core.wiring import periodic_jobs
     from workers import schedule
 
     app = redis_world.app
@@ -193,7 +194,7 @@ def test_the_scheduler_requeues_lost_messages_by_itself(redis_world, gateway, ru
     with app.app_context():
         later = clock.now() + timedelta(hours=1)
     app.config["CLOCK"] = lambda: later
-    assert "periodic-notifications-requeue" in " ".join(schedule.tick(redis, later))
+    assert "periodic-notifications-requeue" in " ".join(schedule.tick(redis, periodic_jobs(app), later))
     run_worker(app, ["notifications"])  # the requeue job queues the message again, then it is sent
     run_worker(app, ["notifications"])
     assert _row(app, Notification, template_code="citizen_confirmation").status == "sent"

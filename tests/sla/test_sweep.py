@@ -282,7 +282,7 @@ def test_the_embedded_timer_runs_the_other_periodic_jobs_too(make_app):
 
 
 def test_a_failing_periodic_job_on_the_timer_is_recorded_for_admins(world, app, monkeypatch):
-    from hotline.core.periodic import PERIODIC
+    from hotline.core.wiring import periodic_jobs
     from hotline.sla import timer
     from knowledge_base import tasks
 
@@ -290,7 +290,7 @@ def test_a_failing_periodic_job_on_the_timer_is_recorded_for_admins(world, app, 
         raise RuntimeError("index on fire")
 
     monkeypatch.setattr(tasks, "flag_review_due", broken)
-    review_due = next(p for p in PERIODIC if p.name == "kb-review-due")
+    review_due = next(p for p in periodic_jobs(app) if p.name == "kb-review-due")
     assert timer.run_periodic(app, review_due) is None
     items = world.client("admin").get("/api/v1/admin/jobs/failed").json["items"]
     assert [(i["path"], i["queue"], i["error"]) for i in items] == [
@@ -351,7 +351,7 @@ def test_the_demo_city_shows_warnings_and_cards_without_redis(make_app):
 
 
 def test_the_demo_articles_past_their_review_date_reach_their_units_without_redis(make_app):
-    from hotline.core.periodic import PERIODIC
+    from hotline.core.wiring import periodic_jobs
     from hotline.notifications.models import Notification
     from hotline.sla import timer
     from knowledge_base.models import Article, Flag
@@ -359,7 +359,7 @@ def test_the_demo_articles_past_their_review_date_reach_their_units_without_redi
     app = make_app(HOTLINE_ENV="development")
     r = app.test_cli_runner().invoke(args=["demo", "seed"])
     assert r.exit_code == 0, r.output
-    review_due = next(p for p in PERIODIC if p.name == "kb-review-due")
+    review_due = next(p for p in periodic_jobs(app) if p.name == "kb-review-due")
     # What the embedded timer runs every hour; twice, as a restarted process would.
     assert timer.run_periodic(app, review_due) == 3
     assert timer.run_periodic(app, review_due) == 0

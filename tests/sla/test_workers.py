@@ -9,6 +9,7 @@ import redis as redis_lib
 from rq import Queue, Worker
 from rq.job import Job
 
+from hotline.core.wiring import periodic_jobs
 from hotline.sla.jobs import SWEEP
 from workers import schedule
 from workers.queues import make_worker
@@ -19,11 +20,12 @@ pytestmark = pytest.mark.redis
 T = datetime(2026, 11, 21, 2, 0, 30, tzinfo=UTC)
 
 
-def test_the_periodic_sweep_is_enqueued_once_per_minute_however_often_the_scheduler_restarts(redis_url):
+def test_the_periodic_sweep_is_enqueued_once_per_minute_however_often_the_scheduler_restarts(make_app, redis_url):
+    periodic = periodic_jobs(make_app())  # every domain's periodic jobs, in the order of the domains
     connection = redis_lib.Redis.from_url(redis_url)
     queue = Queue("escalation", connection=connection)
-    first = schedule.tick(connection, T)
-    assert first == [schedule.job_id(p, T) for p in schedule.PERIODIC]
+    first = schedule.tick(connection, periodic, T)
+    assert first == [schedule.job_id(p, T) for p in periodic]
     assert [j.rsplit("-", 1)[0] for j in first] == [
         "periodic-sla-sweep",
         "periodic-kb-review-due",
@@ -32,20 +34,20 @@ def test_the_periodic_sweep_is_enqueued_once_per_minute_however_often_the_schedu
         "periodic-esup-requeue",
     ]
     # Restarts (and a second scheduler) in the same minute enqueue nothing more.
-    assert schedule.tick(connection, T + timedelta(seconds=20)) == []
-    assert schedule.tick(connection, T) == []
+    assert schedule.tick(connection, periodic, T + timedelta(seconds=20)) == []
+    assert schedule.tick(connection, periodic, T) == []
     assert Job.fetch(first[0], connection=connection).func_name == SWEEP
     assert queue.count == 2  # the sweep and the requeue of lost e-supervision deliveries
     assert Queue("default", connection=connection).count == 1  # the hourly review-due check
     assert Queue("notifications", connection=connection).count == 1  # the requeue of lost messages
     assert Queue("kb_vectors", connection=connection).count == 1  # the hourly check for missing vectors
     # The next minute gets its own sweep; the others wait for their next bucket.
-    assert schedule.tick(connection, T + timedelta(minutes=1)) == [
-        schedule.job_id(schedule.PERIODIC[0], T + timedelta(minutes=1))
+    assert schedule.tick(connection, periodic, T + timedelta(minutes=1)) == [
+        schedule.job_id(periodic[0], T + timedelta(minutes=1))
     ]
     assert queue.count == 3
     ten = T + timedelta(minutes=10)  # a new sweep and new requeues; the review check waits for the hour
-    assert schedule.tick(connection, ten) == [schedule.job_id(p, ten) for p in schedule.PERIODIC if p.every != 3600]
+    assert schedule.tick(connection, periodic, ten) == [schedule.job_id(p, ten) for p in periodic if p.every != 3600]
 
 
 def test_a_second_scheduler_stays_idle_while_the_first_holds_the_lock(make_app, redis_url):

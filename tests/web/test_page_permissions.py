@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import route_guard
 from tests.route_paths import path_for
 
 ROLES = [
@@ -101,16 +102,10 @@ PAGES[("POST", "/kb/articles/<article_id>/<action>")] = {
 }
 
 
-def _web_routes(app):
-    routes = set()
-    for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith("/api/"):
-            routes.update((m, rule.rule) for m in rule.methods - {"HEAD", "OPTIONS"})
-    return routes
-
-
 def test_every_page_has_a_rule(app):
-    assert _web_routes(app) == set(PAGES)
+    """Every route that is not the API's, whatever its prefix (tests/route_guard.py)."""
+    problems = route_guard.check(app, "pages", PAGES)
+    assert not problems, "\n".join(problems)
 
 
 CASES = []
