@@ -80,7 +80,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        if request.path.startswith("/api/"):
+        if wiring.is_api_request():
             response.headers.setdefault("Cache-Control", "no-store")
         elif response.mimetype == "text/html":
             response.headers.setdefault(

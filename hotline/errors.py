@@ -6,6 +6,7 @@ from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from .core.errors import DomainError
+from .core.wiring import is_api_request
 from .extensions import db
 
 _HTTP_CODES = {
@@ -23,8 +24,9 @@ _HTTP_CODES = {
 
 
 def wants_json() -> bool:
-    """The API, and the JSON the pages' scripts fetch (/ui/...): their errors are JSON too."""
-    return request.path.startswith(("/api/", "/ui/"))
+    """The API (any API blueprint), and the JSON the pages' scripts fetch (/ui/...): their
+    errors are JSON too."""
+    return request.path.startswith("/ui/") or is_api_request()
 
 
 def _json(status: int, body: dict, headers: dict | None = None):

@@ -123,6 +123,14 @@ def refuse_undeclared():
     return current_app.login_manager.unauthorized()
 
 
+def is_api_request() -> bool:
+    """Whether this request is the API's: under /api/ (a 404 there too), or routed to an
+    API blueprint whatever its prefix (its errors are JSON, its responses never cached)."""
+    if request.path.startswith("/api/"):
+        return True
+    return request.endpoint is not None and is_api(current_app, request.endpoint)
+
+
 # -- registration ----------------------------------------------------------------------
 
 
