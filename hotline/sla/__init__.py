@@ -7,7 +7,7 @@
 - ``sweep``: the watch, recording each passed point exactly once;
 - ``timer``: the embedded mode's sweep thread; ``jobs``: the sweep as an rq job.
 
-The arithmetic itself is pure and lives in :mod:`hotline.tickets.sla`.
+The arithmetic itself is pure and lives in :mod:`hotline.sla.arithmetic`.
 """
 
 from __future__ import annotations

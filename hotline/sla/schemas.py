@@ -9,8 +9,8 @@ from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from ..core import clock
 from ..core.validation import Line, QuerySchema, Schema
-from ..tickets.models import RequestType, Urgency
-from ..tickets.sla import CLOCK_MODES
+from ..core.vocabulary import RequestType, Urgency
+from .arithmetic import CLOCK_MODES
 from . import explain
 from .models import ANY, DEADLINE_KIND_LABELS, STOP_REASON_LABELS, DeadlineKind, StopReason
 

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from ..core import clock
 from ..core.errors import InvalidInput
 from ..extensions import db
-from ..tickets import sla
+from . import arithmetic
 from . import calendars, policies
 from .models import Deadline, DeadlineKind, DeadlineRecord, PointKind, StopReason
 from .policies import Terms
@@ -37,7 +37,7 @@ UNIT_CLOCKS = (DeadlineKind.ACCEPT, DeadlineKind.REPLY)
 
 @dataclass(frozen=True)
 class Computed:
-    points: sla.Points
+    points: arithmetic.Points
     calendar: dict
 
 
@@ -45,31 +45,36 @@ def compute(start: datetime, hours: float, terms: Terms, *, now: datetime, conte
     """The points of a deadline of ``hours`` from ``start`` under ``terms`` (the one entry
     to the arithmetic with a calendar). A year no calendar knows is counted on weekends,
     warned about, and never raises."""
-    if terms.clock_mode != sla.WORKING:
-        points = sla.points(start, hours, warn_ratio=terms.warn_ratio, red_ratio=terms.red_ratio)
-        return Computed(points, {"mode": sla.NATURAL})
+    if terms.clock_mode != arithmetic.WORKING:
+        points = arithmetic.points(start, hours, warn_ratio=terms.warn_ratio, red_ratio=terms.red_ratio)
+        return Computed(points, {"mode": arithmetic.NATURAL})
     zone = clock.local_zone()
     calendar = calendars.load(start.astimezone(zone).date())
     try:
-        points = sla.points(
+        points = arithmetic.points(
             start,
             hours,
             warn_ratio=terms.warn_ratio,
             red_ratio=terms.red_ratio,
-            mode=sla.WORKING,
-            periods=sla.parse_working_hours(terms.working_hours),
+            mode=arithmetic.WORKING,
+            periods=arithmetic.parse_working_hours(terms.working_hours),
             is_working_day=calendar.is_working_day,
             zone=zone,
         )
-    except sla.CalendarError:
+    except arithmetic.CalendarError:
         # Only a calendar with no working day for years can get here; the deadline
         # still exists, on natural hours, and the log says why.
         log.exception("working-time deadline failed for %s; counted in natural hours", context)
-        points = sla.points(start, hours, warn_ratio=terms.warn_ratio, red_ratio=terms.red_ratio)
-        return Computed(points, {"mode": sla.NATURAL, "fallback": "working calendar failed"})
+        points = arithmetic.points(start, hours, warn_ratio=terms.warn_ratio, red_ratio=terms.red_ratio)
+        return Computed(points, {"mode": arithmetic.NATURAL, "fallback": "working calendar failed"})
     if calendar.fallback_years:
         calendars.warn_missing_years(calendar.fallback_years, now=now, context=context)
-    info = {"mode": sla.WORKING, "working_hours": terms.working_hours, "zone": zone.key, "years": calendar.describe()}
+    info = {
+        "mode": arithmetic.WORKING,
+        "working_hours": terms.working_hours,
+        "zone": zone.key,
+        "years": calendar.describe(),
+    }
     return Computed(points, info)
 
 
@@ -202,7 +207,7 @@ def open_deadline(
         "name": "整改通知书时限",
         "warn_ratio": terms.warn_ratio,
         "red_ratio": terms.red_ratio,
-        "clock_mode": sla.NATURAL,
+        "clock_mode": arithmetic.NATURAL,
         "source_type": source_type,
         "source_id": str(source_id),
     }
@@ -217,7 +222,7 @@ def open_deadline(
         warn_at=warn_at,
         red_at=red_at,
         policy=snapshot,
-        calendar={"mode": sla.NATURAL},
+        calendar={"mode": arithmetic.NATURAL},
         source_type=source_type,
         source_id=str(source_id),
     )
@@ -263,7 +268,7 @@ def extend_reply(ticket, *, hours: int, now: datetime, request_id: int | None = 
     moves by ``hours`` on the deadline's own clock. Returns the new reply deadline."""
     deadline = open_clock(ticket, DeadlineKind.REPLY)
     if deadline is None:  # a ticket dispatched before deadlines existed: plain hours
-        return sla.add_natural(ticket.reply_due_at, hours)
+        return arithmetic.add_natural(ticket.reply_due_at, hours)
     deadline.extension_hours = (deadline.extension_hours or 0) + hours
     deadline.extensions = [
         *deadline.extensions,

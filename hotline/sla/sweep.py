@@ -17,7 +17,7 @@ Points and records:
 - ``overdue``  → ticket events ``deadline_overdue`` (已超时) and ``yellow_card`` (黄牌)
 - ``red``      → ticket event ``red_card`` (红牌)
 
-A point is passed when ``now > point`` (see :mod:`hotline.tickets.sla`).
+A point is passed when ``now > point`` (see :mod:`hotline.sla.arithmetic`).
 
 :func:`run_sweep` is a transaction boundary: it commits after each batch, so a sweep
 killed halfway keeps what it recorded and the next one carries on.
@@ -37,7 +37,7 @@ from sqlalchemy.orm import lazyload
 from ..core import clock, signals
 from ..core.db import upsert_insert
 from ..extensions import db
-from ..tickets import sla
+from . import arithmetic
 from ..tickets.models import Ticket
 from ..units.models import Unit
 from . import calendars
@@ -122,7 +122,7 @@ def _sweep_one(deadline: Deadline, ticket: Ticket, unit_code: str, now: datetime
     processed = set()
     for kind in POINTS:
         point = deadline.point(kind)
-        if not eligible(deadline, kind) or not sla.is_passed(point, now):
+        if not eligible(deadline, kind) or not arithmetic.is_passed(point, now):
             continue
         processed.add(kind.value)
         inserted = db.session.execute(

@@ -27,9 +27,10 @@ from ..core.db import insert_returning
 from ..core.errors import ConcurrentUpdate, Conflict, Forbidden, InvalidInput, InvalidTransition
 from ..extensions import db
 from ..sla import services as deadlines
+from ..sla.arithmetic import is_overdue
 from ..units import queries as unit_queries
 from ..units.models import Level
-from . import permissions, sla, states
+from . import permissions, states
 from .models import (
     Callback,
     ExtensionRequest,
@@ -441,7 +442,7 @@ def reply(ticket: Ticket, *, actor, now: datetime, content: str) -> TicketEvent:
     db.session.add(
         Reply(ticket_id=ticket.id, unit_id=ticket.lead_unit_id, author_id=actor.id, content=content, created_at=now)
     )
-    on_time = not sla.is_overdue(ticket.reply_due_at, now)
+    on_time = not is_overdue(ticket.reply_due_at, now)
     event = transition(ticket, A.REPLY, actor=actor, now=now, note=content, data={"on_time": on_time})
     _withdraw_pending_extension(ticket, now)
     ticket.replied_at = now
