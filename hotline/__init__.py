@@ -27,7 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import models  # noqa: F401 - the whole schema, for Alembic and create_all
     from .core import db as core_db
-    from .core import hooks
+    from .core import hooks, timer
     from .core.validation import refuse_nul_in_path
     from .extensions import csrf, db, login_manager, migrate
 
@@ -39,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         core_db.configure_engine(db.engine)
     hooks.install()
     core_db.install_session_listeners()
+    timer.install(app)  # the embedded mode's periodic jobs, started by the first request
     from knowledge_base import init_app as init_knowledge_base
 
     init_knowledge_base(app, csrf)  # its API blueprint and `kb` commands
@@ -85,12 +86,15 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _register_domains(app: Flask) -> None:
-    """Signal receivers, CLI groups and timers of the domains that react to tickets."""
-    from . import sla
+    """Signal receivers and CLI groups of the domains that react to tickets."""
+    from . import ops, sla
     from .ops import cli as ops_cli
     from .sla import cli as sla_cli
+    from .tickets import receivers as ticket_receivers
 
     sla.init_app(app)
+    ticket_receivers.connect()
+    ops.init_app(app)
     sla_cli.register(app)
     ops_cli.register(app)
 

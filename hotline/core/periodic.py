@@ -1,7 +1,7 @@
 """The periodic jobs: one list, run by the scheduler with Redis and by the embedded timer without.
 
 ``workers/schedule.py`` enqueues each on its queue once per time bucket; without Redis,
-``hotline.sla.timer`` calls them in the web process (the sweep at
+``hotline.core.timer`` calls them in the web process (the sweep at
 ``HOTLINE_SWEEP_INTERVAL_SECONDS``, the others at ``every``). Every one is safe to run twice
 or late: exactly-once is the database's business.
 """

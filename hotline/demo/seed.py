@@ -260,3 +260,12 @@ def _seed_notifications_and_supervision(now: datetime) -> tuple[str, int]:
 
 
 EXTRA_SECTIONS.append(_seed_notifications_and_supervision)
+
+
+def _deadline_policies(now: datetime) -> tuple[str, int]:
+    from ..sla.demo import seed_policies
+
+    return seed_policies(now)
+
+
+EXTRA_SECTIONS.append(_deadline_policies)

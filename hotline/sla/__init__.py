@@ -4,25 +4,21 @@
 - ``calendars``: which days are working days (chinese_calendar + admin-entered dates);
 - ``services``: open, extend, meet and stop deadlines (ticket services call these);
 - ``receivers``: stop the unit's clocks when a ticket is accepted, replied, returned...;
-- ``sweep``: the watch, recording each passed point exactly once;
-- ``timer``: the embedded mode's sweep thread; ``jobs``: the sweep as an rq job.
+- ``sweep``: the watch, recording each passed point exactly once and reporting it through
+  ``signals.deadline_passed`` (the tickets domain turns that into ticket events);
+- ``jobs``: the sweep as a job (run by rq workers, or by the embedded timer,
+  :mod:`hotline.core.timer`).
 
-The arithmetic itself is pure and lives in :mod:`hotline.sla.arithmetic`.
+The arithmetic itself is pure and lives in :mod:`hotline.sla.arithmetic`. This package
+knows tickets by their ids and never imports ``hotline.tickets`` (an import contract in
+``.importlinter``, checked by ``make lint``).
 """
 
 from __future__ import annotations
 
 
 def init_app(app) -> None:
-    """Connect the receivers and the embedded timer (called by create_app)."""
-    from ..demo.seed import EXTRA_SECTIONS
-    from . import receivers, timer
-    from .demo import seed_policies
+    """Connect the receivers (called by create_app)."""
+    from . import receivers
 
     receivers.connect()
-    if seed_policies not in EXTRA_SECTIONS:
-        EXTRA_SECTIONS.append(seed_policies)
-
-    @app.before_request
-    def _start_sweep_timer():
-        timer.maybe_start(app)

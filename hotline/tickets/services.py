@@ -338,7 +338,7 @@ def dispatch(
     check(ticket, A.DISPATCH, actor)
     lead = _dispatch_lead(ticket, lead_unit)
     assists = _dispatch_assists(lead, assist_units)
-    plan = deadlines.plan_unit_clocks(ticket, now=now)
+    plan = _plan_clocks(ticket, now)
     due = plan.reply_due_at
     event = transition(
         ticket,
@@ -354,8 +354,13 @@ def dispatch(
         },
     )
     _assign(ticket, lead, assists, now, due)
-    deadlines.open_unit_clocks(ticket, plan, unit_id=lead.id, now=now)
+    deadlines.open_unit_clocks(ticket.id, plan, unit_id=lead.id, now=now)
     return _done(ticket, event, actor, now)
+
+
+def _plan_clocks(ticket: Ticket, now: datetime) -> deadlines.UnitPlan:
+    """The accept and reply clocks a dispatch or reopen of ``ticket`` starts now."""
+    return deadlines.plan_unit_clocks(ticket.request_type, ticket.urgency, now=now, context=f"ticket {ticket.number}")
 
 
 def _dispatch_lead(ticket: Ticket, code: str | None):
@@ -520,7 +525,14 @@ def decide_extension(
     data = {"approve": approve, "hours": request.hours, "extension_request_id": request.id}
     if approve:
         request.previous_due_at = ticket.reply_due_at
-        request.new_due_at = deadlines.extend_reply(ticket, hours=request.hours, now=now, request_id=request.id)
+        request.new_due_at = deadlines.extend_reply(
+            ticket.id,
+            due_at=ticket.reply_due_at,
+            hours=request.hours,
+            now=now,
+            request_id=request.id,
+            context=ticket.number,
+        )
         ticket.reply_due_at = request.new_due_at
         data["reply_due_at"] = clock.isoformat(request.new_due_at)
     event = transition(ticket, A.DECIDE_EXTENSION, actor=actor, now=now, note=note, data=data)
@@ -565,7 +577,7 @@ def callback(
     )
     data = {"satisfaction": satisfaction.value, "resolved": resolved}
     if satisfaction is Satisfaction.DISSATISFIED:
-        plan = deadlines.plan_unit_clocks(ticket, now=now)
+        plan = _plan_clocks(ticket, now)
         due = plan.reply_due_at
         data["reply_due_at"] = clock.isoformat(due)
         data["lead_unit"] = ticket.lead_unit.code
@@ -574,7 +586,7 @@ def callback(
         ticket.reopen_count = (ticket.reopen_count or 0) + 1
         ticket.reopened_at = now
         _assign(ticket, ticket.lead_unit, list(ticket.assist_units), now, due)
-        deadlines.open_unit_clocks(ticket, plan, unit_id=ticket.lead_unit_id, now=now)
+        deadlines.open_unit_clocks(ticket.id, plan, unit_id=ticket.lead_unit_id, now=now)
     else:
         event = transition(ticket, A.CALLBACK, actor=actor, now=now, note=note, data=data)
         ticket.closed_at = now

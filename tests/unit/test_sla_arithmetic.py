@@ -5,9 +5,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from hotline.sla.calendars import WorkCalendar, package_knows
 from hotline.sla import arithmetic as sla
 from hotline.sla.arithmetic import CalendarError, add_working, is_passed, parse_working_hours, points
+from hotline.sla.calendars import WorkCalendar, package_knows
 
 from ..conftest import FROZEN_NOW
 
