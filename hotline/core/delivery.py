@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from sqlalchemy import and_, or_, select, update
 
 from ..extensions import db
@@ -208,6 +209,7 @@ def requeue_command(requeue_stuck: Callable[[int | None], int], *, counted: Call
 
     @click.command("requeue", help=help)
     @click.option("--older-than", "older_than", type=click.IntRange(0), help="Seconds untouched (default: safe).")
+    @with_appcontext  # as AppGroup.command does for the commands declared on a group
     def command(older_than):
         count = requeue_stuck(older_than)
         db.session.commit()

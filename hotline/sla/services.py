@@ -185,9 +185,8 @@ def open_deadline(
     """Open a rectification deadline (整改时限) for ``unit_id``, due at ``due_at``.
 
     The watch records its warning, overdue (+ yellow card) and red card like any other
-    deadline. Unless given, the warning comes at the warning ratio of the policy for the
-    ticket's ``request_type`` and ``urgency`` and the red card at its red ratio (natural
-    time). Idempotent per
+    deadline. Unless given, the warning and red card come at the ratios of the policy for
+    ``request_type`` and ``urgency`` (natural time). Idempotent per
     (source_type, source_id): opening the same notice's deadline twice returns the first.
     """
     if DeadlineKind(kind) is not DeadlineKind.RECTIFICATION:
