@@ -27,7 +27,7 @@ from sqlalchemy import create_engine, text
 
 from hotline import create_app
 from hotline.extensions import db
-from hotline.tickets import sla
+from hotline.sla import arithmetic as sla
 
 BENCH_DB = "hotline_bench_sla"
 SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

@@ -49,7 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import models  # noqa: F401 - the whole schema, for Alembic and create_all
     from .core import db as core_db
-    from .core import hooks, wiring
+    from .core import hooks, timer, wiring
     from .core.validation import refuse_nul_in_path
     from .extensions import csrf, db, login_manager, migrate
 
@@ -61,6 +61,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         core_db.configure_engine(db.engine)
     hooks.install()
     core_db.install_session_listeners()
+    timer.install(app)  # the embedded mode's periodic jobs, started by the first request
 
     app.before_request(refuse_nul_in_path)
 

@@ -38,7 +38,17 @@ def _float(name: str, default: float) -> float:
 def load(instance_path: str, test_config: dict | None = None) -> dict:
     """Return the configuration mapping for a new application."""
     env = os.environ
-    config: dict = {
+    config = _from_environment(env, instance_path)
+    config.update(_delivery_settings(env))
+    if test_config:
+        config.update(test_config)
+    _check_and_complete(config)
+    return config
+
+
+def _from_environment(env, instance_path: str) -> dict:
+    """The settings read from ``HOTLINE_*`` variables, with their defaults."""
+    return {
         "HOTLINE_ENV": env.get("HOTLINE_ENV", "production"),
         "SECRET_KEY": env.get("HOTLINE_SECRET_KEY") or None,
         "DATA_DIR": env.get("HOTLINE_DATA_DIR") or instance_path,
@@ -73,10 +83,10 @@ def load(instance_path: str, test_config: dict | None = None) -> dict:
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
         "JSON_SORT_KEYS": False,
     }
-    config.update(_delivery_settings(env))
-    if test_config:
-        config.update(test_config)
 
+
+def _check_and_complete(config: dict) -> None:
+    """Refuse what cannot run (ConfigError), then fill in what follows from the rest."""
     if config["HOTLINE_ENV"] not in ENVIRONMENTS:
         raise ConfigError(f"HOTLINE_ENV must be one of {', '.join(ENVIRONMENTS)}, got {config['HOTLINE_ENV']!r}")
     production = config["HOTLINE_ENV"] == "production"
@@ -104,7 +114,6 @@ def load(instance_path: str, test_config: dict | None = None) -> dict:
         config["DATABASE_URL"] = f"sqlite:///{data_dir / 'hotline.sqlite3'}"
     config["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(config["DATABASE_URL"])
     config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(config["SQLALCHEMY_DATABASE_URI"]))
-    return config
 
 
 def _bool(name: str, default: bool) -> bool:

@@ -11,9 +11,8 @@ import os
 
 # Before any module of this package imports numpy (search scoring, vectors): numpy would
 # otherwise start an OpenBLAS thread pool, whose threads and the semantic model's OpenMP
-# ones then wait on each other. Measured on two cores, embedding a question took p50 23 ms
-# and p95 111 ms with it, and 13 ms and 16 ms with one BLAS thread (the 27k × 384 vector
-# product takes 4.5 ms on one).
+# ones then wait on each other, and embedding a question gets several times slower at p95
+# on two cores (figures: README, "Benchmarks", "Figures behind the design").
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 

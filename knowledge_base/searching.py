@@ -10,11 +10,11 @@ Ranking is hybrid. The lexical index ranks first; when it is not sure of its ans
 (``_lexically_sure``), the question is also embedded, the articles nearest in meaning
 (``knowledge_base.vectors``, top ``CANDIDATES``) join the lexical top ten, and both lists are
 fused: a weighted sum of their min-max-normalised scores, ``DENSE_WEIGHT`` for the
-semantic side. Chosen on the evaluation sets' dev questions (bench/kb_eval.py): fusing
-every question lifts insurance MRR@10 from 0.240 to 0.308 but costs the government set,
-whose questions share the policies' wording, 0.04 of MRR@10 and 10-20 ms each; the gate
-keeps most of the first and none of the second (insurance 0.303, government 0.876 against
-0.870 lexical; government p95 15 ms). Without the model, the vectors, or a
+semantic side. Chosen on the evaluation sets' dev questions (bench/kb_eval.py,
+bench/kb_gate_sim.py): fusing every question lifts the insurance set's ranking but costs
+the government set, whose questions share the policies' wording, both quality and the
+time of embedding each question; the gate keeps most of the first and none of the second
+(figures: README, "Benchmarks"). Without the model, the vectors, or a
 free model, search is lexical; the semantic side never makes a search fail.
 """
 
@@ -155,13 +155,13 @@ def _lexically_sure(scores: list[float]) -> bool:
     the best article's BM25F score (about the idf of the question's words it contains) is
     at least ``SURE_SCORE``, or at least ``SURE_LEAD`` times the tenth's.
 
-    Measured on the dev questions (bench/kb_eval.py): such questions name what they ask
-    about in words the articles use, fusion changes their ranking little or for the worse,
-    and skipping it saves embedding the question (10-20 ms). On the government set 91% are
-    sure; on the insurance set, short colloquial questions over 27k similar answers, 14%.
-    The thresholds were simulated offline from both sides' candidate lists of every dev
-    question: a lower ``SURE_SCORE`` fuses fewer insurance questions (32: MRR@10 0.290),
-    a higher one more government questions, whose p95 then passes 20 ms (45: 19.8 ms).
+    On the dev questions (bench/kb_eval.py) such questions name what they ask about in
+    words the articles use, fusion changes their ranking little or for the worse, and
+    skipping it saves embedding the question. Most government questions are sure; few of
+    the insurance set's short colloquial questions over many similar answers are. The
+    thresholds were replayed offline (bench/kb_gate_sim.py): a lower ``SURE_SCORE`` fuses
+    fewer insurance questions and loses quality there, a higher one fuses more government
+    questions and brings their p95 to the target (figures: README, "Benchmarks").
     """
     top = scores[0]
     return top >= SURE_SCORE or (len(scores) >= 10 and top >= SURE_LEAD * scores[9])
@@ -214,8 +214,8 @@ def _allowed(searcher, where):
     """The documents a filter lets through (a boolean array by docnum), cached on this
     thread's searcher.
 
-    Whoosh would otherwise walk the filter's postings on every search (measured: the
-    largest single cost of a search on 27k articles). The cache lives and dies with the
+    Whoosh would otherwise walk the filter's postings on every search, the largest single
+    cost of a search on the insurance set (bench/kb_eval.py). The cache lives and dies with the
     searcher, which is replaced whenever the index changes.
     """
     cache = searcher.__dict__.setdefault("_kb_filters", {})

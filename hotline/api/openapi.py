@@ -68,28 +68,7 @@ def _error_schema() -> dict:
 
 
 def build(app: Flask) -> dict[str, Any]:
-    paths: dict[str, dict] = {}
-    models: set[type[BaseModel]] = set()
-    entries = []
-    for rule in app.url_map.iter_rules():
-        if not is_api(app, rule.endpoint):
-            continue
-        view = app.view_functions[rule.endpoint]
-        meta = getattr(view, "__hotline_doc__", None) or {
-            "summary": rule.endpoint,
-            "tags": [],
-            "body": None,
-            "query": None,
-            "response": None,
-            "status": 200,
-            "roles": None,
-            "description": None,
-        }
-        for key in ("body", "query", "response"):
-            if meta[key] is not None:
-                models.add(meta[key])
-        entries.append((rule, {**meta, "auth": access_of(app, rule.endpoint) != PUBLIC}))
-
+    entries, models = _documented_rules(app)
     _, defs = models_json_schema(
         [(m, "validation") for m in sorted(models, key=lambda m: m.__name__)],
         ref_template="#/components/schemas/{model}",
@@ -97,63 +76,11 @@ def build(app: Flask) -> dict[str, Any]:
     schemas = dict(defs.get("$defs", {}))
     schemas["Error"] = _error_schema()
 
+    paths: dict[str, dict] = {}
     for rule, meta in sorted(entries, key=lambda e: e[0].rule):
         path = _PARAM.sub(r"{\1}", rule.rule)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            op: dict[str, Any] = {"summary": meta["summary"], "operationId": f"{rule.endpoint}.{method.lower()}"}
-            if meta["tags"]:
-                op["tags"] = meta["tags"]
-            description = meta["description"] or ""
-            if meta["roles"]:
-                description = (description + "\n\n" if description else "") + f"Who: {meta['roles']}."
-            if description:
-                op["description"] = description
-            params = [
-                {"name": name, "in": "path", "required": True, "schema": {"type": "string"}} for name in rule.arguments
-            ]
-            if meta["query"] is not None:
-                for name, field in meta["query"].model_fields.items():
-                    params.append(
-                        {
-                            "name": name,
-                            "in": "query",
-                            "required": field.is_required(),
-                            "description": field.description or "",
-                            "schema": {},
-                        }
-                    )
-            if meta["body"] is not None:
-                op["requestBody"] = {
-                    "required": True,
-                    "content": {
-                        "application/json": {"schema": {"$ref": f"#/components/schemas/{meta['body'].__name__}"}}
-                    },
-                }
-            if params:
-                op["parameters"] = params
-            ok: dict[str, Any] = {"description": "OK"}
-            if meta["response"] is not None:
-                ok["content"] = {
-                    "application/json": {"schema": {"$ref": f"#/components/schemas/{meta['response'].__name__}"}}
-                }
-            responses = {str(meta["status"]): ok}
-            for code, text in (
-                ("400", "Malformed request"),
-                ("401", "Not signed in"),
-                ("403", "Not allowed"),
-                ("404", "Not found"),
-                ("409", "Conflict with the current state"),
-                ("413", "Body too large"),
-                ("422", "Invalid field"),
-            ):
-                responses[code] = {
-                    "description": text,
-                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-                }
-            op["responses"] = responses
-            if meta["auth"]:
-                op["security"] = [{"bearer": []}]
-            paths.setdefault(path, {})[method.lower()] = op
+            paths.setdefault(path, {})[method.lower()] = _operation(rule, meta, method)
 
     return {
         "openapi": "3.1.0",
@@ -170,3 +97,84 @@ def build(app: Flask) -> dict[str, Any]:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }
+
+
+_UNDOCUMENTED = {
+    "tags": [],
+    "body": None,
+    "query": None,
+    "response": None,
+    "status": 200,
+    "roles": None,
+    "description": None,
+}
+
+_ERROR_RESPONSES = (
+    ("400", "Malformed request"),
+    ("401", "Not signed in"),
+    ("403", "Not allowed"),
+    ("404", "Not found"),
+    ("409", "Conflict with the current state"),
+    ("413", "Body too large"),
+    ("422", "Invalid field"),
+)
+
+
+def _documented_rules(app: Flask) -> tuple[list, set[type[BaseModel]]]:
+    """The API's URL rules with their ``@doc`` metadata, and the models they name."""
+    models: set[type[BaseModel]] = set()
+    entries = []
+    for rule in app.url_map.iter_rules():
+        if not is_api(app, rule.endpoint):
+            continue
+        view = app.view_functions[rule.endpoint]
+        meta = getattr(view, "__hotline_doc__", None) or {"summary": rule.endpoint, **_UNDOCUMENTED}
+        for key in ("body", "query", "response"):
+            if meta[key] is not None:
+                models.add(meta[key])
+        entries.append((rule, {**meta, "auth": access_of(app, rule.endpoint) != PUBLIC}))
+    return entries, models
+
+
+def _ref(model) -> dict:
+    return {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}
+
+
+def _operation(rule, meta: dict, method: str) -> dict[str, Any]:
+    op: dict[str, Any] = {"summary": meta["summary"], "operationId": f"{rule.endpoint}.{method.lower()}"}
+    if meta["tags"]:
+        op["tags"] = meta["tags"]
+    description = meta["description"] or ""
+    if meta["roles"]:
+        description = (description + "\n\n" if description else "") + f"Who: {meta['roles']}."
+    if description:
+        op["description"] = description
+    params = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}} for name in rule.arguments]
+    if meta["query"] is not None:
+        for name, field in meta["query"].model_fields.items():
+            params.append(
+                {
+                    "name": name,
+                    "in": "query",
+                    "required": field.is_required(),
+                    "description": field.description or "",
+                    "schema": {},
+                }
+            )
+    if meta["body"] is not None:
+        op["requestBody"] = {"required": True, "content": _ref(meta["body"])}
+    if params:
+        op["parameters"] = params
+    ok: dict[str, Any] = {"description": "OK"}
+    if meta["response"] is not None:
+        ok["content"] = _ref(meta["response"])
+    responses = {str(meta["status"]): ok}
+    for code, text in _ERROR_RESPONSES:
+        responses[code] = {
+            "description": text,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
+    op["responses"] = responses
+    if meta["auth"]:
+        op["security"] = [{"bearer": []}]
+    return op

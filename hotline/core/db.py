@@ -10,9 +10,9 @@ never wait for a writer.
 PostgreSQL: a pooled connection is checked with a ping before it is handed out only if it
 has sat unused in the pool for more than ``IDLE_PING_SECONDS`` (a restarted server or a
 firewall that dropped an idle connection is found there, and the pool connects anew).
-SQLAlchemy's ``pool_pre_ping`` pings at every checkout, on a connection that was in use a
-few milliseconds before: a ticket intake waited for the server 11 times with it, 8 without
-(``bench/intake.py`` counts the round trips).
+SQLAlchemy's ``pool_pre_ping`` pings at every checkout, even on a connection that was in
+use a moment before, which adds round trips to every request (``bench/intake.py`` counts
+them; the README's benchmark table has the figures).
 """
 
 from __future__ import annotations
@@ -148,9 +148,9 @@ def upsert_insert(model):
 # relationship, a dependency sort, one save per mapper touched) costs more than the write;
 # one Core INSERT ... RETURNING per row does the same write. The row then becomes the ORM
 # object a query would have returned, so that the rest of the request (signals, the
-# response) works with the model as everywhere else. With the statements built once
-# (built_once), this took intake from 8,472 to 5,706 Python function calls
-# (bench/intake.py prints them).
+# response) works with the model as everywhere else. The statements are built once
+# (built_once). bench/intake.py prints what one intake costs (statements, round trips,
+# Python function calls); the README's benchmark table keeps the figures.
 
 
 def insert_returning(model, values: dict, **related):

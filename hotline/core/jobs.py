@@ -100,12 +100,13 @@ def run_inline(app: Flask, spec: JobSpec):
 
 
 def _record_inline_failure(spec: JobSpec, exc: Exception) -> None:
-    """Keep the failure where admins see it (GET /api/v1/admin/jobs/failed)."""
-    from ..ops.services import record_failure
+    """Report the failure (the ops domain keeps it where admins see it: GET
+    /api/v1/admin/jobs/failed) and commit what the receivers wrote."""
+    from . import signals
     from .clock import now
 
     try:
-        record_failure(path=spec.path, args=spec.args, queue=spec.queue, job_id=spec.job_id, exc=exc, now=now())
+        signals.job_failed.send(spec.path, args=spec.args, queue=spec.queue, job_id=spec.job_id, exc=exc, now=now())
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -24,8 +24,17 @@ ticket_created = _signals.signal("ticket-created")
 #: ``now``.
 ticket_changed = _signals.signal("ticket-changed")
 
-#: The deadline watch found a deadline point passed, and recorded it for the first time.
-#: Sent exactly once per (deadline, kind), in the sweep's transaction.
+#: The deadline watch (``hotline.sla``) found a deadline point passed, and recorded it for
+#: the first time. Sent exactly once per (deadline, kind), in the sweep's transaction.
+#: sender: the deadline row; kwargs: ``ticket_id``, ``kind`` ("warning", "overdue", "red"),
+#: ``unit_id`` (the unit responsible), ``now``, ``data`` (what the ticket's events keep:
+#: the deadline's id, kind and label, sequence, the unit's code, due_at and the point, as
+#: ISO 8601). The tickets domain's receiver appends the ticket's events and returns the
+#: ticket's number, which the sweep reports; it then sends ``deadline_reached``.
+deadline_passed = _signals.signal("deadline-passed")
+
+#: A passed deadline point is recorded on its ticket (the tickets domain, on ``deadline_passed``).
+#: Sent exactly once per (deadline, kind), in the sweep's transaction, after the ticket's events.
 #: sender: the deadline row; kwargs: ``ticket``, ``kind`` ("warning", "overdue", "red"),
 #: ``unit_id`` (the unit responsible), ``now``.
 deadline_reached = _signals.signal("deadline-reached")
@@ -36,3 +45,9 @@ deadline_reached = _signals.signal("deadline-reached")
 #: sender: the Article (``id``, ``title``, ``owner_unit`` may be None); kwargs: ``review_by``
 #: (the date that has passed), ``now``.
 article_review_due = _signals.signal("article-review-due")
+
+#: An inline job failed (the embedded mode, no Redis): its transaction is rolled back.
+#: Sent outside any transaction of the job; the caller commits after the receivers.
+#: sender: the job's dotted path; kwargs: ``args``, ``queue``, ``job_id``, ``exc`` (the
+#: exception), ``now``. The ops domain keeps it where admins see it.
+job_failed = _signals.signal("job-failed")

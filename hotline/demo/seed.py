@@ -141,12 +141,8 @@ def seed_tickets(now: datetime) -> int:
     if db.session.scalar(select(func.count()).select_from(Ticket)):
         return 0
     rng = random.Random(12345)  # noqa: S311 - repeatable demo data, not security
-    op = account_queries.get_by_username("op1")
-    disp = account_queries.get_by_username("disp1")
-    sup = account_queries.get_by_username("sup1")
+    users = {name: account_queries.get_by_username(name) for name in ("op1", "disp1", "sup1")}
     for index, outcome in enumerate(PLAN):
-        call = data.CALLS[index % len(data.CALLS)]
-        request_type, category, area, address, content, name = call
         # Spread intake over the last six days; overdue ones were dispatched 30 hours ago.
         start = (
             now - timedelta(hours=30 + rng.randint(0, 110))
@@ -155,90 +151,106 @@ def seed_tickets(now: datetime) -> int:
         )
         if outcome == "overdue":
             start = now - timedelta(hours=31)
-        t = start
-        ticket, _ = tickets.create(
+        ticket = _take_call(index, users["op1"], start)
+        if outcome != "new":
+            _until_dispatch(ticket, outcome, index, users, start, rng)
+    return len(PLAN)
+
+
+def _take_call(index: int, operator, at: datetime) -> Ticket:
+    request_type, category, area, address, content, name = data.CALLS[index % len(data.CALLS)]
+    ticket, _ = tickets.create(
+        actor=operator,
+        now=at,
+        data=tickets.NewTicket(
+            caller_phone=data.PHONES[index % len(data.PHONES)],
+            caller_name=name,
+            request_type=request_type,
+            category=category,
+            area=area,
+            address=address,
+            content=content,
+            urgency="urgent" if index % 9 == 0 else "normal",
+            channel="phone" if index % 5 else "wechat",
+        ),
+    )
+    return ticket
+
+
+def _until_dispatch(ticket: Ticket, outcome: str, index: int, users: dict, t: datetime, rng) -> None:
+    """Take a recorded ticket as far as its outcome: answered, submitted, merged or dispatched,
+    and on to the unit's part when it goes further."""
+    op, disp = users["op1"], users["disp1"]
+    if outcome == "answered":
+        tickets.answer(
+            ticket,
             actor=op,
-            now=t,
-            data=tickets.NewTicket(
-                caller_phone=data.PHONES[index % len(data.PHONES)],
-                caller_name=name,
-                request_type=request_type,
-                category=category,
-                area=area,
-                address=address,
-                content=content,
-                urgency="urgent" if index % 9 == 0 else "normal",
-                channel="phone" if index % 5 else "wechat",
-            ),
+            now=t + timedelta(minutes=4),
+            answer_text="已根据知识库向来电人解答办理条件、材料和地点，来电人表示清楚。",
         )
-        if outcome == "new":
-            continue
-        if outcome == "answered":
-            tickets.answer(
-                ticket,
-                actor=op,
-                now=t + timedelta(minutes=4),
-                answer_text="已根据知识库向来电人解答办理条件、材料和地点，来电人表示清楚。",
-            )
-            continue
-        t += timedelta(minutes=3)
-        tickets.submit(ticket, actor=op, now=t)
-        if outcome == "pending_dispatch":
-            continue
-        if outcome == "merged":
-            target = db.session.scalar(select(Ticket).where(Ticket.status == "dispatched").order_by(Ticket.id))
-            tickets.merge(ticket, actor=disp, now=t + timedelta(minutes=10), into=target.number)
-            continue
-        t += timedelta(minutes=20)
-        lead = ticket.category.default_lead_unit.code if ticket.category.default_lead_unit else (area or "DC")[:2]
-        assists = ["DC-01"] if outcome == "accepted" and lead != "DC-01" and index % 2 else []
-        tickets.dispatch(ticket, actor=disp, now=t, lead_unit=lead, assist_units=assists)
-        if outcome in ("dispatched", "overdue"):
-            continue
-        staff = account_queries.get_by_username(lead.lower())
-        if outcome == "returned":
-            tickets.return_ticket(
-                ticket,
-                actor=staff,
-                now=t + timedelta(hours=2),
-                reason="该事项不属于我单位职责范围，建议转属地镇街处理。",
-            )
-            continue
-        t += timedelta(hours=1)
-        tickets.accept(ticket, actor=staff, now=t)
-        if outcome == "accepted":
-            continue
-        if outcome == "extension":
-            tickets.request_extension(
-                ticket,
-                actor=staff,
-                now=t + timedelta(hours=3),
-                hours=48,
-                reason="需要协调多个部门现场核查，申请延期两天。",
-            )
-            continue
-        t += timedelta(hours=rng.randint(3, 18))
-        tickets.reply(ticket, actor=staff, now=t, content=data.REPLIES[index % len(data.REPLIES)])
-        if outcome == "replied":
-            continue
-        t += timedelta(hours=2)
-        if outcome == "reopened":
-            tickets.callback(
-                ticket,
-                actor=op,
-                now=t,
-                satisfaction="dissatisfied",
-                resolved=False,
-                note="来电人表示问题仍未解决，要求重新处理。",
-            )
-            tickets.urge(ticket, actor=sup, now=t + timedelta(hours=1), note="请尽快重新核查并答复来电人。")
-            continue
+        return
+    t += timedelta(minutes=3)
+    tickets.submit(ticket, actor=op, now=t)
+    if outcome == "pending_dispatch":
+        return
+    if outcome == "merged":
+        target = db.session.scalar(select(Ticket).where(Ticket.status == "dispatched").order_by(Ticket.id))
+        tickets.merge(ticket, actor=disp, now=t + timedelta(minutes=10), into=target.number)
+        return
+    t += timedelta(minutes=20)
+    area = data.CALLS[index % len(data.CALLS)][2]
+    lead = ticket.category.default_lead_unit.code if ticket.category.default_lead_unit else (area or "DC")[:2]
+    assists = ["DC-01"] if outcome == "accepted" and lead != "DC-01" and index % 2 else []
+    tickets.dispatch(ticket, actor=disp, now=t, lead_unit=lead, assist_units=assists)
+    if outcome not in ("dispatched", "overdue"):
+        _at_the_unit(ticket, outcome, index, users, account_queries.get_by_username(lead.lower()), t, rng)
+
+
+def _at_the_unit(ticket: Ticket, outcome: str, index: int, users: dict, staff, t: datetime, rng) -> None:
+    """The lead unit's part (return, accept, extension, reply) and the callback that follows."""
+    op = users["op1"]
+    if outcome == "returned":
+        tickets.return_ticket(
+            ticket,
+            actor=staff,
+            now=t + timedelta(hours=2),
+            reason="该事项不属于我单位职责范围，建议转属地镇街处理。",
+        )
+        return
+    t += timedelta(hours=1)
+    tickets.accept(ticket, actor=staff, now=t)
+    if outcome == "accepted":
+        return
+    if outcome == "extension":
+        tickets.request_extension(
+            ticket,
+            actor=staff,
+            now=t + timedelta(hours=3),
+            hours=48,
+            reason="需要协调多个部门现场核查，申请延期两天。",
+        )
+        return
+    t += timedelta(hours=rng.randint(3, 18))
+    tickets.reply(ticket, actor=staff, now=t, content=data.REPLIES[index % len(data.REPLIES)])
+    if outcome == "replied":
+        return
+    t += timedelta(hours=2)
+    if outcome == "reopened":
         tickets.callback(
             ticket,
             actor=op,
             now=t,
-            satisfaction="satisfied" if index % 3 else "basically_satisfied",
-            resolved=True,
-            note="来电人对处理结果表示满意。",
+            satisfaction="dissatisfied",
+            resolved=False,
+            note="来电人表示问题仍未解决，要求重新处理。",
         )
-    return len(PLAN)
+        tickets.urge(ticket, actor=users["sup1"], now=t + timedelta(hours=1), note="请尽快重新核查并答复来电人。")
+        return
+    tickets.callback(
+        ticket,
+        actor=op,
+        now=t,
+        satisfaction="satisfied" if index % 3 else "basically_satisfied",
+        resolved=True,
+        note="来电人对处理结果表示满意。",
+    )

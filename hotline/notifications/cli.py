@@ -5,10 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from ..core import clock
-from ..core.errors import DomainError
+from ..core import delivery
 from ..core.privacy import mask_address
-from ..extensions import db
 from . import queries, services
 
 cli = AppGroup("notifications", help="The outbox: list messages, retry failed ones.")
@@ -37,27 +35,20 @@ def retry_command(ids, all_failed):
         ids = [n.id for n in queries.outbox(status="failed", per_page=100000).items]
     if not ids:
         raise click.ClickException("give notification ids or --all-failed")
-    now = clock.now()
-    for notification_id in ids:
-        notification = queries.get(notification_id)
-        if notification is None:
-            db.session.rollback()
-            raise click.ClickException(f"no notification {notification_id}")
-        try:
-            services.retry(notification, actor=None, now=now)
-        except DomainError as exc:
-            db.session.rollback()
-            raise click.ClickException(f"notification {notification_id}: {exc.message}") from None
-    db.session.commit()
+    delivery.redo_from_cli(ids, get=queries.get, redo=services.retry, noun="notification")
     click.echo(f"queued {len(ids)} message(s) for delivery")
 
 
-@cli.command("requeue")
-@click.option("--older-than", "older_than", type=click.IntRange(0), help="Seconds untouched (default: safe).")
-def requeue_command(older_than):
-    """Queue again messages whose delivery job was lost (pending or stale sending)."""
+def _requeue_stuck(older_than):
     from .jobs import requeue_stuck
 
-    count = requeue_stuck(older_than)
-    db.session.commit()
-    click.echo(f"requeued {count} message(s)")
+    return requeue_stuck(older_than)
+
+
+cli.add_command(
+    delivery.requeue_command(
+        _requeue_stuck,
+        counted=lambda n: f"{n} message(s)",
+        help="Queue again messages whose delivery job was lost (pending or stale sending).",
+    )
+)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 
 def init_app(app) -> None:
-    """Register the failed-jobs API and the ``jobs`` commands (from ``create_app``)."""
+    """Register the failed-jobs API and the ``jobs`` commands, connect the receivers (from ``create_app``)."""
     from ..core.wiring import register_api, register_cli
+    from . import receivers
     from .cli import jobs_cli
     from .views import bp
 
     register_api(app, bp)
     register_cli(app, jobs_cli)
+    receivers.connect()

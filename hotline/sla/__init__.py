@@ -4,10 +4,14 @@
 - ``calendars``: which days are working days (chinese_calendar + admin-entered dates);
 - ``services``: open, extend, meet and stop deadlines (ticket services call these);
 - ``receivers``: stop the unit's clocks when a ticket is accepted, replied, returned...;
-- ``sweep``: the watch, recording each passed point exactly once;
-- ``timer``: the embedded mode's sweep thread; ``jobs``: the sweep as an rq job.
+- ``sweep``: the watch, recording each passed point exactly once and reporting it through
+  ``signals.deadline_passed`` (the tickets domain turns that into ticket events);
+- ``jobs``: the sweep as a job (run by rq workers, or by the embedded timer,
+  :mod:`hotline.core.timer`).
 
-The arithmetic itself is pure and lives in :mod:`hotline.tickets.sla`.
+The arithmetic itself is pure and lives in :mod:`hotline.sla.arithmetic`. This package
+knows tickets by their ids and never imports ``hotline.tickets`` (an import contract in
+``.importlinter``, checked by ``make lint``).
 """
 
 from __future__ import annotations
@@ -15,10 +19,10 @@ from __future__ import annotations
 
 def init_app(app) -> None:
     """Register the API, the ``sla`` commands, the watch (a periodic job) and the demo
-    policies; connect the receivers and the embedded timer (from ``create_app``)."""
+    policies; connect the receivers (from ``create_app``)."""
     from ..core.periodic import Periodic
     from ..core.wiring import register_api, register_cli, register_demo_section, register_periodic
-    from . import receivers, timer
+    from . import receivers
     from .cli import sla_cli
     from .jobs import SWEEP
     from .views import bp
@@ -40,7 +44,3 @@ def init_app(app) -> None:
     )
     register_demo_section(app, "hotline.sla.demo.seed_policies")
     receivers.connect()
-
-    @app.before_request
-    def _start_sweep_timer():
-        timer.maybe_start(app)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ..core import clock
-from ..tickets import sla
+from . import arithmetic
 from .models import STOP_REASON_LABELS, Deadline, DeadlineKind, StopReason
 from .policies import Terms
 
@@ -45,7 +45,7 @@ def hours_text(hours: float | None) -> str:
 def _clock_text(deadline: Deadline) -> str:
     calendar = deadline.calendar or {}
     hours = hours_text(deadline.base_hours)
-    if calendar.get("mode") != sla.WORKING:
+    if calendar.get("mode") != arithmetic.WORKING:
         if deadline.kind == DeadlineKind.RECTIFICATION:
             return f"整改期限 {hours} 小时（自然时间）"
         return f"自然时间 {hours} 小时"

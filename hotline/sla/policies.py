@@ -20,7 +20,7 @@ from sqlalchemy import select
 from ..audit.services import record
 from ..core.errors import Conflict, InvalidInput
 from ..extensions import db
-from ..tickets import sla
+from . import arithmetic
 from .models import ANY, SlaPolicy
 
 
@@ -55,11 +55,11 @@ BUILTIN = Terms(
     request_type=ANY,
     urgency=ANY,
     accept_hours=None,
-    reply_hours=sla.DEFAULT_REPLY_HOURS,
-    warn_ratio=sla.DEFAULT_WARN_RATIO,
-    red_ratio=sla.DEFAULT_RED_RATIO,
-    clock_mode=sla.NATURAL,
-    working_hours=sla.DEFAULT_WORKING_HOURS,
+    reply_hours=arithmetic.DEFAULT_REPLY_HOURS,
+    warn_ratio=arithmetic.DEFAULT_WARN_RATIO,
+    red_ratio=arithmetic.DEFAULT_RED_RATIO,
+    clock_mode=arithmetic.NATURAL,
+    working_hours=arithmetic.DEFAULT_WORKING_HOURS,
 )
 
 
@@ -116,8 +116,8 @@ FIELDS = (
 def _check(values: dict) -> None:
     """Rules across fields (single fields are checked by the schema)."""
     try:
-        sla.parse_working_hours(values["working_hours"])
-    except sla.CalendarError as exc:
+        arithmetic.parse_working_hours(values["working_hours"])
+    except arithmetic.CalendarError as exc:
         raise InvalidInput(
             f"working_hours: {exc}", message_zh="工作时段格式应为 08:30-12:00,14:00-18:00。", field="working_hours"
         ) from None
@@ -144,7 +144,11 @@ def _refuse_duplicate(request_type: str, urgency: str, *, except_id: int | None 
 
 
 def create_policy(*, actor, now: datetime, values: dict) -> SlaPolicy:
-    values = {"clock_mode": sla.NATURAL, "working_hours": sla.DEFAULT_WORKING_HOURS, "is_active": True} | values
+    values = {
+        "clock_mode": arithmetic.NATURAL,
+        "working_hours": arithmetic.DEFAULT_WORKING_HOURS,
+        "is_active": True,
+    } | values
     _check(values)
     _refuse_duplicate(values["request_type"], values["urgency"])
     policy = SlaPolicy(**{k: values.get(k) for k in FIELDS}, version=1, created_at=now, updated_at=now)

@@ -24,10 +24,11 @@ STOPS = {
 
 
 def on_ticket_changed(ticket, *, event, now, **_kwargs) -> None:
+    """``ticket`` is the signal's sender: only its id is read."""
     stop = STOPS.get(event.action)
     if stop is not None:
         kinds, reason = stop
-        if stop_clocks(ticket, now=now, reason=reason, kinds=kinds):
+        if stop_clocks(ticket.id, now=now, reason=reason, kinds=kinds):
             db.session.flush()
 
 

@@ -9,9 +9,9 @@ from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from ..core import clock
 from ..core.validation import Line, QuerySchema, Schema
-from ..tickets.models import RequestType, Urgency
-from ..tickets.sla import CLOCK_MODES
+from ..core.vocabulary import RequestType, Urgency
 from . import explain
+from .arithmetic import CLOCK_MODES
 from .models import ANY, DEADLINE_KIND_LABELS, STOP_REASON_LABELS, DeadlineKind, StopReason
 
 RequestTypeOrAny = Literal[(ANY, *(m.value for m in RequestType))]  # type: ignore[valid-type]

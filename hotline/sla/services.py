@@ -1,10 +1,11 @@
 """Deadlines of tickets: plan, open, extend, meet and stop them.
 
-Services take ``now``, change rows, flush where they must, and never commit. The ticket
-services call :func:`plan_unit_clocks` / :func:`open_unit_clocks` at dispatch and
-reopen and :func:`extend_reply` when an extension is approved; the stops (accept,
-reply, return, merge, close) come through the ``ticket_changed`` receiver
-(:mod:`hotline.sla.receivers`).
+Services take ``now``, change rows, flush where they must, and never commit. They know a
+ticket by its id (and, where a policy must be chosen, its request type and urgency): the
+deadlines domain never loads or changes a ticket. The ticket services call
+:func:`plan_unit_clocks` / :func:`open_unit_clocks` at dispatch and reopen and
+:func:`extend_reply` when an extension is approved; the stops (accept, reply, return,
+merge, close) come through the ``ticket_changed`` receiver (:mod:`hotline.sla.receivers`).
 
 Rectification deadlines (整改时限) belong to supervision's rectification notices, which
 open and meet them through :func:`open_deadline` and :func:`meet_deadline`; the same
@@ -22,8 +23,7 @@ from sqlalchemy import func, select
 from ..core import clock
 from ..core.errors import InvalidInput
 from ..extensions import db
-from ..tickets import sla
-from . import calendars, policies
+from . import arithmetic, calendars, policies
 from .models import Deadline, DeadlineKind, DeadlineRecord, PointKind, StopReason
 from .policies import Terms
 
@@ -37,7 +37,7 @@ UNIT_CLOCKS = (DeadlineKind.ACCEPT, DeadlineKind.REPLY)
 
 @dataclass(frozen=True)
 class Computed:
-    points: sla.Points
+    points: arithmetic.Points
     calendar: dict
 
 
@@ -45,31 +45,36 @@ def compute(start: datetime, hours: float, terms: Terms, *, now: datetime, conte
     """The points of a deadline of ``hours`` from ``start`` under ``terms`` (the one entry
     to the arithmetic with a calendar). A year no calendar knows is counted on weekends,
     warned about, and never raises."""
-    if terms.clock_mode != sla.WORKING:
-        points = sla.points(start, hours, warn_ratio=terms.warn_ratio, red_ratio=terms.red_ratio)
-        return Computed(points, {"mode": sla.NATURAL})
+    if terms.clock_mode != arithmetic.WORKING:
+        points = arithmetic.points(start, hours, warn_ratio=terms.warn_ratio, red_ratio=terms.red_ratio)
+        return Computed(points, {"mode": arithmetic.NATURAL})
     zone = clock.local_zone()
     calendar = calendars.load(start.astimezone(zone).date())
     try:
-        points = sla.points(
+        points = arithmetic.points(
             start,
             hours,
             warn_ratio=terms.warn_ratio,
             red_ratio=terms.red_ratio,
-            mode=sla.WORKING,
-            periods=sla.parse_working_hours(terms.working_hours),
+            mode=arithmetic.WORKING,
+            periods=arithmetic.parse_working_hours(terms.working_hours),
             is_working_day=calendar.is_working_day,
             zone=zone,
         )
-    except sla.CalendarError:
+    except arithmetic.CalendarError:
         # Only a calendar with no working day for years can get here; the deadline
         # still exists, on natural hours, and the log says why.
         log.exception("working-time deadline failed for %s; counted in natural hours", context)
-        points = sla.points(start, hours, warn_ratio=terms.warn_ratio, red_ratio=terms.red_ratio)
-        return Computed(points, {"mode": sla.NATURAL, "fallback": "working calendar failed"})
+        points = arithmetic.points(start, hours, warn_ratio=terms.warn_ratio, red_ratio=terms.red_ratio)
+        return Computed(points, {"mode": arithmetic.NATURAL, "fallback": "working calendar failed"})
     if calendar.fallback_years:
         calendars.warn_missing_years(calendar.fallback_years, now=now, context=context)
-    info = {"mode": sla.WORKING, "working_hours": terms.working_hours, "zone": zone.key, "years": calendar.describe()}
+    info = {
+        "mode": arithmetic.WORKING,
+        "working_hours": terms.working_hours,
+        "zone": zone.key,
+        "years": calendar.describe(),
+    }
     return Computed(points, info)
 
 
@@ -103,14 +108,13 @@ class UnitPlan:
         }
 
 
-def plan_unit_clocks(ticket, *, now: datetime) -> UnitPlan:
-    """The clocks dispatching ``ticket`` at ``now`` starts, under the policy in force now."""
-    terms = policies.terms_for(ticket.request_type, ticket.urgency)
+def plan_unit_clocks(request_type: str, urgency: str, *, now: datetime, context: str = "") -> UnitPlan:
+    """The clocks dispatching a ticket of this request type and urgency at ``now`` starts,
+    under the policy in force now. ``context`` names the ticket in log lines."""
+    terms = policies.terms_for(request_type, urgency)
     wanted = [(DeadlineKind.ACCEPT, terms.accept_hours), (DeadlineKind.REPLY, terms.reply_hours)]
     clocks = tuple(
-        ClockPlan(kind, hours, compute(now, hours, terms, now=now, context=f"ticket {ticket.number}"))
-        for kind, hours in wanted
-        if hours
+        ClockPlan(kind, hours, compute(now, hours, terms, now=now, context=context)) for kind, hours in wanted if hours
     )
     return UnitPlan(terms, clocks)
 
@@ -143,12 +147,12 @@ def _new_deadline(ticket_id: int, kind: str, *, unit_id: int, start: datetime, n
     return deadline
 
 
-def open_unit_clocks(ticket, plan: UnitPlan, *, unit_id: int, now: datetime) -> list[Deadline]:
-    """Start the planned clocks of the unit now holding ``ticket``."""
-    stop_clocks(ticket, now=now, reason=StopReason.REDISPATCHED)
+def open_unit_clocks(ticket_id: int, plan: UnitPlan, *, unit_id: int, now: datetime) -> list[Deadline]:
+    """Start the planned clocks of the unit now holding the ticket."""
+    stop_clocks(ticket_id, now=now, reason=StopReason.REDISPATCHED)
     return [
         _new_deadline(
-            ticket.id,
+            ticket_id,
             c.kind,
             unit_id=unit_id,
             start=now,
@@ -165,8 +169,10 @@ def open_unit_clocks(ticket, plan: UnitPlan, *, unit_id: int, now: datetime) -> 
 
 
 def open_deadline(
-    ticket,
+    ticket_id: int,
     *,
+    request_type: str,
+    urgency: str,
     kind: str = DeadlineKind.RECTIFICATION,
     unit_id: int,
     due_at: datetime,
@@ -179,8 +185,8 @@ def open_deadline(
     """Open a rectification deadline (整改时限) for ``unit_id``, due at ``due_at``.
 
     The watch records its warning, overdue (+ yellow card) and red card like any other
-    deadline. Unless given, the warning comes at the ticket's policy's warning ratio of
-    the time and the red card at its red ratio (natural time). Idempotent per
+    deadline. Unless given, the warning and red card come at the ratios of the policy for
+    ``request_type`` and ``urgency`` (natural time). Idempotent per
     (source_type, source_id): opening the same notice's deadline twice returns the first.
     """
     if DeadlineKind(kind) is not DeadlineKind.RECTIFICATION:
@@ -192,7 +198,7 @@ def open_deadline(
         raise InvalidInput(
             "The rectification deadline must be in the future.", message_zh="整改期限必须晚于当前时间。", field="due_at"
         )
-    terms = policies.terms_for(ticket.request_type, ticket.urgency)
+    terms = policies.terms_for(request_type, urgency)
     allowance = due_at - now
     if warn_at is None and terms.warn_ratio:
         warn_at = now + allowance * terms.warn_ratio
@@ -202,12 +208,12 @@ def open_deadline(
         "name": "整改通知书时限",
         "warn_ratio": terms.warn_ratio,
         "red_ratio": terms.red_ratio,
-        "clock_mode": sla.NATURAL,
+        "clock_mode": arithmetic.NATURAL,
         "source_type": source_type,
         "source_id": str(source_id),
     }
     deadline = _new_deadline(
-        ticket.id,
+        ticket_id,
         DeadlineKind.RECTIFICATION,
         unit_id=unit_id,
         start=now,
@@ -217,7 +223,7 @@ def open_deadline(
         warn_at=warn_at,
         red_at=red_at,
         policy=snapshot,
-        calendar={"mode": sla.NATURAL},
+        calendar={"mode": arithmetic.NATURAL},
         source_type=source_type,
         source_id=str(source_id),
     )
@@ -249,21 +255,32 @@ def meet_deadline(deadline: Deadline, *, now: datetime, reason: str = StopReason
 # --- extending and stopping -----------------------------------------------------------
 
 
-def open_clock(ticket, kind: DeadlineKind) -> Deadline | None:
+def open_clock(ticket_id: int, kind: DeadlineKind) -> Deadline | None:
     found = db.session.scalars(
         select(Deadline)
-        .where(Deadline.ticket_id == ticket.id, Deadline.kind == str(kind), Deadline.stopped_at.is_(None))
+        .where(Deadline.ticket_id == ticket_id, Deadline.kind == str(kind), Deadline.stopped_at.is_(None))
         .order_by(Deadline.sequence.desc())
     )
     return next((d for d in found if d.stopped_at is None), None)
 
 
-def extend_reply(ticket, *, hours: int, now: datetime, request_id: int | None = None) -> datetime:
+def extend_reply(
+    ticket_id: int,
+    *,
+    due_at: datetime,
+    hours: int,
+    now: datetime,
+    request_id: int | None = None,
+    context: str = "",
+) -> datetime:
     """An approved extension: the reply deadline (with its warning and red-card points)
-    moves by ``hours`` on the deadline's own clock. Returns the new reply deadline."""
-    deadline = open_clock(ticket, DeadlineKind.REPLY)
-    if deadline is None:  # a ticket dispatched before deadlines existed: plain hours
-        return sla.add_natural(ticket.reply_due_at, hours)
+    moves by ``hours`` on the deadline's own clock. Returns the new reply deadline.
+
+    ``due_at`` is the reply deadline the ticket shows now, which a ticket dispatched before
+    deadline rows existed has without a row: it then moves by plain hours."""
+    deadline = open_clock(ticket_id, DeadlineKind.REPLY)
+    if deadline is None:
+        return arithmetic.add_natural(due_at, hours)
     deadline.extension_hours = (deadline.extension_hours or 0) + hours
     deadline.extensions = [
         *deadline.extensions,
@@ -271,7 +288,7 @@ def extend_reply(ticket, *, hours: int, now: datetime, request_id: int | None = 
     ]
     terms = Terms.from_dict(deadline.policy)
     computed = compute(
-        deadline.started_at, deadline.base_hours + deadline.extension_hours, terms, now=now, context=ticket.number
+        deadline.started_at, deadline.base_hours + deadline.extension_hours, terms, now=now, context=context
     )
     deadline.due_at = computed.points.due_at
     deadline.warn_at = computed.points.warn_at
@@ -282,11 +299,11 @@ def extend_reply(ticket, *, hours: int, now: datetime, request_id: int | None = 
     return deadline.due_at
 
 
-def stop_clocks(ticket, *, now: datetime, reason: str, kinds=UNIT_CLOCKS) -> list[Deadline]:
-    """Stop ``ticket``'s open clocks of ``kinds`` (the unit's accept and reply clocks)."""
+def stop_clocks(ticket_id: int, *, now: datetime, reason: str, kinds=UNIT_CLOCKS) -> list[Deadline]:
+    """Stop the ticket's open clocks of ``kinds`` (the unit's accept and reply clocks)."""
     open_ones = db.session.scalars(
         select(Deadline).where(
-            Deadline.ticket_id == ticket.id,
+            Deadline.ticket_id == ticket_id,
             Deadline.kind.in_([str(k) for k in kinds]),
             Deadline.stopped_at.is_(None),
         )
@@ -334,5 +351,5 @@ def recorded_kinds(deadline: Deadline) -> set[str]:
     return set(db.session.scalars(select(DeadlineRecord.kind).where(DeadlineRecord.deadline_id == deadline.id)))
 
 
-def for_ticket(ticket) -> list[Deadline]:
-    return list(db.session.scalars(select(Deadline).where(Deadline.ticket_id == ticket.id).order_by(Deadline.id)))
+def for_ticket(ticket_id: int) -> list[Deadline]:
+    return list(db.session.scalars(select(Deadline).where(Deadline.ticket_id == ticket_id).order_by(Deadline.id)))

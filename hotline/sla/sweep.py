@@ -4,20 +4,19 @@ For each deadline whose ``next_check_at`` has passed (a range scan on an index, 
 cost follows the number of deadlines due, not the number open), and for each of its
 points passed since, the sweep inserts a ``deadline_records`` row with
 ``INSERT ... ON CONFLICT (deadline_id, kind) DO NOTHING``. Only the sweep whose insert
-took the row (RETURNING gives its id) appends the ticket events by the system and sends
-``signals.deadline_reached``; a concurrent sweep, a re-delivered rq job or a sweep that
-runs again after a worker was killed finds the row and does nothing. The database is
-the truth, not "the job ran once". On PostgreSQL, concurrent sweeps also skip the rows
-another sweep has locked (``FOR UPDATE SKIP LOCKED``), which only spreads the work:
-exactly-once rests on the unique constraint, which SQLite enforces as well.
+took the row (RETURNING gives its id) sends ``signals.deadline_passed``; a concurrent
+sweep, a re-delivered rq job or a sweep that runs again after a worker was killed finds
+the row and does nothing. The database is the truth, not "the job ran once". On
+PostgreSQL, concurrent sweeps also skip the rows another sweep has locked (``FOR UPDATE
+SKIP LOCKED``), which only spreads the work: exactly-once rests on the unique constraint,
+which SQLite enforces as well.
 
-Points and records:
+The watch knows ticket ids only. What a passed point means for the ticket is the tickets
+domain's business: its receiver of ``deadline_passed`` (:mod:`hotline.tickets.receivers`)
+appends the ticket's events (预警, 超时 + 黄牌, 红牌) and sends ``signals.deadline_reached``
+to supervision and notifications, all in the same savepoint as the record.
 
-- ``warning``  → ticket event ``deadline_warning`` (超时预警)
-- ``overdue``  → ticket events ``deadline_overdue`` (已超时) and ``yellow_card`` (黄牌)
-- ``red``      → ticket event ``red_card`` (红牌)
-
-A point is passed when ``now > point`` (see :mod:`hotline.tickets.sla`).
+A point is passed when ``now > point`` (see :mod:`hotline.sla.arithmetic`).
 
 :func:`run_sweep` is a transaction boundary: it commits after each batch, so a sweep
 killed halfway keeps what it recorded and the next one carries on.
@@ -37,25 +36,18 @@ from sqlalchemy.orm import lazyload
 from ..core import clock, signals
 from ..core.db import upsert_insert
 from ..extensions import db
-from ..tickets import sla
-from ..tickets.models import Ticket
 from ..units.models import Unit
-from . import calendars
+from . import arithmetic, calendars
 from .models import DEADLINE_KIND_LABELS, Deadline, DeadlineKind, DeadlineRecord, PointKind
 from .services import POINTS, eligible, next_check
 
 log = logging.getLogger(__name__)
 
-EVENT_ACTIONS = {
-    PointKind.WARNING: ("deadline_warning",),
-    PointKind.OVERDUE: ("deadline_overdue", "yellow_card"),
-    PointKind.RED: ("red_card",),
-}
-
 
 @dataclass(frozen=True)
 class Recorded:
-    ticket_number: str
+    ticket_id: int
+    ticket_number: str  # as the receiver of ``deadline_passed`` returned it ("#<id>" if none did)
     deadline_kind: str
     kind: str
     unit: str
@@ -93,19 +85,13 @@ def sweep_batch(now: datetime, *, limit: int, skip_ids=()) -> tuple[int, list[Re
     due = db.session.scalars(stmt).all()
     if not due:
         return 0, [], []
-    tickets = {
-        t.id: t
-        for t in db.session.scalars(
-            select(Ticket).where(Ticket.id.in_({d.ticket_id for d in due})).options(lazyload("*"))
-        )
-    }
     units = dict(db.session.execute(select(Unit.id, Unit.code).where(Unit.id.in_({d.unit_id for d in due}))).all())
     recorded: list[Recorded] = []
     failed: list[int] = []
     for deadline in due:
         try:
             with db.session.begin_nested():
-                recorded.extend(_sweep_one(deadline, tickets[deadline.ticket_id], units[deadline.unit_id], now))
+                recorded.extend(_sweep_one(deadline, units[deadline.unit_id], now))
         except Exception:
             log.exception(
                 "deadline %s of ticket %s: recording failed; retried next sweep", deadline.id, deadline.ticket_id
@@ -115,14 +101,12 @@ def sweep_batch(now: datetime, *, limit: int, skip_ids=()) -> tuple[int, list[Re
     return len(due), recorded, failed
 
 
-def _sweep_one(deadline: Deadline, ticket: Ticket, unit_code: str, now: datetime) -> list[Recorded]:
-    from ..tickets.services import record_event  # the tickets domain owns its events
-
+def _sweep_one(deadline: Deadline, unit_code: str, now: datetime) -> list[Recorded]:
     recorded = []
     processed = set()
     for kind in POINTS:
         point = deadline.point(kind)
-        if not eligible(deadline, kind) or not sla.is_passed(point, now):
+        if not eligible(deadline, kind) or not arithmetic.is_passed(point, now):
             continue
         processed.add(kind.value)
         inserted = db.session.execute(
@@ -149,10 +133,11 @@ def _sweep_one(deadline: Deadline, ticket: Ticket, unit_code: str, now: datetime
             "due_at": clock.isoformat(deadline.due_at),
             "point_at": clock.isoformat(point),
         }
-        for action in EVENT_ACTIONS[kind]:
-            record_event(ticket, action, actor=None, now=now, data=data)
-        signals.deadline_reached.send(deadline, ticket=ticket, kind=kind.value, unit_id=deadline.unit_id, now=now)
-        recorded.append(Recorded(ticket.number, deadline.kind, kind.value, unit_code, point))
+        replies = signals.deadline_passed.send(
+            deadline, ticket_id=deadline.ticket_id, kind=kind.value, unit_id=deadline.unit_id, now=now, data=data
+        )
+        number = next((str(value) for _receiver, value in replies if value), f"#{deadline.ticket_id}")
+        recorded.append(Recorded(deadline.ticket_id, number, deadline.kind, kind.value, unit_code, point))
     # Every passed point is recorded now (by this sweep or another): the next is ahead.
     deadline.next_check_at = next_check(deadline, recorded=processed)
     db.session.flush()

@@ -5,9 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from ..core import clock
-from ..core.errors import DomainError
-from ..extensions import db
+from ..core import delivery
 from . import connector, queries
 
 cli = AppGroup("esup", help="The connector to the external e-supervision system.")
@@ -35,27 +33,24 @@ def replay(ids, replay_all):
             return
     if not ids:
         raise click.ClickException("give delivery ids or --all")
-    now = clock.now()
-    for delivery_id in ids:
-        delivery = queries.get_delivery(delivery_id)
-        if delivery is None:
-            db.session.rollback()
-            raise click.ClickException(f"no delivery {delivery_id}")
-        try:
-            connector.replay(delivery, actor=None, now=now)
-        except DomainError as exc:
-            db.session.rollback()
-            raise click.ClickException(f"delivery {delivery_id}: {exc.message}") from None
-    db.session.commit()
-    click.echo(f"replaying {len(ids)} deliver{'y' if len(ids) == 1 else 'ies'}")
+    delivery.redo_from_cli(ids, get=queries.get_delivery, redo=connector.replay, noun="delivery")
+    click.echo(f"replaying {_deliveries(len(ids))}")
 
 
-@cli.command("requeue")
-@click.option("--older-than", "older_than", type=click.IntRange(0), help="Seconds untouched (default: safe).")
-def requeue_command(older_than):
-    """Queue again deliveries whose job was lost (pending or stale sending)."""
+def _deliveries(count: int) -> str:
+    return f"{count} deliver{'y' if count == 1 else 'ies'}"
+
+
+def _requeue_stuck(older_than):
     from .jobs import requeue_stuck
 
-    count = requeue_stuck(older_than)
-    db.session.commit()
-    click.echo(f"requeued {count} deliver{'y' if count == 1 else 'ies'}")
+    return requeue_stuck(older_than)
+
+
+cli.add_command(
+    delivery.requeue_command(
+        _requeue_stuck,
+        counted=_deliveries,
+        help="Queue again deliveries whose job was lost (pending or stale sending).",
+    )
+)

@@ -219,7 +219,9 @@ def issue_notice(
     db.session.flush()
     # The deadline watch records the notice's warning, overdue (+ yellow card) and red card.
     deadlines.open_deadline(
-        case.ticket,
+        case.ticket_id,
+        request_type=case.ticket.request_type,
+        urgency=case.ticket.urgency,
         kind="rectification",
         unit_id=unit.id,
         due_at=due_at,

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 
 def init_app(app) -> None:
-    """Register the tickets API, callers' history included (from ``create_app``)."""
+    """Register the tickets API, callers' history included, and connect the receivers that
+    turn the deadline watch's signals into ticket events (from ``create_app``)."""
     from ..core.wiring import register_api
+    from . import receivers
     from .views import bp
 
     register_api(app, bp)
+    receivers.connect()

@@ -21,37 +21,16 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.types import UTCDateTime
+from ..core.vocabulary import (  # noqa: F401 - re-exported: the ticket's request type and urgency
+    REQUEST_TYPE_LABELS,
+    URGENCY_LABELS,
+    RequestType,
+    Urgency,
+)
 from ..extensions import db
 from .states import Status
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
-
-
-class RequestType(StrEnum):
-    CONSULTATION = "consultation"
-    HELP = "help"
-    COMPLAINT = "complaint"
-    REPORT = "report"
-    SUGGESTION = "suggestion"
-    PRAISE = "praise"
-
-
-REQUEST_TYPE_LABELS = {
-    RequestType.CONSULTATION: "咨询",
-    RequestType.HELP: "求助",
-    RequestType.COMPLAINT: "投诉",
-    RequestType.REPORT: "举报",
-    RequestType.SUGGESTION: "建议",
-    RequestType.PRAISE: "表扬",
-}
-
-
-class Urgency(StrEnum):
-    NORMAL = "normal"
-    URGENT = "urgent"
-
-
-URGENCY_LABELS = {Urgency.NORMAL: "一般", Urgency.URGENT: "紧急"}
 
 
 class Channel(StrEnum):

@@ -72,18 +72,6 @@ def can_perform(user, action: Action | str, ticket) -> bool:
     return is_assist_unit_staff(user, ticket) and action in _ASSIST_UNIT_ACTIONS
 
 
-def can_accept(user, ticket) -> bool:
-    return can_perform(user, A.ACCEPT, ticket)
-
-
-def can_dispatch(user, ticket) -> bool:
-    return can_perform(user, A.DISPATCH, ticket)
-
-
-def can_reply(user, ticket) -> bool:
-    return can_perform(user, A.REPLY, ticket)
-
-
 def actions_for(user, ticket, allowed: list[Action]) -> list[Action]:
     """The actions this user may take on this ticket now (for the UI's buttons)."""
     return [a for a in allowed if a is not A.REOPEN and can_perform(user, a, ticket)]

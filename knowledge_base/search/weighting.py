@@ -6,9 +6,9 @@ file (a seek and a read: the index is opened without mmap, see ``index._storage`
 every posting list is decoded a block at a time (and kept, the most used first, for the
 next question that has the term), every document's field length is read once per
 searcher (and kept with BM25's length part computed), and all postings are scored and
-summed at once. Measured on the dev questions (bench/kb_eval.py, the whole search with
-the database and snippets): the mean fell by half on the government set and to a quarter
-on the insurance set (48 to 11.5 ms, p95 113 to 23 ms, on a busy machine).
+summed at once, several times faster than Whoosh's own scoring on both evaluation sets
+(bench/kb_eval.py, the whole search with the database and snippets; figures: README,
+"Benchmarks", "Figures behind the design").
 
 The scores are Whoosh's to the last bit: the same formula, the same order of operations
 (tests/kb/test_weighting.py compares them, with ties, across segments and deletions). On a
@@ -173,7 +173,7 @@ def top_n(searcher, query, allowed, limit: int) -> list[tuple[float, int]]:
     weighting, the terms' boosts) and summed per document; the best ``limit`` allowed
     documents come back as ``(score, docnum)``, best first, ties by docnum as Whoosh orders
     them. Whoosh walks the same postings one at a time in Python (with skipping on large
-    indexes): measured with bench/kb_eval.py, this is several times faster on both sets.
+    indexes): this is several times faster on both sets (bench/kb_eval.py).
     Raises :class:`Unsupported` for anything but an OR of terms on a whoosh3 index.
     """
     terms = query.subqueries if isinstance(query, wq.Or) else [query]

@@ -12,8 +12,8 @@ from sqlalchemy import func, insert, select
 from hotline.callers import services as callers
 from hotline.categories import queries as category_queries
 from hotline.extensions import db
+from hotline.sla import arithmetic as sla
 from hotline.sla.models import Deadline, DeadlineRecord
-from hotline.tickets import sla
 from hotline.tickets.models import Ticket, TicketEvent
 from hotline.units import queries as unit_queries
 

@@ -41,7 +41,7 @@ def recomputed_matches_stored(app, number):
         redone = recompute_from_events(
             events, compute=lambda start, hours, terms: services.compute(start, hours, terms, now=FROZEN_NOW)
         )
-        stored = [d for d in services.for_ticket(ticket) if d.kind != "rectification"]
+        stored = [d for d in services.for_ticket(ticket.id) if d.kind != "rectification"]
         assert len(redone) == len(stored)
         for again, row in zip(redone, sorted(stored, key=lambda d: d.id), strict=True):
             assert (again["kind"], again["sequence"]) == (row.kind, row.sequence)
@@ -165,7 +165,7 @@ def test_merge_and_close_leave_no_clock_running(world, app, state, reason):
     number = world.ticket(state)
     with app.app_context():
         ticket = world.get(number)
-        assert all(not d.is_open for d in services.for_ticket(ticket))
+        assert all(not d.is_open for d in services.for_ticket(ticket.id))
     number = world.ticket("accepted")
     target = world.ticket("new")
     assert world.client("dispatcher").post(f"/api/v1/tickets/{number}/merge", json={"into": target}).status_code == 200
@@ -216,23 +216,47 @@ def test_rectification_deadline_service(world, app):
         unit_id = ticket.lead_unit_id
         due = FROZEN_NOW + timedelta(days=5)
         deadline = services.open_deadline(
-            ticket, unit_id=unit_id, due_at=due, now=FROZEN_NOW, source_type="rectification_notice", source_id=7
+            ticket.id,
+            request_type=ticket.request_type,
+            urgency=ticket.urgency,
+            unit_id=unit_id,
+            due_at=due,
+            now=FROZEN_NOW,
+            source_type="rectification_notice",
+            source_id=7,
         )
         again = services.open_deadline(
-            ticket, unit_id=unit_id, due_at=due, now=FROZEN_NOW, source_type="rectification_notice", source_id=7
+            ticket.id,
+            request_type=ticket.request_type,
+            urgency=ticket.urgency,
+            unit_id=unit_id,
+            due_at=due,
+            now=FROZEN_NOW,
+            source_type="rectification_notice",
+            source_id=7,
         )
         assert again.id == deadline.id and deadline.kind == "rectification" and deadline.sequence == 1
         assert deadline.warn_at == FROZEN_NOW + timedelta(days=4) and deadline.red_at == FROZEN_NOW + timedelta(days=10)
         assert deadline.next_check_at == deadline.warn_at
         with pytest.raises(ValueError, match="dispatch"):
             services.open_deadline(
-                ticket, kind="reply", unit_id=unit_id, due_at=due, now=FROZEN_NOW, source_type="x", source_id=1
+                ticket.id,
+                request_type=ticket.request_type,
+                urgency=ticket.urgency,
+                kind="reply",
+                unit_id=unit_id,
+                due_at=due,
+                now=FROZEN_NOW,
+                source_type="x",
+                source_id=1,
             )
         from hotline.core.errors import InvalidInput
 
         with pytest.raises(InvalidInput) as exc:
             services.open_deadline(
-                ticket,
+                ticket.id,
+                request_type=ticket.request_type,
+                urgency=ticket.urgency,
                 unit_id=unit_id,
                 due_at=FROZEN_NOW,
                 now=FROZEN_NOW,
@@ -261,4 +285,4 @@ def test_dispatch_event_keeps_what_recomputation_needs(world, app):
         assert dispatch.data["sla"]["policy"]["reply_hours"] == 22
         assert dispatch.data["reply_due_at"] == "2026-11-22T08:02:00+08:00"
         # The service computed the same instant the ticket holds.
-        assert ticket.reply_due_at == services.open_clock(ticket, "reply").due_at
+        assert ticket.reply_due_at == services.open_clock(ticket.id, "reply").due_at

@@ -216,7 +216,7 @@ def test_the_sweep_warns_ahead_about_a_year_without_calendar_data(world, app):
 def test_the_embedded_timer_sweeps_in_the_app_process_once(make_app):
     import threading
 
-    from hotline.sla import timer
+    from hotline.core import timer
     from tests.factories import World
 
     app = make_app(SWEEP_TIMER=True, SWEEP_INTERVAL_SECONDS=3600)
@@ -247,8 +247,8 @@ def test_the_embedded_timer_sweeps_in_the_app_process_once(make_app):
 def test_the_embedded_timer_runs_the_other_periodic_jobs_too(make_app):
     import time
 
+    from hotline.core import timer
     from hotline.notifications.models import Notification
-    from hotline.sla import timer
     from knowledge_base.models import Flag
     from tests.factories import World
 
@@ -282,8 +282,8 @@ def test_the_embedded_timer_runs_the_other_periodic_jobs_too(make_app):
 
 
 def test_a_failing_periodic_job_on_the_timer_is_recorded_for_admins(world, app, monkeypatch):
+    from hotline.core import timer
     from hotline.core.wiring import periodic_jobs
-    from hotline.sla import timer
     from knowledge_base import tasks
 
     def broken():
@@ -299,7 +299,7 @@ def test_a_failing_periodic_job_on_the_timer_is_recorded_for_admins(world, app, 
 
 
 def test_the_timer_is_off_with_redis_with_interval_zero_and_in_tests(make_app):
-    from hotline.sla import timer
+    from hotline.core import timer
 
     assert not timer.enabled(make_app())
     assert not timer.enabled(make_app(SWEEP_TIMER=True, REDIS_URL="redis://127.0.0.1:6379/8"))
@@ -308,14 +308,16 @@ def test_the_timer_is_off_with_redis_with_interval_zero_and_in_tests(make_app):
 
 
 def test_a_failing_timer_sweep_is_recorded_for_admins(world, app, monkeypatch, caplog):
+    from hotline.core import timer
+    from hotline.core.wiring import periodic_jobs
     from hotline.sla import sweep as sweep_module
-    from hotline.sla import timer
 
     def broken(now):
         raise RuntimeError("database on fire")
 
     monkeypatch.setattr(sweep_module, "run_sweep", broken)
-    assert timer.run_once(app) is None
+    sweep_job = next(p for p in periodic_jobs(app) if p.name == "sla-sweep")
+    assert timer.run_periodic(app, sweep_job) is None
     assert "database on fire" in caplog.text
     with app.app_context():
         failure = db.session.scalar(select(FailedJob))
@@ -327,7 +329,7 @@ def test_a_failing_timer_sweep_is_recorded_for_admins(world, app, monkeypatch, c
 def test_services_next_check_follows_the_records(world, app):
     number = world.ticket("dispatched")
     with app.app_context():
-        deadline = services.open_clock(world.get(number), "reply")
+        deadline = services.open_clock(world.get(number).id, "reply")
         assert deadline.next_check_at == deadline.warn_at
         assert services.next_check(deadline, recorded={"warning"}) == deadline.due_at
         assert services.next_check(deadline, recorded={"warning", "overdue", "red"}) is None
@@ -351,9 +353,9 @@ def test_the_demo_city_shows_warnings_and_cards_without_redis(make_app):
 
 
 def test_the_demo_articles_past_their_review_date_reach_their_units_without_redis(make_app):
+    from hotline.core import timer
     from hotline.core.wiring import periodic_jobs
     from hotline.notifications.models import Notification
-    from hotline.sla import timer
     from knowledge_base.models import Article, Flag
 
     app = make_app(HOTLINE_ENV="development")
@@ -386,7 +388,9 @@ def test_a_rectification_deadline_is_watched_by_the_same_sweep(world, app, reach
     with app.app_context():
         ticket = world.get(number)
         deadline = services.open_deadline(
-            ticket,
+            ticket.id,
+            request_type=ticket.request_type,
+            urgency=ticket.urgency,
             unit_id=ticket.lead_unit_id,
             due_at=FROZEN_NOW + timedelta(days=2),
             now=FROZEN_NOW,
@@ -416,7 +420,7 @@ def test_only_the_process_holding_the_data_directory_lock_runs_the_timer(make_ap
     import fcntl
     import threading
 
-    from hotline.sla import timer
+    from hotline.core import timer
     from tests.factories import World
 
     app = make_app(SWEEP_TIMER=True, SWEEP_INTERVAL_SECONDS=0.2)
@@ -451,7 +455,7 @@ def test_only_the_process_holding_the_data_directory_lock_runs_the_timer(make_ap
 
 
 def test_a_timer_that_cannot_open_its_lock_file_still_runs_the_jobs(make_app, tmp_path):
-    from hotline.sla import timer
+    from hotline.core import timer
 
     app = make_app()
     app.config["DATA_DIR"] = str(tmp_path / "missing")  # no such directory: the file cannot be opened

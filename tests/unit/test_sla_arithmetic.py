@@ -5,9 +5,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from hotline.sla import arithmetic as sla
+from hotline.sla.arithmetic import CalendarError, add_working, is_passed, parse_working_hours, points
 from hotline.sla.calendars import WorkCalendar, package_knows
-from hotline.tickets import sla
-from hotline.tickets.sla import CalendarError, add_working, is_passed, parse_working_hours, points
 
 from ..conftest import FROZEN_NOW
 

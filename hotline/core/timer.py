@@ -1,4 +1,7 @@
-"""The embedded mode's watch: without Redis, the periodic jobs run on a timer in the app process.
+"""The embedded mode's timer: without Redis, the periodic jobs run on a timer in the app process.
+
+It belongs to the core, not to a domain: it runs every job of ``hotline.core.periodic``
+(the deadline sweep is one of them) by dotted path, and imports no domain.
 
 A daemon thread, started lazily by the first request a process serves (so the Flask
 reloader's watching parent, which serves none, never starts one), at most once per
@@ -38,6 +41,14 @@ _threads: dict[int, threading.Thread] = {}  # pid → the timer thread of that p
 _stop = threading.Event()
 _held: dict[int, object] = {}  # pid → the open lock file this process holds (None: runs without one)
 LOCK_FILE = "embedded-timer.lock"
+
+
+def install(app: Flask) -> None:
+    """Start this process's timer on the first request it serves (called by create_app)."""
+
+    @app.before_request
+    def _start_periodic_timer():
+        maybe_start(app)
 
 
 def enabled(app: Flask) -> bool:
@@ -104,7 +115,7 @@ def holds_lock(app: Flask) -> bool:
 
 
 def _loop(app: Flask, interval: float) -> None:
-    from ..core.wiring import periodic_jobs
+    from .wiring import periodic_jobs
 
     jobs = periodic_jobs(app)
     every = {p.name: p.timer_interval(app.config) for p in jobs}
@@ -120,18 +131,10 @@ def _loop(app: Flask, interval: float) -> None:
         _stop.wait(max(0.0, min(due.values()) - time.monotonic()))
 
 
-def run_once(app: Flask):
-    """One deadline sweep in its own app context; a failure is logged and the timer goes on."""
-    from ..core.wiring import periodic_jobs
-    from .jobs import SWEEP
-
-    return run_periodic(app, next(p for p in periodic_jobs(app) if p.path == SWEEP))
-
-
 def run_periodic(app: Flask, periodic):
     """Run one periodic job as an inline job: its own app context and transaction; a
     failure is logged and listed with the failed jobs (``run_inline`` does both)."""
-    from ..core import jobs
+    from . import jobs
 
     spec = jobs.JobSpec(periodic.path, queue=periodic.queue, job_id="embedded-timer", timeout=periodic.timeout)
     try:

@@ -67,16 +67,6 @@ def _minutes_to_time(minutes: int) -> time:
     return time.max if minutes == 24 * 60 else time(minutes // 60, minutes % 60)
 
 
-def working_seconds_per_day(periods) -> int:
-    return sum(_seconds(end) - _seconds(start) for start, end in periods)
-
-
-def _seconds(t: time) -> int:
-    if t == time.max:
-        return 24 * 3600
-    return t.hour * 3600 + t.minute * 60 + t.second
-
-
 def add_natural(start: datetime, hours: float) -> datetime:
     return start + timedelta(seconds=round(hours * 3600))
 
