@@ -186,8 +186,7 @@ def open_deadline(
 
     The watch records its warning, overdue (+ yellow card) and red card like any other
     deadline. Unless given, the warning and red card come at the ratios of the policy for
-    ``request_type`` and ``urgency`` (natural time). Idempotent per
-    (source_type, source_id): opening the same notice's deadline twice returns the first.
+    ``request_type`` and ``urgency`` (natural time). Idempotent per (source_type, source_id).
     """
     if DeadlineKind(kind) is not DeadlineKind.RECTIFICATION:
         raise ValueError("accept and reply deadlines are opened by dispatch, not by open_deadline")

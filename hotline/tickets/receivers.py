@@ -31,9 +31,12 @@ POINT_EVENTS = {
 }
 
 
+_KEPT = "hotline_tickets_the_watch_reached"
+
+
 def on_deadline_passed(deadline, *, ticket_id: int, kind: str, unit_id: int, now, data: dict, **_kwargs) -> str:
     """Record the point on the ticket and announce it; returns the ticket's number."""
-    ticket = db.session.get(Ticket, ticket_id, options=[lazyload("*")])
+    ticket = _ticket(ticket_id)
     for action in POINT_EVENTS[kind]:
         record_event(ticket, action, actor=None, now=now, data=data)
     signals.deadline_reached.send(deadline, ticket=ticket, kind=kind, unit_id=unit_id, now=now)
@@ -43,3 +46,23 @@ def on_deadline_passed(deadline, *, ticket_id: int, kind: str, unit_id: int, now
 def connect() -> None:
     """Idempotent: blinker keeps one connection per receiver function."""
     signals.deadline_passed.connect(on_deadline_passed)
+
+
+def _ticket(ticket_id: int) -> Ticket:
+    """The ticket, held until the transaction ends (the sweep commits after each batch).
+
+    The watch sends one signal per point, often two or three for a ticket in one batch, and
+    the receivers after this one read the ticket's unit, category and caller. The session
+    keeps only weak references to unchanged objects: without this one it would let the
+    ticket (and what the receivers loaded on it) go between two points and load it again.
+    """
+    session = db.session()
+    transaction = session.get_transaction()
+    owner, kept = session.info.get(_KEPT, (None, None))
+    if owner is not transaction:
+        kept = {}
+        session.info[_KEPT] = (transaction, kept)
+    ticket = kept.get(ticket_id)
+    if ticket is None:
+        ticket = kept[ticket_id] = session.get(Ticket, ticket_id, options=[lazyload("*")])
+    return ticket
