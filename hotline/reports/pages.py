@@ -210,10 +210,17 @@ def exemptions():
 @role_required(permissions.is_unit_staff)
 def request_exemption():
     """From the ticket's page: the lead unit's staff ask for an exemption."""
-    number = request.form.get("ticket", "")
-    ticket = ticket_queries.get_visible(current_user, number if "\x00" not in number else "")
     try:
         data = validate(schemas.ExemptionIn, form_data(request.form))
+    except DomainError as exc:
+        flash(f"免责申请未提交：{exc.message_zh}", "error")
+        number = request.form.get("ticket", "")
+        if number and "\x00" not in number and len(number) <= 32:
+            ticket = ticket_queries.get_visible(current_user, number)
+            return redirect(url_for("web_tickets.show_ticket", number=ticket.number) + "#exemption", 303)
+        return redirect(url_for("reports_pages.exemptions"), 303)
+    ticket = ticket_queries.get_visible(current_user, data.ticket)
+    try:
         services.request_exemption(ticket, actor=current_user, now=clock.now(), reason_code=data.reason, note=data.note)
         db.session.commit()
     except DomainError as exc:
@@ -255,7 +262,7 @@ def exemption_panel(number: str) -> dict | None:
     if not existing and not can_request:
         return None
     return {
-        "items": [schemas.exemption_out(x) for x in existing],
+        "requests": [schemas.exemption_out(x) for x in existing],
         "can_request": can_request and not live,
         "reasons": queries.reasons(active_only=True) if can_request and not live else [],
     }
