@@ -81,6 +81,7 @@ def src_rounds(scope: Scope):
         _flag(~reopen).label("received"),
         _flag(and_(~reopen, D.sequence > 1)).label("redispatched"),
         _flag(and_(reopen, ~exempted_clause(D.ticket_id, D.unit_id))).label("reopened"),
+        _flag(and_(~reopen, exempted_clause(D.ticket_id, D.unit_id))).label("exempted"),
     ).where(D.kind == DeadlineKind.REPLY.value, _in_period(D.started_at, scope))
     return _ticket_scope(stmt, D.ticket_id, scope)
 
@@ -181,14 +182,6 @@ def src_cards(scope: Scope):
     return _ticket_scope(stmt, Card.ticket_id, scope)
 
 
-def src_exempted(scope: Scope):
-    """Exemptions approved in the period."""
-    stmt = select(
-        Exemption.unit_id.label("unit_id"), Exemption.ticket_id.label("ticket_id"), literal(1).label("exempted")
-    ).where(Exemption.status == ExemptionStatus.APPROVED.value, _in_period(Exemption.decided_at, scope))
-    return _ticket_scope(stmt, Exemption.ticket_id, scope)
-
-
 @dataclass(frozen=True)
 class Figure:
     key: str
@@ -219,7 +212,7 @@ UNIT_FIGURES: dict[str, Figure] = {
         Figure("extensions_approved", src_extensions),
         Figure("yellow_cards", src_cards),
         Figure("red_cards", src_cards),
-        Figure("exempted", src_exempted),
+        Figure("exempted", src_rounds, distinct=True),
     )
 }
 
