@@ -213,6 +213,7 @@ class DefinitionOut(BaseModel):
 
 class DefinitionsOut(BaseModel):
     general: str
+    rules: list[str] = Field(description="how reopened, extended, returned, merged and exempted tickets count")
     items: list[DefinitionOut]
 
 

@@ -184,6 +184,7 @@ def get_definitions():
     return ok(
         schemas.DefinitionsOut(
             general=definitions.GENERAL,
+            rules=list(definitions.RULES),
             items=[schemas.DefinitionOut(key=d.key, name=d.name, text=d.text) for d in definitions.notes()],
         )
     )

@@ -126,7 +126,7 @@ def test_bad_drill_parameters(world):
 
 def test_definitions_and_openapi(world):
     status, body = get(world, "staff_a", "/api/v1/reports/definitions")
-    assert status == 200 and "统计口径" in body["general"]
+    assert status == 200 and "结算时间" in body["general"] and "合并" in body["general"]
     keys = {d["key"] for d in body["items"]}
     assert {"replied_on_time_rate", "early_rate", "satisfaction_rate", "score", "first_dispatch_accuracy"} <= keys
     doc = world.client("supervisor").get("/api/v1/openapi.json").get_json()
