@@ -266,3 +266,63 @@ def exemption_panel(number: str) -> dict | None:
         "can_request": can_request and not live,
         "reasons": queries.reasons(active_only=True) if can_request and not live else [],
     }
+
+
+SCHEME_LABELS = {
+    "weight_on_time": "按期办结率权重",
+    "weight_satisfaction": "满意率权重",
+    "weight_resolution": "解决率权重",
+    "weight_accepted": "签收及时率权重",
+    "yellow_card_penalty": "每张黄牌扣分",
+    "red_card_penalty": "每张红牌扣分",
+}
+
+
+def _render_scheme(*, errors=None, values=None, status=200):
+    return _render(
+        "reports/scheme.html",
+        status=status,
+        active=scores.active_scheme(clock.now()),
+        versions=queries.scheme_versions(),
+        labels=SCHEME_LABELS,
+        can_edit=permissions.can_manage_schemes(current_user),
+        errors=errors or {},
+        values=values or {},
+    )
+
+
+@bp.get("/reports/scheme")
+@role_required(permissions.can_view_all_figures)
+def scheme():
+    return _render_scheme()
+
+
+def _number(value: str):
+    try:
+        return float(value) if value.strip() else None
+    except ValueError:
+        return value
+
+
+@bp.post("/reports/scheme")
+@role_required(permissions.can_view_all_figures)
+def save_scheme():
+    data = form_data(request.form, optional=("note", "name"))
+    for key in SCHEME_LABELS:
+        if key in data:
+            data[key] = _number(data[key])
+    try:
+        if not permissions.can_manage_schemes(current_user):
+            raise Forbidden("Only admins change the scheme.", message_zh="只有系统管理员可以修改考核方案。")
+        payload = validate(schemas.SchemeIn, {k: v for k, v in data.items() if v is not None})
+        values = {k: v for k, v in payload.model_dump(exclude_unset=True).items() if v is not None and k != "note"}
+        saved = services.save_scheme(actor=current_user, now=clock.now(), values=values, note=payload.note)
+        db.session.commit()
+    except Forbidden:
+        raise
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message_zh, "error")
+        return _render_scheme(errors=field_errors(exc), values=request.form.to_dict(), status=exc.status)
+    flash(f"已保存考核方案第 {saved.version} 版，自即日起适用。", "success")
+    return redirect(url_for("reports_pages.scheme"), 303)

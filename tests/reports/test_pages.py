@@ -88,3 +88,20 @@ def test_deciding_on_the_exemptions_page(world):
     html = client.get("/reports/exemptions").get_data(as_text=True)
     assert "已批准" in html and "属实" in html
     assert "待审核" not in client.get("/reports/exemptions?status=pending").get_data(as_text=True).split("<tbody>")[1]
+
+
+def test_admins_save_a_new_scheme_version(world):
+    client = signed_in(world, "admin")
+    html = client.get("/reports/scheme").get_data(as_text=True)
+    assert "默认考核方案（第 0 版）" in html and "保存为新版本" in html
+    r = client.post("/reports/scheme", data={"weight_on_time": "50", "note": "试试"})
+    assert r.status_code == 422 and "四项权重之和应为 100" in r.get_data(as_text=True)
+    r = client.post("/reports/scheme", data={"weight_on_time": "abc"})
+    assert r.status_code == 422
+    r = client.post("/reports/scheme", data={"weight_on_time": "40", "weight_accepted": "0", "note": "加重按期办结"})
+    assert r.status_code == 303
+    html = client.get("/reports/scheme").get_data(as_text=True)
+    assert "已保存考核方案第 1 版" in html and "现行：默认考核方案（第 1 版）" in html
+    supervisor = signed_in(world, "supervisor")
+    assert "保存为新版本" not in supervisor.get("/reports/scheme").get_data(as_text=True)
+    assert supervisor.post("/reports/scheme", data={"weight_on_time": "40", "weight_accepted": "0"}).status_code == 403

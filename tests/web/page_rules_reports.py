@@ -22,6 +22,11 @@ PAGES = {
         "form": {"ticket": "20261121-000001", "reason": "force_majeure", "note": "台风停电"},
         "expected": ok_for(["staff_own"], 303, hidden=HIDDEN),
     },
+    ("GET", "/reports/scheme"): {"expected": ok_for(["supervisor", "admin"])},
+    ("POST", "/reports/scheme"): {
+        "form": {"weight_on_time": "40", "weight_accepted": "0", "note": "加重按期办结"},
+        "expected": ok_for(["admin"], 303),
+    },
     ("POST", "/reports/exemptions/<exemption_id>/decide"): {
         "setup": exemption,
         "form": {"approve": "true", "note": "情况属实"},
