@@ -30,6 +30,7 @@ DOMAINS: tuple[str, ...] = (
     "hotline.notifications",
     "hotline.supervision",
     "hotline.ops",
+    "hotline.reports",
     "hotline.api",
     "hotline.web",
     "hotline.health",
