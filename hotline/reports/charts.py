@@ -97,14 +97,16 @@ def trend(doc: dict) -> bytes:
     ax.set_xticks(list(x), labels, fontsize=8)
     ax.tick_params(axis="y", labelsize=8)
     ax.set_ylim(bottom=0)
-    ax.legend(fontsize=8, loc="upper left", frameon=False)
+    ax.legend(fontsize=8, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=2, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     return _svg(fig)
 
 
-def _hbar(title: str, labels: list[str], values: list[float], *, fmt: str, xmax: float | None = None) -> bytes:
+def _hbar(
+    title: str, labels: list[str], values: list[float], *, fmt: str, xmax: float | None = None, width: float = 7.2
+) -> bytes:
     height = max(2.0, 0.6 + 0.28 * max(len(labels), 1))
-    fig = _figure(7.2, height)
+    fig = _figure(width, height)
     ax = fig.subplots()
     ax.set_title(title, fontsize=12)
     if not labels:
@@ -112,7 +114,7 @@ def _hbar(title: str, labels: list[str], values: list[float], *, fmt: str, xmax:
         return _svg(fig)
     y = list(range(len(labels)))
     bars = ax.barh(y, values, color=COLORS[0], height=0.6)
-    ax.set_yticks(y, [_short(label) for label in labels], fontsize=8)
+    ax.set_yticks(y, [_short(label, 12 if width > 5 else 8) for label in labels], fontsize=8)
     ax.invert_yaxis()  # the first row on top
     ax.bar_label(bars, labels=[fmt.format(v) for v in values], fontsize=7, padding=2)
     ax.tick_params(axis="x", labelsize=8)
@@ -124,12 +126,14 @@ def _hbar(title: str, labels: list[str], values: list[float], *, fmt: str, xmax:
 
 def request_types(doc: dict) -> bytes:
     rows = [r for r in doc["volume"]["by_request_type"] if r["count"]]
-    return _hbar("按诉求类型", [r["label"] for r in rows], [r["count"] for r in rows], fmt="{:.0f}")
+    return _hbar("按诉求类型", [r["label"] for r in rows], [r["count"] for r in rows], fmt="{:.0f}", width=3.6)
 
 
 def categories(doc: dict, limit: int = 10) -> bytes:
     rows = [r for r in doc["volume"]["by_category"] if r["count"]][:limit]
-    return _hbar(f"按诉求分类（前{limit}类）", [r["label"] for r in rows], [r["count"] for r in rows], fmt="{:.0f}")
+    return _hbar(
+        f"按诉求分类（前{limit}类）", [r["label"] for r in rows], [r["count"] for r in rows], fmt="{:.0f}", width=3.6
+    )
 
 
 def _best_and_worst(rows: list[dict]) -> list[dict]:
