@@ -86,14 +86,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def _register_domains(app: Flask) -> None:
     """Signal receivers, CLI groups and timers of the domains that react to tickets."""
-    from . import reports, sla
+    from . import sla
     from .ops import cli as ops_cli
     from .sla import cli as sla_cli
 
     sla.init_app(app)
     sla_cli.register(app)
     ops_cli.register(app)
-    reports.init_app(app)
 
 
 def _register_blueprints(app: Flask, csrf) -> None:
@@ -121,3 +120,6 @@ def _register_notifications_and_supervision(app: Flask, csrf) -> None:
 
     notifications.init_app(app, csrf)
     supervision.init_app(app, csrf)
+    from . import reports
+
+    reports.init_app(app, csrf)

@@ -1,12 +1,23 @@
-"""Assessment and reports (考核与报表): figures, rankings, exemptions, hot topics, the
-monthly bulletin and the supervisor's dashboard."""
+"""Assessment and reports (考核与报表): the figures per unit, level and the whole city,
+exemptions (考核免责), the weighted score and ranking, the tickets behind each figure, and
+the monthly bulletin (运行情况通报).
+
+- ``periods``: months and date ranges in the centre's zone;
+- ``figures``: every figure, in SQL; ``definitions``: every figure, in words;
+- ``scores``: the weighted score and the ranking; ``drill``: the tickets behind a figure;
+- ``services``: exemptions and score schemes (audited); ``views``: the API; ``pages``: the pages;
+- ``monthly``: the bulletin's document; ``bulletins``: publish, freeze, corrections;
+  ``render_html``/``render_xlsx``/``charts``: its formats; ``cli``: ``flask report monthly``.
+"""
 
 from __future__ import annotations
 
 
-def init_app(app) -> None:
-    """Register the domain's API blueprints (csrf-exempt: bearer tokens only), pages and CLI."""
-    from ..extensions import csrf
+def init_app(app, csrf=None) -> None:
+    """Register the domain's API and pages (called once by create_app)."""
+    if csrf is None:
+        from ..extensions import csrf
+    # The monthly bulletin (运行情况通报): its API (bearer tokens only), pages and CLI.
     from . import bulletin_pages, bulletin_views, cli
 
     csrf.exempt(bulletin_views.bp)

@@ -4,7 +4,7 @@ Published bulletins are frozen: the database refuses UPDATE and DELETE on bullet
 bulletin_corrections, as on the audit tables (0001).
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-01 22:56:36.907144
 
 """
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = '0008'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
