@@ -86,11 +86,12 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def _register_domains(app: Flask) -> None:
     """Signal receivers, CLI groups and timers of the domains that react to tickets."""
-    from . import sla
+    from . import reports, sla
     from .ops import cli as ops_cli
     from .sla import cli as sla_cli
 
     sla.init_app(app)
+    reports.init_app(app)
     sla_cli.register(app)
     ops_cli.register(app)
 
