@@ -1,6 +1,6 @@
 """Assessment and reports (考核与报表): the figures per unit, level and the whole city,
-exemptions (考核免责), the weighted score and ranking, the tickets behind each figure, and
-the monthly bulletin (运行情况通报).
+exemptions (考核免责), the weighted score and ranking, the tickets behind each figure, hot
+topics and spikes, and the monthly bulletin (运行情况通报).
 
 - ``periods``: months and date ranges in the centre's zone;
 - ``figures``: every figure, in SQL; ``definitions``: every figure, in words;
@@ -17,6 +17,17 @@ def init_app(app, csrf=None) -> None:
     """Register the domain's API and pages (called once by create_app)."""
     if csrf is None:
         from ..extensions import csrf
+    # Hot topics and spikes: API (bearer tokens only), pages, CLI, the term receivers.
+    from . import topics_terms
+    from .topics_cli import cli as topics_cli
+    from .topics_pages import bp as topics_pages
+    from .topics_views import bp as topics_api
+
+    csrf.exempt(topics_api)
+    app.register_blueprint(topics_api)
+    app.register_blueprint(topics_pages)
+    app.cli.add_command(topics_cli)
+    topics_terms.connect()
     # The monthly bulletin (运行情况通报): its API (bearer tokens only), pages and CLI.
     from . import bulletin_pages, bulletin_views, cli
 
