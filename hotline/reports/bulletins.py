@@ -28,12 +28,16 @@ from .bulletin_models import Bulletin, BulletinCorrection
 
 log = logging.getLogger(__name__)
 
-# The figures a correction compares: (scope, key, Chinese label, kind).
-COMPARED = (
-    [("centre", key, label, kind) for key, label, kind in monthly.CENTRE_ROWS]
-    + [("summary", key, label, kind) for key, label, kind in monthly.SUMMARY_ROWS]
-    + [("unit", key, label, kind) for key, label, kind in monthly.UNIT_COLUMNS if kind != "text"]
-)
+
+def compared() -> list[tuple[str, str, str, str]]:
+    """The figures a correction compares: (scope, key, Chinese label, kind)."""
+    return (
+        [("centre", key, label, kind) for key, label, kind in monthly.centre_rows()]
+        + [("summary", key, label, kind) for key, label, kind in monthly.summary_rows()]
+        + [("unit", key, label, kind) for key, label, kind in monthly.unit_columns() if kind != "text"]
+    )
+
+
 SCOPE_NAMES = {"centre": "热线中心", "summary": "全市成员单位"}
 RECENT_MONTHS = 12  # the periodic check looks at the bulletins of the last twelve months
 
@@ -123,7 +127,7 @@ def _already(month: str) -> Conflict:
 def _values(doc: dict) -> dict[tuple[str, str, str], object]:
     """Every compared figure of a document: (scope, code, key) → value."""
     values: dict[tuple[str, str, str], object] = {}
-    for scope, key, _label, _kind in COMPARED:
+    for scope, key, _label, _kind in compared():
         if scope == "unit":
             for unit in doc["units"]:
                 values[("unit", unit["code"], key)] = unit.get(key)
@@ -151,7 +155,7 @@ def differences(bulletin: Bulletin, fresh: dict) -> list[dict]:
     """The figures of ``fresh`` that differ from what ``bulletin`` shows, in print order."""
     shown = shown_values(bulletin)
     names = {u["code"]: u["name"] for u in bulletin.document["units"]} | {u["code"]: u["name"] for u in fresh["units"]}
-    labels = {(scope, key): (label, kind) for scope, key, label, kind in COMPARED}
+    labels = {(scope, key): (label, kind) for scope, key, label, kind in compared()}
     changes = []
     for (scope, code, key), now_value in _values(fresh).items():
         was = shown.get((scope, code, key))

@@ -148,7 +148,7 @@ GROUP_TITLES = {"city": "市直部门", "local": "区、镇街"}
 
 def ranking(doc: dict, group: str) -> bytes:
     """The weighted score of each unit of a ranking group, in rank order."""
-    rows = [u for u in doc["units"] if u.get("group") == group and u.get("score") is not None]
+    rows = [u for u in doc["units"] if u.get("rank_group") == group and u.get("score") is not None]
     rows.sort(key=lambda u: (u["rank"], u["code"]))
     rows = _best_and_worst(rows)
     suffix = "（前10名与后10名）" if len(rows) == MANY else ""

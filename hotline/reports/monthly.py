@@ -13,18 +13,22 @@ The document (keys a tool outside may rely on are marked *):
     period            {"start", "end", "complete"}: [start, end) in the centre's zone
     centre*           {"received", "answered_on_call_rate", "first_dispatch_accuracy",
                        "answered_on_call", "dispatched", "bounces", "received_mom", "received_yoy"}
-    summary           city-wide totals of the units' figures (rates over the summed parts)
+    summary           the city-wide figures (figures.total_figures: a ticket held by several
+                      units in turn counts once)
     volume            {"by_channel", "by_request_type", "by_category", "by_area"}: [{"key", "label", "count"}]
     trend             twelve months up to this one: [{"month", "received", "answered_on_call"}]
-    units*            one row per unit: the public keys of figures.unit_figures, "score",
-                      "rank", "group" ("city": city departments; "local": districts and
-                      towns/streets, ranked apart) and "level_label"
+    units*            one row per unit: the keys of figures.unit_figures (the public ones,
+                      each rate's numerator and denominator...), "score", "rank" and
+                      "rank_group" ("city": city departments; "local": districts and
+                      towns/streets, ranked apart)
     scheme            the score scheme used: {"name", "version"}
-    hot_topics*       [{"label", "count", "change", "tickets", ...}]
-    spikes*           [...] the spikes current at ``as_of``
+    hot_topics*       topics.hot_topics: [{"label", "keywords", "count", "change", "areas",
+                      "categories", "tickets", ...}]
+    spikes*           the spikes that began in the month (topics.spikes_out)
     worst_overdue     the most overdue tickets due in the month
     exemptions        the approved exemptions of the month (the appendix)
-    definitions       [{"key", "name", "definition"}]: the notes
+    definitions       [{"key", "name", "definition"}]: the notes (definitions.py), the
+                      general rules first
     corrections       only on a published bulletin: its dated corrections (更正)
 """
 
@@ -37,7 +41,6 @@ from flask import current_app
 
 from ..core import clock
 from ..core.errors import InvalidInput
-from ..units.models import LEVEL_LABELS, Level
 
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 LEVELS = [
@@ -50,46 +53,76 @@ WORST_OVERDUE = 10
 HOT_TOPICS = 10
 
 # The units' columns of the bulletin's tables (HTML and Excel), in print order:
-# (key, Chinese header, kind) with kind int | rate | score | text.
-UNIT_COLUMNS = [
-    ("rank", "排名", "int"),
-    ("name", "单位", "text"),
-    ("received", "受理量", "int"),
-    ("accepted_on_time_rate", "签收及时率", "rate"),
-    ("replied_on_time_rate", "按期办结率", "rate"),
-    ("early_rate", "提前办结率", "rate"),
-    ("satisfaction_rate", "满意率", "rate"),
-    ("resolution_rate", "解决率", "rate"),
-    ("overdue", "超期件", "int"),
-    ("still_open", "未办结", "int"),
-    ("returned", "退单", "int"),
-    ("reopened", "重办", "int"),
-    ("extensions", "延期申请", "int"),
-    ("yellow_cards", "黄牌", "int"),
-    ("red_cards", "红牌", "int"),
-    ("exempted", "免责", "int"),
-    ("score", "综合得分", "score"),
+# (key, kind) with kind int | rate | score | text; the headers are the figures' names
+# in definitions.py, so the tables and the notes say the same.
+_UNIT_KEYS = [
+    ("rank", "int"),
+    ("name", "text"),
+    ("received", "int"),
+    ("accepted_on_time_rate", "rate"),
+    ("replied_on_time_rate", "rate"),
+    ("early_rate", "rate"),
+    ("satisfaction_rate", "rate"),
+    ("resolution_rate", "rate"),
+    ("overdue", "int"),
+    ("still_open", "int"),
+    ("returned", "int"),
+    ("reopened", "int"),
+    ("extensions", "int"),
+    ("yellow_cards", "int"),
+    ("red_cards", "int"),
+    ("exempted", "int"),
+    ("score", "score"),
 ]
-CENTRE_ROWS = [
-    ("received", "受理量", "int"),
-    ("received_mom", "受理量环比", "change"),
-    ("received_yoy", "受理量同比", "change"),
-    ("answered_on_call", "直接答复量", "int"),
-    ("answered_on_call_rate", "直接答复率", "rate"),
-    ("dispatched", "派单量", "int"),
-    ("first_dispatch_accuracy", "一次派准率", "rate"),
-    ("bounces", "单位间流转次数", "int"),
+_CENTRE_KEYS = [
+    ("received", "int"),
+    ("received_mom", "change"),
+    ("received_yoy", "change"),
+    ("answered_on_call", "int"),
+    ("answered_on_call_rate", "rate"),
+    ("dispatched", "int"),
+    ("first_dispatch_accuracy", "rate"),
+    ("bounces", "int"),
 ]
-SUMMARY_ROWS = [
-    ("received", "成员单位受理量", "int"),
-    ("replied_on_time_rate", "按期办结率", "rate"),
-    ("satisfaction_rate", "满意率", "rate"),
-    ("resolution_rate", "解决率", "rate"),
-    ("overdue", "超期件", "int"),
-    ("yellow_cards", "黄牌", "int"),
-    ("red_cards", "红牌", "int"),
-    ("exempted", "免责件", "int"),
+_SUMMARY_KEYS = [
+    ("received", "int"),
+    ("replied_on_time_rate", "rate"),
+    ("satisfaction_rate", "rate"),
+    ("resolution_rate", "rate"),
+    ("overdue", "int"),
+    ("still_open", "int"),
+    ("yellow_cards", "int"),
+    ("red_cards", "int"),
+    ("exempted", "int"),
 ]
+_OWN_LABELS = {  # names not in definitions.py
+    "name": "单位",
+    "received_mom": "话务受理量环比",
+    "received_yoy": "话务受理量同比",
+    "dispatched": "派单数",
+}
+_CENTRE_NAMES = {"received": "centre_received"}
+
+
+def _label(key: str, *, centre: bool = False) -> str:
+    from .definitions import label
+
+    if key in _OWN_LABELS:
+        return _OWN_LABELS[key]
+    return label(_CENTRE_NAMES.get(key, key) if centre else key)
+
+
+def unit_columns() -> list[tuple[str, str, str]]:
+    """(key, Chinese header, kind) of the units' tables."""
+    return [(key, _label(key), kind) for key, kind in _UNIT_KEYS]
+
+
+def centre_rows() -> list[tuple[str, str, str]]:
+    return [(key, _label(key, centre=True), kind) for key, kind in _CENTRE_KEYS]
+
+
+def summary_rows() -> list[tuple[str, str, str]]:
+    return [(key, _label(key), kind) for key, kind in _SUMMARY_KEYS]
 
 
 def parse_month(text: str | None, *, now: datetime) -> str:
@@ -123,26 +156,18 @@ def _zone() -> str:
     return current_app.config.get("TIMEZONE", "Asia/Shanghai")
 
 
-def _group(level: str) -> str:
-    return "city" if level == Level.CITY else "local"
-
-
 def compute(month: str, *, now: datetime) -> dict:
     """The bulletin of ``month`` computed from the database as of ``now`` (not published)."""
+    from . import monthly_parts as parts
     from . import periods, scores, topics
-    from .figures import centre_figures, unit_figures
+    from .figures import centre_figures, total_figures, unit_figures
 
     month = parse_month(month, now=now)
     period = periods.month_period(month, _zone())
-    as_of = min(now, period.end)
-    units = scores.score_units(unit_figures(period, now=as_of), scores.active_scheme(as_of))
-    for row in units:
-        row["group"] = _group(row["level"])
-        row["level_label"] = LEVEL_LABELS.get(row["level"], row["level"])
+    scheme = scores.scheme_for_period(period, now=now)
+    units = scores.score_units(unit_figures(period, now=now), scheme)
     units.sort(key=lambda r: (LEVELS_ORDER.get(r["level"], 9), r["rank"] is None, r["rank"] or 0, r["code"]))
-    centre = centre_figures(period, now=as_of)
-    from . import monthly_parts as parts
-
+    centre = centre_figures(period, now=now)
     return {
         "month": month,
         "title": f"12345政务服务热线运行情况通报（{month_label(month)}）",
@@ -155,16 +180,16 @@ def compute(month: str, *, now: datetime) -> dict:
             "complete": now >= period.end,
         },
         "centre": parts.centre_block(centre),
-        "summary": parts.summary_block(units),
+        "summary": parts.summary_block(total_figures(period, now=now)),
         "volume": parts.volume_block(centre),
-        "trend": parts.trend(month, now=as_of),
+        "trend": parts.trend(period, now=now),
         "levels": LEVELS,
         "units": [parts.unit_row(r) for r in units],
-        "scheme": parts.scheme_block(scores.active_scheme(as_of)),
-        "hot_topics": [parts.topic_row(t) for t in topics.hot_topics(period, now=as_of, limit=HOT_TOPICS)],
-        "spikes": [parts.spike_row(s) for s in topics.current_spikes(as_of)],
-        "worst_overdue": parts.worst_overdue(period, now=as_of, limit=WORST_OVERDUE),
-        "exemptions": parts.exemptions(period),
+        "scheme": {"name": scheme.name, "version": scheme.version},
+        "hot_topics": topics.hot_topics(period, now=now, limit=HOT_TOPICS),
+        "spikes": parts.spikes_of(period, now=now),
+        "worst_overdue": parts.worst_overdue(period, now=now, limit=WORST_OVERDUE),
+        "exemptions": parts.exemptions(period, now=now),
         "definitions": parts.definitions(),
     }
 

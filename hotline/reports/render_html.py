@@ -23,9 +23,9 @@ def context(doc: dict, chart_src) -> dict:
     return {
         "doc": doc,
         "levels": levels_with_units(doc),
-        "unit_columns": monthly.UNIT_COLUMNS,
-        "centre_rows": monthly.CENTRE_ROWS,
-        "summary_rows": monthly.SUMMARY_ROWS,
+        "unit_columns": monthly.unit_columns(),
+        "centre_rows": monthly.centre_rows(),
+        "summary_rows": monthly.summary_rows(),
         "corrections": correction_lines(doc),
         "charts": {name: title for name, (title, _draw) in charts.CHARTS.items()},
         "chart_src": chart_src,

@@ -28,18 +28,25 @@ FORMATS = {"int": "0", "rate": "0.0%", "score": "0.0", "change": "+0.0%;-0.0%;0.
 WIDTHS = {"int": 9, "rate": 11, "score": 10, "change": 11, "text": 30}
 
 
-def render(doc: dict) -> bytes:
-    wb = Workbook()
-    wb.remove(wb.active)
-    _summary(wb, doc)
-    _table(
-        wb,
-        doc,
-        "受理量走势",
-        [("month", "月份", "text"), ("received", "受理量", "int"), ("answered_on_call", "直接答复量", "int")],
-        doc["trend"],
-        chart=_trend_chart,
-    )
+def _names(items) -> str:
+    return "、".join(i["name"] for i in (items or [])[:3])
+
+
+def _tables(doc: dict) -> list[dict]:
+    """Every sheet after the summary: title, columns (key, header, kind), rows, options."""
+    text, count = "text", "int"
+    tables = [
+        {
+            "title": "受理量走势",
+            "columns": [
+                ("month", "月份", text),
+                ("received", "话务受理量", count),
+                ("answered_on_call", "直接答复数", count),
+            ],
+            "rows": doc["trend"],
+            "chart": _trend_chart,
+        },
+    ]
     for key, title in (
         ("by_request_type", "诉求类型"),
         ("by_category", "诉求分类"),
@@ -47,97 +54,121 @@ def render(doc: dict) -> bytes:
         ("by_area", "诉求区域"),
     ):
         chart = _bar_chart(title) if key in ("by_request_type", "by_category") else None
-        _table(wb, doc, title, [("label", title, "text"), ("count", "件数", "int")], doc["volume"][key], chart=chart)
+        tables.append(
+            {
+                "title": title,
+                "columns": [("label", title, text), ("count", "件数", count)],
+                "rows": doc["volume"][key],
+                "chart": chart,
+            }
+        )
     for level, rows in levels_with_units(doc):
-        _table(wb, doc, f"{level['label']}单位", monthly.UNIT_COLUMNS, rows, landscape=True)
+        tables.append(
+            {"title": f"{level['label']}单位", "columns": monthly.unit_columns(), "rows": rows, "landscape": True}
+        )
     for group, title in (("city", "市直部门排名"), ("local", "区镇街排名")):
-        rows = sorted(
-            (u for u in doc["units"] if u["group"] == group and u["rank"] is not None),
+        ranked = sorted(
+            (u for u in doc["units"] if u["rank_group"] == group and u["rank"] is not None),
             key=lambda u: (u["rank"], u["code"]),
         )
-        _table(
-            wb,
-            doc,
-            title,
-            [("rank", "排名", "int"), ("name", "单位", "text"), ("score", "综合得分", "score")],
-            rows,
-            chart=_bar_chart(title, horizontal=True),
+        tables.append(
+            {
+                "title": title,
+                "columns": [("rank", "排名", count), ("name", "单位", text), ("score", "综合得分", "score")],
+                "rows": ranked,
+                "chart": _bar_chart(title, horizontal=True),
+            }
         )
     rated = sorted(
         (u for u in doc["units"] if u["satisfaction_rate"] is not None),
         key=lambda u: (-u["satisfaction_rate"], u["code"]),
     )
-    _table(
-        wb,
-        doc,
-        "满意率",
-        [("name", "单位", "text"), ("satisfaction_rate", "满意率", "rate"), ("dissatisfied", "不满意件", "int")],
-        rated,
-        chart=_bar_chart("满意率", horizontal=True),
+    tables.append(
+        {
+            "title": "满意率",
+            "columns": [
+                ("name", "单位", text),
+                ("satisfaction_rate", "满意率", "rate"),
+                ("dissatisfied", "不满意数", count),
+            ],
+            "rows": rated,
+            "chart": _bar_chart("满意率", horizontal=True),
+        }
     )
-    _table(
-        wb,
-        doc,
-        "热点诉求",
-        [
-            ("label", "热点诉求", "text"),
-            ("count", "件数", "int"),
-            ("change", "较上期", "int"),
-            ("tickets_text", "涉及工单（部分）", "text"),
-        ],
-        [{**t, "tickets_text": "、".join(t.get("tickets") or [])} for t in doc["hot_topics"]],
+    tables.append(
+        {
+            "title": "热点诉求",
+            "columns": [
+                ("label", "热点诉求", text),
+                ("count", "件数", count),
+                ("change", "较上期", count),
+                ("areas_text", "主要区域", text),
+                ("tickets_text", "涉及工单（部分）", text),
+            ],
+            "rows": [
+                {**t, "areas_text": _names(t.get("areas")), "tickets_text": "、".join((t.get("tickets") or [])[:10])}
+                for t in doc["hot_topics"]
+            ],
+        }
     )
-    _table(
-        wb,
-        doc,
-        "突发聚集诉求",
-        [
-            ("label", "诉求", "text"),
-            ("count", "件数", "int"),
-            ("area", "区域", "text"),
-            ("category", "分类", "text"),
-            ("first_at", "首次", "text"),
-            ("last_at", "最近", "text"),
-        ],
-        doc["spikes"],
+    tables.append(
+        {
+            "title": "突发聚集诉求",
+            "columns": [
+                ("label", "诉求", text),
+                ("count", "来电人数", count),
+                ("area_name", "区域", text),
+                ("category_name", "分类", text),
+                ("first_at", "首次", text),
+                ("last_at", "最近", text),
+            ],
+            "rows": [
+                {
+                    **s,
+                    "area_name": (s.get("area") or {}).get("name"),
+                    "category_name": (s.get("category") or {}).get("name"),
+                }
+                for s in doc["spikes"]
+            ],
+        }
     )
-    _table(
-        wb,
-        doc,
-        "超期工单",
-        [
-            ("number", "工单编号", "text"),
-            ("unit_name", "承办单位", "text"),
-            ("category", "诉求分类", "text"),
-            ("due_at", "办理时限", "text"),
-            ("overdue_hours", "超期（小时）", "score"),
-            ("status_label", "状态", "text"),
-        ],
-        doc["worst_overdue"],
-        landscape=True,
+    tables.append(
+        {
+            "title": "超期工单",
+            "columns": [
+                ("number", "工单编号", text),
+                ("unit_name", "承办单位", text),
+                ("category", "诉求分类", text),
+                ("due_at", "办理时限", text),
+                ("overdue_hours", "超期（小时）", "score"),
+                ("status_label", "状态", text),
+            ],
+            "rows": doc["worst_overdue"],
+            "landscape": True,
+        }
     )
-    _table(
-        wb,
-        doc,
-        "考核免责",
-        [
-            ("number", "工单编号", "text"),
-            ("unit_name", "单位", "text"),
-            ("reason", "免责理由", "text"),
-            ("note", "说明", "text"),
-            ("decided_at", "批准时间", "text"),
-        ],
-        doc["exemptions"],
-        landscape=True,
+    tables.append(
+        {
+            "title": "考核免责",
+            "columns": [
+                ("number", "工单编号", text),
+                ("unit_name", "单位", text),
+                ("reason", "免责理由", text),
+                ("note", "说明", text),
+                ("decided_at", "批准时间", text),
+            ],
+            "rows": doc["exemptions"],
+            "landscape": True,
+        }
     )
-    _table(
-        wb,
-        doc,
-        "指标说明",
-        [("name", "指标", "text"), ("definition", "定义", "text")],
-        doc["definitions"],
-        widths={"definition": 90},
-        landscape=True,
+    tables.append(
+        {
+            "title": "指标说明",
+            "columns": [("name", "指标", text), ("definition", "定义", text)],
+            "rows": doc["definitions"],
+            "widths": {"definition": 90},
+            "landscape": True,
+        }
     )
     if doc.get("corrections"):
         rows = [
@@ -150,18 +181,36 @@ def render(doc: dict) -> bytes:
             for r in doc["corrections"]
             for c in r["changes"]
         ]
+        tables.append(
+            {
+                "title": "更正",
+                "columns": [
+                    ("recorded_at", "更正日期", text),
+                    ("name", "单位", text),
+                    ("label", "指标", text),
+                    ("was_text", "原值", text),
+                    ("now_text", "更正为", text),
+                ],
+                "rows": rows,
+            }
+        )
+    return tables
+
+
+def render(doc: dict) -> bytes:
+    wb = Workbook()
+    wb.remove(wb.active)
+    _summary(wb, doc)
+    for table in _tables(doc):
         _table(
             wb,
             doc,
-            "更正",
-            [
-                ("recorded_at", "更正日期", "text"),
-                ("name", "单位", "text"),
-                ("label", "指标", "text"),
-                ("was_text", "原值", "text"),
-                ("now_text", "更正为", "text"),
-            ],
-            rows,
+            table["title"],
+            table["columns"],
+            table["rows"],
+            chart=table.get("chart"),
+            landscape=table.get("landscape", False),
+            widths=table.get("widths"),
         )
     out = io.BytesIO()
     wb.save(out)
@@ -256,9 +305,9 @@ def _bar_chart(title: str, *, horizontal: bool = False):
 
 def _summary(wb: Workbook, doc: dict) -> None:
     rows = []
-    for key, label, kind in monthly.CENTRE_ROWS:
+    for key, label, kind in monthly.centre_rows():
         rows.append({"group": "热线中心", "label": label, "value": doc["centre"].get(key), "kind": kind})
-    for key, label, kind in monthly.SUMMARY_ROWS:
+    for key, label, kind in monthly.summary_rows():
         rows.append({"group": "成员单位合计", "label": label, "value": doc["summary"].get(key), "kind": kind})
     ws = _sheet(wb, doc, "概要", 4, landscape=False)
     for col, header in enumerate(("类别", "指标", "数值", "说明"), start=1):

@@ -9,6 +9,7 @@ import warnings
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from matplotlib.ft2font import FT2Font
 from openpyxl import load_workbook
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
@@ -150,24 +151,24 @@ def test_the_excel_file_holds_the_json_figures_ready_to_print(dec_app, november)
         if not rows:
             continue
         ws = wb[f"{level['label']}单位"]
-        assert [c.value for c in ws[header]] == [label for _k, label, _t in monthly.UNIT_COLUMNS]
+        assert [c.value for c in ws[header]] == [label for _k, label, _t in monthly.unit_columns()]
         by_name = {r[1]: r for r in ws.iter_rows(min_row=header + 1, values_only=True)}
         assert len(by_name) == len(rows)
         for u in rows:
             cells = by_name[u["name"]]
-            assert list(cells) == [u[key] for key, _label, _kind in monthly.UNIT_COLUMNS], u["code"]
+            assert list(cells) == [u[key] for key, _label, _kind in monthly.unit_columns()], u["code"]
             seen.add(u["code"])
-        rate_col = [k for k, _l, _t in monthly.UNIT_COLUMNS].index("replied_on_time_rate") + 1
+        rate_col = [k for k, _l, _t in monthly.unit_columns()].index("replied_on_time_rate") + 1
         assert ws.cell(row=header + 1, column=rate_col).number_format == "0.0%"
-        assert ws.page_setup.paperSize == ws.PAPERSIZE_A4 and ws.page_setup.orientation == "landscape"
-        assert ws.print_title_rows == f"{header}:{header}" and ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.page_setup.paperSize == 9 and ws.page_setup.orientation == "landscape"
+        assert ws.print_title_rows == f"${header}:${header}" and ws.sheet_properties.pageSetUpPr.fitToPage
     assert seen == {u["code"] for u in doc["units"]}
 
     summary = wb["概要"]
     values = {(r[0], r[1]): r[2] for r in summary.iter_rows(min_row=header + 1, values_only=True)}
-    for key, label, _kind in monthly.CENTRE_ROWS:
+    for key, label, _kind in monthly.centre_rows():
         assert values[("热线中心", label)] == doc["centre"][key]
-    for key, label, _kind in monthly.SUMMARY_ROWS:
+    for key, label, _kind in monthly.summary_rows():
         assert values[("成员单位合计", label)] == doc["summary"][key]
 
     trend = [r for r in wb["受理量走势"].iter_rows(min_row=header + 1, values_only=True)]
@@ -187,27 +188,36 @@ def test_the_excel_file_holds_the_json_figures_ready_to_print(dec_app, november)
 def test_every_chart_draws_its_chinese_labels_with_the_cjk_font(dec_app, november):
     with dec_app.app_context():
         doc = monthly.compute("2026-11", now=NOW)
+    font = FT2Font(charts.FONT_PATH)
     for name, (title, _draw) in charts.CHARTS.items():
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # "Glyph ... missing from font(s)" would fail here
             svg = charts.draw(name, doc)
         assert svg.startswith(b"<?xml") and b"<svg" in svg, name
-        # Text is drawn as the CJK font's glyph paths (ids by code point), never as <text>
+        # Text is drawn as the CJK font's glyph paths (ids by glyph index), never as <text>
         # that a viewer without the font would show as boxes.
         assert b"<text" not in svg
         for char in title.replace("、", "")[:4]:
-            assert f'id="WenQuanYiMicroHei-{ord(char):x}"'.encode() in svg, (name, char)
+            glyph = font.get_char_index(ord(char))
+            assert glyph and f'id="WenQuanYiMicroHei-{glyph:x}"'.encode() in svg, (name, char)
         assert charts.draw(name, doc) == svg, "the same figures draw the same bytes"
 
 
 # --- the command line -------------------------------------------------------------------
 
 
-def test_the_cli_writes_each_format(dec_app, november, tmp_path):
+@pytest.fixture
+def out_dir(tmp_path):
+    folder = tmp_path / "out"  # tmp_path holds the test's database too
+    folder.mkdir()
+    return folder
+
+
+def test_the_cli_writes_each_format(dec_app, november, out_dir):
     runner = dec_app.test_cli_runner()
     out = {}
     for fmt in ("json", "xlsx", "html"):
-        path = tmp_path / f"bulletin.{fmt}"
+        path = out_dir / f"bulletin.{fmt}"
         r = runner.invoke(args=["report", "monthly", "--month", "2026-11", "--format", fmt, "--out", str(path)])
         assert r.exit_code == 0, r.output
         assert "computed as of" in r.output
@@ -220,12 +230,12 @@ def test_the_cli_writes_each_format(dec_app, november, tmp_path):
     html = out["html"].decode("utf-8")
     assert doc["title"] in html and "市人力资源和社会保障局" in html
     assert html.count('src="data:image/svg+xml;base64,') == len(charts.CHARTS)  # one file, nothing to fetch
-    assert list(tmp_path.iterdir()) and not [p for p in tmp_path.iterdir() if p.name.startswith(".bulletin-")]
+    assert sorted(p.name for p in out_dir.iterdir()) == ["bulletin.html", "bulletin.json", "bulletin.xlsx"]
 
 
-def test_the_cli_gives_the_published_bulletin_once_published(dec_app, dec_world, november, tmp_path):
+def test_the_cli_gives_the_published_bulletin_once_published(dec_app, dec_world, november, out_dir):
     _publish(dec_app, dec_world)
-    path = tmp_path / "b.json"
+    path = out_dir / "b.json"
     r = dec_app.test_cli_runner().invoke(
         args=["report", "monthly", "--month", "2026-11", "--format", "json", "--out", str(path)]
     )
@@ -243,19 +253,19 @@ def test_the_cli_gives_the_published_bulletin_once_published(dec_app, dec_world,
         (["--month", "2026-11", "--format", "pdf"], "pdf"),
     ],
 )
-def test_the_cli_refuses_bad_input_and_writes_nothing(dec_app, dec_world, tmp_path, args, fragment):
-    path = tmp_path / "out.json"
+def test_the_cli_refuses_bad_input_and_writes_nothing(dec_app, dec_world, out_dir, args, fragment):
+    path = out_dir / "out.json"
     r = dec_app.test_cli_runner().invoke(args=["report", "monthly", *args, "--out", str(path)])
     assert r.exit_code != 0 and fragment in r.output, r.output
-    assert list(tmp_path.iterdir()) == []
+    assert list(out_dir.iterdir()) == []
 
 
-def test_the_cli_refuses_a_missing_folder(dec_app, dec_world, tmp_path):
+def test_the_cli_refuses_a_missing_folder(dec_app, dec_world, out_dir):
     r = dec_app.test_cli_runner().invoke(
-        args=["report", "monthly", "--month", "2026-11", "--out", str(tmp_path / "nowhere" / "b.json")]
+        args=["report", "monthly", "--month", "2026-11", "--out", str(out_dir / "nowhere" / "b.json")]
     )
     assert r.exit_code != 0 and "no such directory" in r.output
-    assert list(tmp_path.iterdir()) == []
+    assert list(out_dir.iterdir()) == []
 
 
 # --- who sees what, through the API and the pages ------------------------------------------
