@@ -17,8 +17,9 @@ from sqlalchemy.exc import DBAPIError
 from hotline.audit.models import AuditEvent
 from hotline.core.errors import Conflict, InvalidInput
 from hotline.extensions import db
-from hotline.reports import bulletins, charts, monthly, render_xlsx
-from hotline.reports.bulletin_models import Bulletin
+from hotline.reports import bulletins, charts, monthly, render_xlsx, services
+from hotline.reports.bulletin_models import Bulletin, BulletinCorrection
+from hotline.tickets import services as tickets
 
 from ..factories import World
 from .bulletin_helpers import handled, nov
@@ -135,6 +136,113 @@ def test_the_database_refuses_to_change_a_published_bulletin(dec_app, dec_world,
                 db.session.execute(text(statement), {"id": bulletin_id})
             db.session.rollback()
         assert db.session.get(Bulletin, bulletin_id).title.startswith("12345")
+
+
+def _exempt(app, world, number, *, at):
+    with app.app_context():
+        services.ensure_default_reasons(now=at)
+        ticket = world.get(number)
+        exemption = services.request_exemption(
+            ticket, actor=world._staff_of(ticket.lead_unit.code), now=at, reason_code="force_majeure", note="暴雨停电"
+        )
+        services.decide_exemption(
+            exemption, actor=world.user("supervisor"), now=at + timedelta(hours=1), approve=True, note=None
+        )
+        db.session.commit()
+
+
+def test_publish_freezes_and_a_late_exemption_shows_as_a_dated_correction(dec_app, dec_world, november):
+    bulletin_id = _publish(dec_app, dec_world)
+    with dec_app.app_context():
+        stored = json.loads(json.dumps(db.session.get(Bulletin, bulletin_id).document))
+    assert stored["published"] is True and unit(stored, "DEPT-A")["replied_on_time_rate"] == 0.5
+
+    # A week later DEPT-A's late ticket is exempted (考核免责): the month computed now differs.
+    later = NOW + timedelta(days=7)
+    _exempt(dec_app, dec_world, november["late"], at=later)
+    with dec_app.app_context():
+        fresh = monthly.compute("2026-11", now=later)
+        assert unit(fresh, "DEPT-A")["replied_on_time_rate"] == 1.0 and unit(fresh, "DEPT-A")["overdue"] == 0
+        bulletin = db.session.get(Bulletin, bulletin_id)
+        assert json.loads(json.dumps(bulletin.document)) == stored  # frozen: nothing recomputed it
+
+    # Read back: still the published figures, with no correction yet.
+    staff = dec_world.client("staff_a")
+    got = staff.get("/api/v1/reports/bulletins/2026-11").json
+    assert unit(got, "DEPT-A")["replied_on_time_rate"] == 0.5 and got["corrections"] == []
+
+    # The supervisor checks: the differences become one dated correction.
+    r = dec_world.client("supervisor").post(
+        "/api/v1/reports/bulletins/2026-11/corrections", json={"note": "免责审批后核对"}
+    )
+    assert r.status_code == 201, r.json
+    changes = {(c["code"], c["key"]): (c["was"], c["now"]) for c in r.json["correction"]["changes"]}
+    assert changes[("DEPT-A", "replied_on_time_rate")] == (0.5, 1.0)
+    assert changes[("DEPT-A", "overdue")] == (1, 0)
+    assert ("DEPT-B", "received") not in changes  # only what changed
+    assert r.json["correction"]["recorded_at"].startswith("2026-12-03")  # the test clock's now
+
+    with dec_app.app_context():
+        assert json.loads(json.dumps(db.session.get(Bulletin, bulletin_id).document)) == stored
+        actions = db.session.scalars(
+            select(AuditEvent.action).where(AuditEvent.object_type == "bulletin").order_by(AuditEvent.id)
+        ).all()
+        assert actions == ["bulletin.publish", "bulletin.correct"]
+    got = staff.get("/api/v1/reports/bulletins/2026-11").json
+    assert unit(got, "DEPT-A")["replied_on_time_rate"] == 0.5  # the figures as published...
+    assert got["corrections"][0]["changes"] == r.json["correction"]["changes"]  # ...and the correction beside them
+
+    # Shown on the page with its date, and in the Excel file.
+    page = _sign_in(dec_app, "staff_a").get("/reports/bulletins/2026-11").get_data(as_text=True)
+    assert '<span class="b-date">2026-12-03</span> 更正：市人力资源和社会保障局 按期办结率 由 50.0% 更正为 100.0%' in page
+    x = staff.get("/api/v1/reports/bulletins/2026-11?format=xlsx")
+    sheet = load_workbook(io.BytesIO(x.data))["更正"]
+    rows = list(sheet.iter_rows(min_row=render_xlsx.HEADER_ROW + 1, values_only=True))
+    assert ("2026-12-03", "市人力资源和社会保障局", "按期办结率", "50.0%", "100.0%") in rows
+
+    # Checking again finds nothing new: no second row.
+    again = dec_world.client("supervisor").post("/api/v1/reports/bulletins/2026-11/corrections")
+    assert again.status_code == 200 and again.json["correction"] is None
+    with dec_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(BulletinCorrection)) == 1
+
+
+def test_a_reopen_after_publishing_leaves_the_published_month_alone(dec_app, dec_world, november):
+    """A reopen (重办) counts in the month it happens (definitions.py): a December reopen of a
+    ticket replied in November leaves November's figures, stored and fresh, as they were;
+    it shows in December's."""
+    bulletin_id = _publish(dec_app, dec_world)
+    with dec_app.app_context():
+        stored = json.loads(json.dumps(db.session.get(Bulletin, bulletin_id).document))
+        ticket = dec_world.get(november["b_replied"])
+        tickets.callback(
+            ticket,
+            actor=dec_world.user("operator"),
+            now=NOW + timedelta(hours=2),
+            satisfaction="dissatisfied",
+            resolved=False,
+        )
+        db.session.commit()
+        assert ticket.reopen_count == 1 and ticket.status == "dispatched"  # back to the unit
+        bulletin = db.session.get(Bulletin, bulletin_id)
+        assert json.loads(json.dumps(bulletin.document)) == stored
+        assert (
+            bulletins.record_corrections(bulletin, actor=dec_world.user("supervisor"), now=NOW + timedelta(hours=3))
+            is None
+        )
+        december = monthly.compute("2026-12", now=NOW + timedelta(hours=3))
+        assert unit(december, "DEPT-B")["reopened"] == 1 and unit(december, "DEPT-B")["satisfaction_rate"] == 0.0
+        db.session.commit()
+
+
+def test_the_periodic_check_records_corrections_once(dec_app, dec_world, november):
+    _publish(dec_app, dec_world)
+    _exempt(dec_app, dec_world, november["late"], at=NOW)
+    with dec_app.app_context():
+        assert bulletins.check_published() == 1
+        assert bulletins.check_published() == 0  # safe to run twice
+        correction = db.session.scalar(select(BulletinCorrection))
+        assert correction.recorded_by_id is None and correction.note == "定期核对"
 
 
 # --- the Excel file, cell by cell against the JSON ---------------------------------------
