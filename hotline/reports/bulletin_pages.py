@@ -51,7 +51,7 @@ def _document(month: str, *, fresh: bool = False) -> dict:
     """The published bulletin, or (supervisors and admins) the preview; else 404."""
     published = bulletins.get_published(month)
     if published is not None:
-        return bulletins.document(published)
+        return bulletins.for_reader(bulletins.document(published), current_user)
     if not permissions.can_preview_bulletin(current_user):
         raise NotFound(f"No bulletin published for {month}.", message_zh=f"{month} 的通报尚未发布。")
     return _preview(month, fresh=fresh)

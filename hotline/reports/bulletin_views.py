@@ -56,7 +56,7 @@ def get_bulletin(month):
     require(permissions.can_read_bulletins(actor()), *_NO_ACCESS)
     params = query(schemas.FormatQuery)
     month = monthly.parse_month(month, now=clock.now())
-    return send(bulletins.document(bulletins.get_published_or_404(month)), params.format)
+    return send(bulletins.for_reader(bulletins.document(bulletins.get_published_or_404(month)), actor()), params.format)
 
 
 @bp.get("/<month>/preview")

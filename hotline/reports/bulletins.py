@@ -68,6 +68,24 @@ def document(bulletin: Bulletin) -> dict:
     return doc
 
 
+def for_reader(doc: dict, user) -> dict:
+    """What ``user`` may read of a bulletin: supervisors and admins all of it; a unit's staff
+    every figure, but ticket numbers only of their own unit's tickets (a unit never learns
+    another unit's ticket numbers: hot topics and spikes list them without a unit, so not
+    at all)."""
+    from . import permissions
+
+    if permissions.can_preview_bulletin(user):
+        return doc
+    own = getattr(getattr(user, "unit", None), "code", None)
+    out = dict(doc)
+    out["hot_topics"] = [{**t, "tickets": []} for t in doc.get("hot_topics") or []]
+    out["spikes"] = [{**s, "tickets": []} for s in doc.get("spikes") or []]
+    for key in ("worst_overdue", "exemptions"):
+        out[key] = [r if r.get("unit_code") == own else {**r, "number": None} for r in doc.get(key) or []]
+    return out
+
+
 def correction_out(correction: BulletinCorrection) -> dict:
     return {
         "id": correction.id,

@@ -92,8 +92,8 @@ def trend(doc: dict) -> bytes:
     received = [r["received"] for r in rows]
     answered = [r["answered_on_call"] for r in rows]
     x = range(len(rows))
-    ax.bar(x, received, color=COLORS[0], label="受理量")
-    ax.plot(x, answered, color=COLORS[1], marker="o", linewidth=1.5, label="直接答复量")
+    ax.bar(x, received, color=COLORS[0], label="话务受理量")
+    ax.plot(x, answered, color=COLORS[1], marker="o", linewidth=1.5, label="直接答复数")
     ax.set_xticks(list(x), labels, fontsize=8)
     ax.tick_params(axis="y", labelsize=8)
     ax.set_ylim(bottom=0)
@@ -105,7 +105,7 @@ def trend(doc: dict) -> bytes:
 def _hbar(
     title: str, labels: list[str], values: list[float], *, fmt: str, xmax: float | None = None, width: float = 7.2
 ) -> bytes:
-    height = max(2.0, 0.6 + 0.28 * max(len(labels), 1))
+    height = max(2.0, 0.6 + 0.28 * len(labels)) if labels else 1.2
     fig = _figure(width, height)
     ax = fig.subplots()
     ax.set_title(title, fontsize=12)
@@ -143,17 +143,16 @@ def _best_and_worst(rows: list[dict]) -> list[dict]:
     return rows[:half] + rows[-half:]
 
 
-GROUP_TITLES = {"city": "市直部门", "local": "区、镇街"}
-
-
 def ranking(doc: dict, group: str) -> bytes:
     """The weighted score of each unit of a ranking group, in rank order."""
+    from .scores import RANK_GROUP_LABELS
+
     rows = [u for u in doc["units"] if u.get("rank_group") == group and u.get("score") is not None]
     rows.sort(key=lambda u: (u["rank"], u["code"]))
     rows = _best_and_worst(rows)
     suffix = "（前10名与后10名）" if len(rows) == MANY else ""
     return _hbar(
-        f"{GROUP_TITLES[group]}综合得分排名{suffix}",
+        f"{RANK_GROUP_LABELS[group]}综合得分排名{suffix}",
         [f"{u['rank']}. {u['name']}" for u in rows],
         [u["score"] for u in rows],
         fmt="{:.1f}",
@@ -181,7 +180,7 @@ CHARTS = {
     "request-types": ("按诉求类型", request_types),
     "categories": ("按诉求分类", categories),
     "ranking-city": ("市直部门综合得分排名", lambda doc: ranking(doc, "city")),
-    "ranking-local": ("区、镇街综合得分排名", lambda doc: ranking(doc, "local")),
+    "ranking-local": ("区（县）及镇街综合得分排名", lambda doc: ranking(doc, "local")),
     "satisfaction": ("各单位满意率", satisfaction),
 }
 

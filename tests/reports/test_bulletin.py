@@ -389,6 +389,15 @@ def test_units_see_published_bulletins_and_never_previews(dec_app, dec_world, no
     assert published.status_code == 201 and published.json["published"] is True
     r = staff.get("/api/v1/reports/bulletins/2026-11")
     assert r.status_code == 200 and r.json["units"] == published.json["units"]
+    # Every figure, but no other unit's ticket numbers: DEPT-A's overdue ticket is named by
+    # its unit only; hot topics and spikes list no tickets.
+    overdue = published.json["worst_overdue"]
+    assert [o["number"] for o in overdue] == [november["late"]]
+    assert [(o["unit_code"], o["number"]) for o in r.json["worst_overdue"]] == [("DEPT-A", None)]
+    assert published.json["hot_topics"][0]["tickets"]  # the three 养老金 tickets make a topic
+    assert [t["tickets"] for t in r.json["hot_topics"]] == [[]] * len(published.json["hot_topics"])
+    own = dec_world.client("staff_a").get("/api/v1/reports/bulletins/2026-11").json
+    assert [o["number"] for o in own["worst_overdue"]] == [november["late"]]
     assert [b["month"] for b in staff.get("/api/v1/reports/bulletins").json["items"]] == ["2026-11"]
     x = staff.get("/api/v1/reports/bulletins/2026-11?format=xlsx")
     assert x.status_code == 200 and x.mimetype.endswith("spreadsheetml.sheet")
