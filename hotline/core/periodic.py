@@ -62,4 +62,14 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic(
         name="topics-spikes", path="hotline.reports.topics_spikes.detect_job", every=600, queue="default", timeout=300
     ),
+    # Published monthly bulletins of the last twelve months compared with their months
+    # computed now: differences become one dated correction each (daily; a second run finds
+    # nothing new, and two at once are refused by a unique sequence per bulletin).
+    Periodic(
+        name="bulletin-corrections",
+        path="hotline.reports.bulletins.check_published",
+        every=86400,
+        queue="default",
+        timeout=1800,
+    ),
 )
