@@ -132,11 +132,92 @@ def _ticket_row(i: int, m: dict, category_id: int, area_id: int | None, caller_i
     }
 
 
+def scale_month(count: int, seed: int = 12345) -> None:
+    """A big city's month: ``count`` tickets in June 2021 (after the real messages), each a
+    copy of a random real message, with its terms copied (no segmenting again), its own
+    caller and a random time; then time a month's hot topics and one spike run there."""
+    import random
+
+    from sqlalchemy import insert
+
+    from hotline.callers.models import Caller
+    from hotline.extensions import db
+    from hotline.reports import topics, topics_spikes
+    from hotline.tickets.models import Ticket
+
+    rng = random.Random(seed)
+    sources = db.session.execute(
+        db.text("SELECT id, category_id, area_unit_id, created_by_id, content FROM tickets ORDER BY id")
+    ).all()
+    start = datetime(2021, 6, 1, tzinfo=SHANGHAI)
+    t0 = time.perf_counter()
+    for first in range(0, count, 5000):
+        batch = range(first, min(first + 5000, count))
+        moments = {i: start + timedelta(seconds=rng.randrange(30 * 86400)) for i in batch}
+        db.session.execute(
+            insert(Caller),
+            [{"phone": f"2{i:010d}", "name": None, "created_at": moments[i], "updated_at": moments[i]} for i in batch],
+        )
+        callers = dict(
+            db.session.execute(
+                db.select(Caller.phone, Caller.id).where(Caller.phone.in_([f"2{i:010d}" for i in batch]))
+            ).all()
+        )
+        rows = []
+        for i in batch:
+            src = rng.choice(sources)
+            row = _ticket_row(i, {"text": src.content, "at": moments[i]}, src.category_id, src.area_unit_id, 0, 0)
+            row.update(number=f"S{i:08d}", caller_id=callers[f"2{i:010d}"], created_by_id=src.created_by_id)
+            row["address"] = f"src:{src.id}"
+            rows.append(row)
+        db.session.execute(insert(Ticket), rows)
+    db.session.execute(
+        db.text(
+            "INSERT INTO ticket_term_sets (ticket_id, version, term_count, analysed_at) "
+            "SELECT t.id, s.version, s.term_count, s.analysed_at FROM tickets t "
+            "JOIN ticket_term_sets s ON s.ticket_id = CAST(substr(t.address, 5) AS INTEGER) "
+            "WHERE t.number LIKE 'S%'"
+        )
+    )
+    db.session.execute(
+        db.text(
+            "INSERT INTO ticket_terms (ticket_id, term, weight, created_at, category_id, area_unit_id, caller_id) "
+            "SELECT t.id, x.term, x.weight, t.created_at, t.category_id, t.area_unit_id, t.caller_id FROM tickets t "
+            "JOIN ticket_terms x ON x.ticket_id = CAST(substr(t.address, 5) AS INTEGER) WHERE t.number LIKE 'S%'"
+        )
+    )
+    db.session.commit()
+    terms = db.session.scalar(db.text("SELECT count(*) FROM ticket_terms WHERE created_at >= '2021-05-31'"))
+    print(f"\na big city's month: {count} tickets in 2021-06 (copies of the messages), {terms} term rows, "
+          f"made in {time.perf_counter() - t0:.1f} s")  # fmt: skip
+    period = topics.month_period("2021-06", "Asia/Shanghai")
+    t0 = time.perf_counter()
+    floor = db.session.execute(
+        db.select(Ticket.area_unit_id, db.func.count())
+        .where(Ticket.created_at >= period.start, Ticket.created_at < period.end)
+        .group_by(Ticket.area_unit_id)
+    ).all()
+    floor_ms = (time.perf_counter() - t0) * 1000
+    print(f"  floor: one GROUP BY area over the month's tickets: {floor_ms:.0f} ms ({len(floor)} groups)")
+    for attempt in (1, 2):
+        t0 = time.perf_counter()
+        found = topics.hot_topics(period, now=period.end + timedelta(days=1), limit=10)
+        print(f"  hot_topics, run {attempt}: {(time.perf_counter() - t0) * 1000:.0f} ms, top: "
+              + "; ".join(f"{t['label']} {t['count']}" for t in found[:3]))  # fmt: skip
+    t0 = time.perf_counter()
+    topics_spikes.detect(now=period.end - timedelta(hours=1))
+    db.session.rollback()
+    print(
+        f"  one spike run at the month's end (72 h window, 28-day baseline): {(time.perf_counter() - t0) * 1000:.0f} ms"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--limit", type=int, default=10, help="topics per month")
     parser.add_argument("--spike-every-hours", type=int, default=6)
+    parser.add_argument("--scale", type=int, default=80000, help="tickets in the big city's month (0: skip)")
     args = parser.parse_args()
     if not args.data.exists():
         print(f"The messages are not here: {args.data} is absent. Nothing measured.", file=sys.stderr)
@@ -190,7 +271,9 @@ def main() -> int:
             )
             t0 = time.perf_counter()
             runs = 0
-            at = messages[0]["at"] + timedelta(days=topics_spikes.BASELINE_DAYS)
+            busy = [month for month, count in months if count >= 20]
+            first = datetime.strptime(busy[0], "%Y-%m").replace(tzinfo=SHANGHAI) if busy else messages[0]["at"]
+            at = first  # from the first month with messages every day (2017-2018 hold a handful)
             while at <= messages[-1]["at"] + timedelta(hours=topics_spikes.WINDOW_HOURS):
                 topics_spikes.detect(now=at)
                 db.session.commit()
@@ -212,6 +295,8 @@ def main() -> int:
                 )
             if not spikes:
                 print("  none")
+            if args.scale:
+                scale_month(args.scale)
     print(f"\ntotal time: {time.perf_counter() - started:.1f} s")
     return 0
 

@@ -16,9 +16,10 @@ The rule, checked by a periodic job every 10 minutes (``detect_job``) and record
   one burst; its keywords are its terms, most callers first, the first one its anchor;
 * a burst in a category whose tickets are mostly (half or more) in an area's burst of the
   same run is left to the area (more precise, and not reported twice);
-* a burst updates the open spike of its scope that shares a keyword with it, else opens a
-  new one (at most one open spike per scope and anchor: a unique index); an open spike that
-  no burst matches any more is closed.
+* a burst updates the open spike of its scope that shares a keyword with it (or opens
+  again one closed less than a window ago: the rule may stop holding for a run and hold
+  again), else opens a new one (at most one open spike per scope and anchor: a unique
+  index); an open spike that no burst matches any more is closed.
 
 Callers are counted, not tickets: one person calling ten times is not a spike.
 """
@@ -31,7 +32,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from ..core import clock
 from ..core.db import upsert_insert
@@ -173,8 +174,11 @@ def detect(*, now: datetime) -> list[Spike]:
 def _record(burst: Burst, *, now: datetime) -> Spike:
     key = f"{burst.scope}:{burst.scope_id}"
     spike = None
+    # An open spike of the scope sharing a keyword; else one closed within the window (the
+    # rule stopped holding for a run, then held again): the same burst, opened again.
+    recent = or_(Spike.closed_at.is_(None), Spike.closed_at >= now - timedelta(hours=WINDOW_HOURS))
     for candidate in db.session.scalars(
-        select(Spike).where(Spike.scope_key == key, Spike.closed_at.is_(None)).order_by(Spike.id)
+        select(Spike).where(Spike.scope_key == key, recent).order_by(Spike.closed_at.is_not(None), Spike.id.desc())
     ):
         if candidate.anchor in burst.terms or set(candidate.keywords) & set(burst.terms):
             spike = candidate
@@ -215,6 +219,8 @@ def _record(burst: Burst, *, now: datetime) -> Spike:
             log.info("spike opened: %s %s (%s callers)", key, values["label"], values["callers"])
     else:
         spike_id = spike.id
+        if spike.closed_at is not None:
+            values["closed_at"] = None
     db.session.execute(
         update(Spike).where(Spike.id == spike_id).values(**values).execution_options(synchronize_session=False)
     )
