@@ -139,13 +139,11 @@ def hot_topics(
     prev_docs, _ = _load(_filters(before.start, before.end, category_id, area_unit_id), terms)
     prev_assigned = topics_cluster.assign(prev_docs, groups)
     prev_counts = Counter(prev_assigned.values())
-    group_index = {tuple(sorted(g)): i for i, g in enumerate(groups)}
     numbers = _numbers([tid for topic in found for tid in sorted(topic.ticket_ids, reverse=True)[:max_tickets]])
     units, categories = _names(meta)
     result = []
     for topic in found:
-        index = group_index[tuple(sorted(topic.keywords))]
-        previous_count = prev_counts.get(index, 0)
+        previous_count = prev_counts.get(topic.group, 0)
         tids = topic.ticket_ids
         result.append(
             {

@@ -80,7 +80,7 @@ class Spike(db.Model):
     keywords: Mapped[list] = mapped_column(JSONType, default=list)
     callers: Mapped[int] = mapped_column(Integer)  # distinct callers in the window
     ticket_count: Mapped[int] = mapped_column(Integer)
-    baseline: Mapped[float] = mapped_column(Float)  # the usual callers per window before it
+    baseline: Mapped[float] = mapped_column(Float)  # callers expected in a window (topics_spikes)
     first_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_at: Mapped[datetime] = mapped_column(UTCDateTime)
     detected_at: Mapped[datetime] = mapped_column(UTCDateTime)

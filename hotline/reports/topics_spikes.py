@@ -5,16 +5,21 @@ The rule, checked by a periodic job every 10 minutes (``detect_job``) and record
 
 * a term is *spiking* in a scope (an area, or a category) when, in the last
   :data:`WINDOW_HOURS` hours, at least :data:`MIN_CALLERS` distinct callers said it there,
-  and that is at least :data:`RATIO` times its baseline: the distinct callers who said it
-  there in the :data:`BASELINE_DAYS` days before the window, per window of that length
-  (a steady trickle is its own baseline and never spikes);
+  and that is at least :data:`RATIO` times the expected number, and that many would come
+  by chance with a probability of at most :data:`SURPRISE` (Poisson). The expected number
+  is the larger of: the distinct callers who said it there in the :data:`BASELINE_DAYS`
+  days before the window, per window of that length (a steady trickle is its own baseline
+  and never spikes); the share of the city's callers who said it in those days times the
+  scope's callers in the window (a word common everywhere, 业主 or 道路, is no news where
+  many call); and :data:`MIN_EXPECTED`;
 * spiking terms of one scope whose tickets overlap (at least half of the smaller set) are
   one burst; its keywords are its terms, most callers first, the first one its anchor;
 * a burst in a category whose tickets are mostly (half or more) in an area's burst of the
   same run is left to the area (more precise, and not reported twice);
-* a burst updates the open spike of its scope that shares a keyword with it, else opens a
-  new one (at most one open spike per scope and anchor: a unique index); an open spike that
-  no burst matches any more is closed.
+* a burst updates the open spike of its scope that shares a keyword with it (or opens
+  again one closed less than a window ago: the rule may stop holding for a run and hold
+  again), else opens a new one (at most one open spike per scope and anchor: a unique
+  index); an open spike that no burst matches any more is closed.
 
 Callers are counted, not tickets: one person calling ten times is not a spike.
 """
@@ -22,11 +27,12 @@ Callers are counted, not tickets: one person calling ten times is not a spike.
 from __future__ import annotations
 
 import logging
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from ..core import clock
 from ..core.db import upsert_insert
@@ -40,6 +46,8 @@ WINDOW_HOURS = 72
 BASELINE_DAYS = 28
 MIN_CALLERS = 5
 RATIO = 4.0
+SURPRISE = 1e-4  # at most this likely by chance (Poisson, at the expected rate)
+MIN_EXPECTED = 0.5  # callers a window: the expected rate is never taken as lower
 OVERLAP = 0.5
 MAX_TERMS = 6
 
@@ -59,37 +67,54 @@ class Burst:
         return len({caller for caller, _ in self.tickets.values()})
 
 
+def poisson_tail(n: int, expected: float) -> float:
+    """P(X >= n) for X ~ Poisson(expected): how surprising n callers are."""
+    term, cdf = math.exp(-expected), 0.0
+    for k in range(n):
+        cdf += term
+        term *= expected / (k + 1)
+    return max(0.0, 1.0 - cdf)
+
+
 def _spiking_terms(column, start: datetime, now: datetime) -> dict[int, dict[str, tuple[int, float]]]:
-    """scope id → {term: (callers in the window, baseline per window)} for spiking terms."""
+    """scope id → {term: (callers in the window, expected callers)} for spiking terms."""
     callers = func.count(TicketTerm.caller_id.distinct())
+    in_window = (TicketTerm.created_at >= start, TicketTerm.created_at <= now, column.is_not(None))
     candidates = db.session.execute(
         select(column, TicketTerm.term, callers)
-        .where(TicketTerm.created_at >= start, TicketTerm.created_at <= now, column.is_not(None))
+        .where(*in_window)
         .group_by(column, TicketTerm.term)
         .having(callers >= MIN_CALLERS)
     ).all()
     if not candidates:
         return {}
     base_start = start - timedelta(days=BASELINE_DAYS)
+    in_base = (TicketTerm.created_at >= base_start, TicketTerm.created_at < start)
     scale = WINDOW_HOURS / (BASELINE_DAYS * 24)
-    base = {
+    terms = {c[1] for c in candidates}
+    local = {
         (sid, term): n * scale
         for sid, term, n in db.session.execute(
             select(column, TicketTerm.term, callers)
-            .where(
-                TicketTerm.created_at >= base_start,
-                TicketTerm.created_at < start,
-                column.in_({c[0] for c in candidates}),
-                TicketTerm.term.in_({c[1] for c in candidates}),
-            )
+            .where(*in_base, column.in_({c[0] for c in candidates}), TicketTerm.term.in_(terms))
             .group_by(column, TicketTerm.term)
         ).all()
     }
+    # How often the whole city says each term: a word common everywhere (业主, 道路) is
+    # expected often in any scope that is busy now, however rare it was there before.
+    city_callers = db.session.scalar(select(callers).where(*in_base)) or 0
+    city_share = {
+        term: n / city_callers
+        for term, n in db.session.execute(
+            select(TicketTerm.term, callers).where(*in_base, TicketTerm.term.in_(terms)).group_by(TicketTerm.term)
+        ).all()
+    }
+    busy = dict(db.session.execute(select(column, callers).where(*in_window).group_by(column)).all())
     result: dict[int, dict[str, tuple[int, float]]] = defaultdict(dict)
     for sid, term, n in candidates:
-        baseline = base.get((sid, term), 0.0)
-        if n >= RATIO * baseline:
-            result[sid][term] = (n, baseline)
+        expected = max(local.get((sid, term), 0.0), city_share.get(term, 0.0) * busy.get(sid, 0), MIN_EXPECTED)
+        if n >= RATIO * expected and poisson_tail(n, expected) <= SURPRISE:
+            result[sid][term] = (n, expected)
     return result
 
 
@@ -149,8 +174,11 @@ def detect(*, now: datetime) -> list[Spike]:
 def _record(burst: Burst, *, now: datetime) -> Spike:
     key = f"{burst.scope}:{burst.scope_id}"
     spike = None
+    # An open spike of the scope sharing a keyword; else one closed within the window (the
+    # rule stopped holding for a run, then held again): the same burst, opened again.
+    recent = or_(Spike.closed_at.is_(None), Spike.closed_at >= now - timedelta(hours=WINDOW_HOURS))
     for candidate in db.session.scalars(
-        select(Spike).where(Spike.scope_key == key, Spike.closed_at.is_(None)).order_by(Spike.id)
+        select(Spike).where(Spike.scope_key == key, recent).order_by(Spike.closed_at.is_not(None), Spike.id.desc())
     ):
         if candidate.anchor in burst.terms or set(candidate.keywords) & set(burst.terms):
             spike = candidate
@@ -191,6 +219,8 @@ def _record(burst: Burst, *, now: datetime) -> Spike:
             log.info("spike opened: %s %s (%s callers)", key, values["label"], values["callers"])
     else:
         spike_id = spike.id
+        if spike.closed_at is not None:
+            values["closed_at"] = None
     db.session.execute(
         update(Spike).where(Spike.id == spike_id).values(**values).execution_options(synchronize_session=False)
     )
