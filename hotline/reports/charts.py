@@ -114,7 +114,7 @@ def _hbar(
         return _svg(fig)
     y = list(range(len(labels)))
     bars = ax.barh(y, values, color=COLORS[0], height=0.6)
-    ax.set_yticks(y, [_short(label, 12 if width > 5 else 8) for label in labels], fontsize=8)
+    ax.set_yticks(y, [_short(label, 15 if width > 5 else 8) for label in labels], fontsize=8)
     ax.invert_yaxis()  # the first row on top
     ax.bar_label(bars, labels=[fmt.format(v) for v in values], fontsize=7, padding=2)
     ax.tick_params(axis="x", labelsize=8)

@@ -171,6 +171,7 @@ def exemptions(period, *, now: datetime) -> list[dict]:
 def definitions() -> list[dict]:
     from .definitions import GENERAL, notes
 
-    return [{"key": "general", "name": "统计口径", "definition": GENERAL}] + [
+    general = GENERAL.removeprefix("统计口径：")
+    return [{"key": "general", "name": "统计口径", "definition": general}] + [
         {"key": d.key, "name": d.name, "definition": d.text} for d in notes()
     ]

@@ -32,21 +32,16 @@ def _names(items) -> str:
     return "、".join(i["name"] for i in (items or [])[:3])
 
 
-def _tables(doc: dict) -> list[dict]:
-    """Every sheet after the summary: title, columns (key, header, kind), rows, options."""
-    text, count = "text", "int"
-    tables = [
-        {
-            "title": "受理量走势",
-            "columns": [
-                ("month", "月份", text),
-                ("received", "话务受理量", count),
-                ("answered_on_call", "直接答复数", count),
-            ],
-            "rows": doc["trend"],
-            "chart": _trend_chart,
-        },
-    ]
+def _t(title: str, columns: list, rows: list, **options) -> dict:
+    return {"title": title, "columns": columns, "rows": rows, **options}
+
+
+T, N = "text", "int"
+
+
+def _volume_tables(doc: dict) -> list[dict]:
+    trend = [("month", "月份", T), ("received", "话务受理量", N), ("answered_on_call", "直接答复数", N)]
+    tables = [_t("受理量走势", trend, doc["trend"], chart=_trend_chart)]
     for key, title in (
         ("by_request_type", "诉求类型"),
         ("by_category", "诉求分类"),
@@ -54,146 +49,61 @@ def _tables(doc: dict) -> list[dict]:
         ("by_area", "诉求区域"),
     ):
         chart = _bar_chart(title) if key in ("by_request_type", "by_category") else None
-        tables.append(
-            {
-                "title": title,
-                "columns": [("label", title, text), ("count", "件数", count)],
-                "rows": doc["volume"][key],
-                "chart": chart,
-            }
-        )
-    for level, rows in levels_with_units(doc):
-        tables.append(
-            {"title": f"{level['label']}单位", "columns": monthly.unit_columns(), "rows": rows, "landscape": True}
-        )
+        tables.append(_t(title, [("label", title, T), ("count", "件数", N)], doc["volume"][key], chart=chart))
+    return tables
+
+
+def _unit_tables(doc: dict) -> list[dict]:
+    tables = [
+        _t(f"{level['label']}单位", monthly.unit_columns(), rows, landscape=True)
+        for level, rows in levels_with_units(doc)
+    ]
     for group, title in (("city", "市直部门排名"), ("local", "区镇街排名")):
         ranked = sorted(
             (u for u in doc["units"] if u["rank_group"] == group and u["rank"] is not None),
             key=lambda u: (u["rank"], u["code"]),
         )
-        tables.append(
-            {
-                "title": title,
-                "columns": [("rank", "排名", count), ("name", "单位", text), ("score", "综合得分", "score")],
-                "rows": ranked,
-                "chart": _bar_chart(title, horizontal=True),
-            }
-        )
+        columns = [("rank", "排名", N), ("name", "单位", T), ("score", "综合得分", "score")]
+        tables.append(_t(title, columns, ranked, chart=_bar_chart(title, horizontal=True)))
     rated = sorted(
         (u for u in doc["units"] if u["satisfaction_rate"] is not None),
         key=lambda u: (-u["satisfaction_rate"], u["code"]),
     )
-    tables.append(
-        {
-            "title": "满意率",
-            "columns": [
-                ("name", "单位", text),
-                ("satisfaction_rate", "满意率", "rate"),
-                ("dissatisfied", "不满意数", count),
-            ],
-            "rows": rated,
-            "chart": _bar_chart("满意率", horizontal=True),
-        }
-    )
-    tables.append(
-        {
-            "title": "热点诉求",
-            "columns": [
-                ("label", "热点诉求", text),
-                ("count", "件数", count),
-                ("change", "较上期", count),
-                ("areas_text", "主要区域", text),
-                ("tickets_text", "涉及工单（部分）", text),
-            ],
-            "rows": [
-                {**t, "areas_text": _names(t.get("areas")), "tickets_text": "、".join((t.get("tickets") or [])[:10])}
-                for t in doc["hot_topics"]
-            ],
-        }
-    )
-    tables.append(
-        {
-            "title": "突发聚集诉求",
-            "columns": [
-                ("label", "诉求", text),
-                ("count", "来电人数", count),
-                ("area_name", "区域", text),
-                ("category_name", "分类", text),
-                ("first_at", "首次", text),
-                ("last_at", "最近", text),
-            ],
-            "rows": [
-                {
-                    **s,
-                    "area_name": (s.get("area") or {}).get("name"),
-                    "category_name": (s.get("category") or {}).get("name"),
-                }
-                for s in doc["spikes"]
-            ],
-        }
-    )
-    tables.append(
-        {
-            "title": "超期工单",
-            "columns": [
-                ("number", "工单编号", text),
-                ("unit_name", "承办单位", text),
-                ("category", "诉求分类", text),
-                ("due_at", "办理时限", text),
-                ("overdue_hours", "超期（小时）", "score"),
-                ("status_label", "状态", text),
-            ],
-            "rows": doc["worst_overdue"],
-            "landscape": True,
-        }
-    )
-    tables.append(
-        {
-            "title": "考核免责",
-            "columns": [
-                ("number", "工单编号", text),
-                ("unit_name", "单位", text),
-                ("reason", "免责理由", text),
-                ("note", "说明", text),
-                ("decided_at", "批准时间", text),
-            ],
-            "rows": doc["exemptions"],
-            "landscape": True,
-        }
-    )
-    tables.append(
-        {
-            "title": "指标说明",
-            "columns": [("name", "指标", text), ("definition", "定义", text)],
-            "rows": doc["definitions"],
-            "widths": {"definition": 90},
-            "landscape": True,
-        }
-    )
+    columns = [("name", "单位", T), ("satisfaction_rate", "满意率", "rate"), ("dissatisfied", "不满意数", N)]
+    tables.append(_t("满意率", columns, rated, chart=_bar_chart("满意率", horizontal=True)))
+    return tables
+
+
+def _list_tables(doc: dict) -> list[dict]:
+    topics = [
+        {**t, "areas_text": _names(t.get("areas")), "tickets_text": "、".join((t.get("tickets") or [])[:10])}
+        for t in doc["hot_topics"]
+    ]
+    spikes = [
+        {**s, "area_name": (s.get("area") or {}).get("name"), "category_name": (s.get("category") or {}).get("name")}
+        for s in doc["spikes"]
+    ]
+    tables = [
+        _t("热点诉求", [("label", "热点诉求", T), ("count", "件数", N), ("change", "较上期", N),
+                       ("areas_text", "主要区域", T), ("tickets_text", "涉及工单（部分）", T)], topics),
+        _t("突发聚集诉求", [("label", "诉求", T), ("count", "来电人数", N), ("area_name", "区域", T),
+                           ("category_name", "分类", T), ("first_at", "首次", T), ("last_at", "最近", T)], spikes),
+        _t("超期工单", [("number", "工单编号", T), ("unit_name", "承办单位", T), ("category", "诉求分类", T),
+                       ("due_at", "答复期限", T), ("overdue_hours", "超期时长（小时）", "score"),
+                       ("status_label", "状态", T)], doc["worst_overdue"], landscape=True),
+        _t("考核免责", [("number", "工单编号", T), ("unit_name", "单位", T), ("reason", "免责理由", T),
+                       ("note", "说明", T), ("decided_at", "批准时间", T)], doc["exemptions"], landscape=True),
+        _t("指标说明", [("name", "指标", T), ("definition", "定义", T)], doc["definitions"],
+           widths={"definition": 90}, landscape=True),
+    ]  # fmt: skip
     if doc.get("corrections"):
         rows = [
-            {
-                **c,
-                "recorded_at": r["recorded_at"][:10],
-                "was_text": value_text(c["was"], c["kind"]),
-                "now_text": value_text(c["now"], c["kind"]),
-            }
-            for r in doc["corrections"]
-            for c in r["changes"]
-        ]
-        tables.append(
-            {
-                "title": "更正",
-                "columns": [
-                    ("recorded_at", "更正日期", text),
-                    ("name", "单位", text),
-                    ("label", "指标", text),
-                    ("was_text", "原值", text),
-                    ("now_text", "更正为", text),
-                ],
-                "rows": rows,
-            }
-        )
+            {**c, "recorded_at": r["recorded_at"][:10], "was_text": value_text(c["was"], c["kind"]),
+             "now_text": value_text(c["now"], c["kind"])}
+            for r in doc["corrections"] for c in r["changes"]
+        ]  # fmt: skip
+        tables.append(_t("更正", [("recorded_at", "更正日期", T), ("name", "单位", T), ("label", "指标", T),
+                                  ("was_text", "原值", T), ("now_text", "更正为", T)], rows))  # fmt: skip
     return tables
 
 
@@ -201,7 +111,7 @@ def render(doc: dict) -> bytes:
     wb = Workbook()
     wb.remove(wb.active)
     _summary(wb, doc)
-    for table in _tables(doc):
+    for table in _volume_tables(doc) + _unit_tables(doc) + _list_tables(doc):
         _table(
             wb,
             doc,

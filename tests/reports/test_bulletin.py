@@ -194,7 +194,8 @@ def test_publish_freezes_and_a_late_exemption_shows_as_a_dated_correction(dec_ap
 
     # Shown on the page with its date, and in the Excel file.
     page = _sign_in(dec_app, "staff_a").get("/reports/bulletins/2026-11").get_data(as_text=True)
-    assert '<span class="b-date">2026-12-03</span> 更正：市人力资源和社会保障局 按期办结率 由 50.0% 更正为 100.0%' in page
+    line = '<span class="b-date">2026-12-03</span> 更正：市人力资源和社会保障局 按期办结率 由 50.0% 更正为 100.0%'
+    assert line in page
     x = staff.get("/api/v1/reports/bulletins/2026-11?format=xlsx")
     sheet = load_workbook(io.BytesIO(x.data))["更正"]
     rows = list(sheet.iter_rows(min_row=render_xlsx.HEADER_ROW + 1, values_only=True))
