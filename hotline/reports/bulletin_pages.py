@@ -66,11 +66,15 @@ def list_bulletins():
             return redirect(url_for("web_bulletins.show", month=monthly.parse_month(wanted, now=clock.now())))
         except DomainError as exc:
             flash(exc.message_zh, "error")
-    now = clock.now()
+    this_month = clock.local(clock.now()).strftime("%Y-%m")
+    months = [monthly.shift_month(this_month, -back) for back in range(24)]
+    items = bulletins.list_published()
     return render_template(
         "reports/bulletins.html",
-        items=bulletins.list_published(),
-        default_month=monthly.shift_month(clock.local(now).strftime("%Y-%m"), -1),
+        items=items,
+        months=[(m, monthly.month_label(m)) for m in months],
+        published_months={b.month for b in items},
+        default_month=monthly.shift_month(this_month, -1),
         can_preview=permissions.can_preview_bulletin(current_user),
     )
 

@@ -286,6 +286,8 @@ def test_the_excel_file_holds_the_json_figures_ready_to_print(dec_app, november)
     assert types == {r["label"]: r["count"] for r in doc["volume"]["by_request_type"]}
     # Native charts, with Chinese titles.
     assert len(wb["受理量走势"]._charts) == 1 and len(wb["诉求类型"]._charts) == 1
+    title = wb["诉求类型"]._charts[0].title.tx.rich.p[0].r[0].t
+    assert title == "诉求类型"
     assert {d["name"] for d in doc["definitions"]} == {
         r[0] for r in wb["指标说明"].iter_rows(min_row=header + 1, values_only=True)
     }

@@ -38,11 +38,14 @@ def october(app, world):
 def test_preview_publish_and_print_the_bulletin_on_a4(sign_in, page, live_server, october):
     sign_in("supervisor")
     page.goto(f"{live_server}/reports/bulletins")
-    page.fill("#month", "2026-10")
+    page.select_option("#month", "2026-10")
     page.click("#preview-form button[type=submit]")
     page.wait_for_load_state("networkidle")
     assert page.url.endswith("/reports/bulletins/2026-10")
     assert "预览稿，未发布" in page.locator(".b-head").inner_text()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.screenshot(path=str(SCREENSHOTS / "bulletin-preview.png"))
     page.click("#publish-form button[type=submit]")
     page.wait_for_load_state("networkidle")
     assert "已发布" in page.locator(".flash").inner_text()
@@ -53,8 +56,6 @@ def test_preview_publish_and_print_the_bulletin_on_a4(sign_in, page, live_server
     assert images.count() == 6
     for i in range(images.count()):
         assert images.nth(i).evaluate("img => img.complete && img.naturalWidth > 0"), i
-    page.set_viewport_size({"width": 1366, "height": 768})
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "bulletin-page.png"))
 
     # Printed: the site's bar and the buttons are gone, the tables keep their headers.
@@ -70,6 +71,13 @@ def test_preview_publish_and_print_the_bulletin_on_a4(sign_in, page, live_server
     boxes = re.findall(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]", pdf)
     assert boxes and all(abs(float(w) - 595.28) < 1.5 and abs(float(h) - 841.89) < 1.5 for w, h in boxes), boxes[:3]
     assert 2 <= len(boxes) <= 12
+
+    # The list: the published month with its downloads.
+    page.emulate_media(media="screen")
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(f"{live_server}/reports/bulletins")
+    assert "2026-10" in page.locator("#bulletins").inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "bulletin-list.png"))
 
     # A unit's staff read the published bulletin, with the same figures.
     sign_in("staff_b")
