@@ -12,11 +12,37 @@ topics and spikes, and the monthly bulletin (运行情况通报).
 
 from __future__ import annotations
 
+# Ticket events this domain records, as the ticket's history shows them.
+EVENT_LABELS = {
+    "exemption_requested": "申请考核免责",
+    "exemption_approved": "考核免责已批准",
+    "exemption_refused": "考核免责未批准",
+}
+
 
 def init_app(app, csrf=None) -> None:
-    """Register the domain's API and pages (called once by create_app)."""
+    """Register the domain's API, pages, menu items, event labels, demo data and CLI (from
+    create_app): the figures and exemptions, hot topics and spikes, the monthly bulletin."""
     if csrf is None:
         from ..extensions import csrf
+    from ..demo.seed import EXTRA_SECTIONS
+    from ..tickets import schemas as ticket_schemas
+    from ..web import views as web_views
+    from . import pages, permissions
+    from .demo import seed_reasons
+    from .views import bp as api
+
+    csrf.exempt(api)  # bearer tokens only
+    app.register_blueprint(api)
+    app.register_blueprint(pages.bp)
+    app.jinja_env.globals["exemption_panel"] = pages.exemption_panel
+    for action, label in EVENT_LABELS.items():
+        ticket_schemas.EVENT_LABELS.setdefault(action, label)
+    item = ("考核报表", "reports_pages.figures", permissions.can_view_some_figures)
+    if item not in web_views.NAV:
+        web_views.NAV.append(item)
+    if seed_reasons not in EXTRA_SECTIONS:
+        EXTRA_SECTIONS.append(seed_reasons)
     # Hot topics and spikes: API (bearer tokens only), pages, CLI, the term receivers.
     from . import topics_terms
     from .topics_cli import cli as topics_cli

@@ -81,6 +81,7 @@ def src_rounds(scope: Scope):
         _flag(~reopen).label("received"),
         _flag(and_(~reopen, D.sequence > 1)).label("redispatched"),
         _flag(and_(reopen, ~exempted_clause(D.ticket_id, D.unit_id))).label("reopened"),
+        _flag(and_(~reopen, exempted_clause(D.ticket_id, D.unit_id))).label("exempted"),
     ).where(D.kind == DeadlineKind.REPLY.value, _in_period(D.started_at, scope))
     return _ticket_scope(stmt, D.ticket_id, scope)
 
@@ -111,7 +112,6 @@ def _assessed(scope: Scope, kind: DeadlineKind, prefix: str):
     before they fell due for another reason (returned, merged...) are never assessed."""
     on_time = and_(D.stop_reason == StopReason.MET.value, D.stopped_at <= D.due_at)
     missed = or_(D.stopped_at.is_(None), D.stopped_at > D.due_at)
-    settled_at = case((on_time, D.stopped_at), else_=D.due_at)
     columns = [
         D.unit_id.label("unit_id"),
         D.ticket_id.label("ticket_id"),
@@ -123,11 +123,10 @@ def _assessed(scope: Scope, kind: DeadlineKind, prefix: str):
         # Early: met with at least half of the allowed time (start → due, by the clock) left.
         early = and_(on_time, epoch(D.stopped_at) * 2 <= epoch(D.started_at) + epoch(D.due_at))
         columns.append(_flag(early).label("replied_early"))
+    # Settled in the period: met on time in it, or fell due in it unmet (two index ranges).
     stmt = select(*columns).where(
         D.kind == kind.value,
-        or_(on_time, missed),
-        settled_at >= scope.start,
-        settled_at < scope.upto,
+        or_(and_(on_time, _in_period(D.stopped_at, scope)), and_(missed, _in_period(D.due_at, scope))),
         ~exempted_clause(D.ticket_id, D.unit_id),
     )
     return _ticket_scope(stmt, D.ticket_id, scope)
@@ -181,14 +180,6 @@ def src_cards(scope: Scope):
     return _ticket_scope(stmt, Card.ticket_id, scope)
 
 
-def src_exempted(scope: Scope):
-    """Exemptions approved in the period."""
-    stmt = select(
-        Exemption.unit_id.label("unit_id"), Exemption.ticket_id.label("ticket_id"), literal(1).label("exempted")
-    ).where(Exemption.status == ExemptionStatus.APPROVED.value, _in_period(Exemption.decided_at, scope))
-    return _ticket_scope(stmt, Exemption.ticket_id, scope)
-
-
 @dataclass(frozen=True)
 class Figure:
     key: str
@@ -219,7 +210,7 @@ UNIT_FIGURES: dict[str, Figure] = {
         Figure("extensions_approved", src_extensions),
         Figure("yellow_cards", src_cards),
         Figure("red_cards", src_cards),
-        Figure("exempted", src_exempted),
+        Figure("exempted", src_rounds, distinct=True),
     )
 }
 

@@ -4,7 +4,15 @@ from hotline.core import clock
 from hotline.extensions import db
 from hotline.reports import services as reports
 
-from .story import build_november
+from .story import build_november, local
+
+# The reports' tests look back at November 2026 from 10 December.
+REPORTS_NOW = local(12, 10, 12)
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app(CLOCK=lambda: REPORTS_NOW)
 
 
 @pytest.fixture
