@@ -88,8 +88,20 @@ def show(month):
         "reports/bulletin.html",
         can_publish=not doc["published"] and permissions.can_publish_bulletin(current_user),
         can_correct=doc["published"] and permissions.can_record_corrections(current_user),
-        **render_html.context(doc, lambda name: url_for("web_bulletins.chart", month=month, chart=name)),
+        **render_html.context(
+            doc,
+            lambda name: url_for("web_bulletins.chart", month=month, chart=name),
+            lambda key, code: _drill(month, key, code),
+        ),
     )
+
+
+def _drill(month: str, figure: str, code: str) -> str | None:
+    """The tickets behind a unit's figure (the figures' own drill-down page), for whoever
+    may see that unit's figures: supervisors and admins any unit's, unit staff their own."""
+    if not (permissions.can_view_all_figures(current_user) or getattr(current_user.unit, "code", None) == code):
+        return None
+    return url_for("reports_pages.tickets", month=month, figure=figure, unit=code)
 
 
 @bp.get("/reports/bulletins/<month>/charts/<chart>.svg")

@@ -18,9 +18,11 @@ from .render_common import change_text, correction_lines, levels_with_units, val
 CSS_PATH = Path(__file__).resolve().parent.parent / "static" / "bulletin.css"
 
 
-def context(doc: dict, chart_src) -> dict:
-    """What the bulletin's templates need; ``chart_src(name)`` gives each chart's image URL."""
+def context(doc: dict, chart_src, drill=None) -> dict:
+    """What the bulletin's templates need; ``chart_src(name)`` gives each chart's image URL,
+    ``drill(key, unit_code)`` the link to the tickets behind a unit's figure (or None)."""
     return {
+        "drill": drill or (lambda key, code: None),
         "doc": doc,
         "levels": levels_with_units(doc),
         "unit_columns": monthly.unit_columns(),

@@ -444,8 +444,15 @@ def test_the_pages_preview_publish_and_show_the_published_bulletin(dec_app, dec_
     assert "预览稿" not in page and "发布时间" in page and 'id="publish-form"' not in page
     again = supervisor.post("/reports/bulletins/2026-11/publish", follow_redirects=True).get_data(as_text=True)
     assert "不能重新发布" in again
+    # Each unit figure links to the tickets behind it (the figures' drill-down).
+    link = "/reports/tickets?month=2026-11&amp;figure=replied_on_time_rate&amp;unit=DEPT-A"
+    assert link in page
+    behind = supervisor.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert november["on_time"] in behind and november["late"] not in behind  # the numerator: on time
     staff = _sign_in(dec_app, "staff_b")
-    assert "市市场监督管理局" in staff.get("/reports/bulletins/2026-11").get_data(as_text=True)
+    staff_page = staff.get("/reports/bulletins/2026-11").get_data(as_text=True)
+    assert "市市场监督管理局" in staff_page
+    assert "unit=DEPT-B" in staff_page and "unit=DEPT-A" not in staff_page  # links to its own figures only
     assert staff.get("/reports/bulletins/2026-12").status_code == 404  # a preview
     assert staff.get("/reports/bulletins/2026-12/charts/trend.svg").status_code == 404
     x = staff.get("/reports/bulletins/2026-11/export?format=xlsx")
