@@ -32,6 +32,15 @@ def _names(items) -> str:
     return "、".join(i["name"] for i in (items or [])[:3])
 
 
+def _when(value: str | None) -> str | None:
+    """An ISO time of the document as printed: 2026-11-05 08:02 (the centre's zone)."""
+    return value[:16].replace("T", " ") if value else None
+
+
+def _times(rows: list[dict], *keys: str) -> list[dict]:
+    return [{**r, **{k: _when(r.get(k)) for k in keys}} for r in rows]
+
+
 def _t(title: str, columns: list, rows: list, **options) -> dict:
     return {"title": title, "columns": columns, "rows": rows, **options}
 
@@ -81,7 +90,7 @@ def _list_tables(doc: dict) -> list[dict]:
     ]
     spikes = [
         {**s, "area_name": (s.get("area") or {}).get("name"), "category_name": (s.get("category") or {}).get("name")}
-        for s in doc["spikes"]
+        for s in _times(doc["spikes"], "first_at", "last_at")
     ]
     tables = [
         _t("热点诉求", [("label", "热点诉求", T), ("count", "件数", N), ("change", "较上期", N),
@@ -90,9 +99,10 @@ def _list_tables(doc: dict) -> list[dict]:
                            ("category_name", "分类", T), ("first_at", "首次", T), ("last_at", "最近", T)], spikes),
         _t("超期工单", [("number", "工单编号", T), ("unit_name", "承办单位", T), ("category", "诉求分类", T),
                        ("due_at", "答复期限", T), ("overdue_hours", "超期时长（小时）", "score"),
-                       ("status_label", "状态", T)], doc["worst_overdue"], landscape=True),
+                       ("status_label", "状态", T)], _times(doc["worst_overdue"], "due_at"), landscape=True),
         _t("考核免责", [("number", "工单编号", T), ("unit_name", "单位", T), ("reason", "免责理由", T),
-                       ("note", "说明", T), ("decided_at", "批准时间", T)], doc["exemptions"], landscape=True),
+                       ("note", "说明", T), ("decided_at", "批准时间", T)], _times(doc["exemptions"], "decided_at"),
+           landscape=True),
         _t("指标说明", [("name", "指标", T), ("definition", "定义", T)], doc["definitions"],
            widths={"definition": 90}, landscape=True),
     ]  # fmt: skip
