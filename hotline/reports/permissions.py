@@ -78,3 +78,43 @@ def can_manage_schemes(user) -> bool:
 
 def can_view_schemes(user) -> bool:
     return user.role in ALL_FIGURES_ROLES or is_unit_staff(user)
+
+
+# --- hot topics and spikes (topics.py) ---------------------------------------------------
+#
+# Hot topics and spikes are read from every unit's tickets (their keywords and numbers), so
+# they are for the centre's supervisors and admins. A unit's staff do not see them: a
+# spike's keywords and ticket numbers would show them other units' tickets (the dashboard
+# may show a unit the spikes of its own area later, through its own filtered query).
+
+TOPICS_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
+
+
+def can_view_hot_topics(user) -> bool:
+    return user.role in TOPICS_ROLES
+
+
+def can_view_spikes(user) -> bool:
+    return user.role in TOPICS_ROLES
+
+
+# --- the monthly bulletin (运行情况通报) -----------------------------------------------
+# Published bulletins are read by supervisors, admins and every unit's staff (a bulletin
+# is circulated to all member units); previews (unpublished figures) by supervisors and
+# admins only; supervisors publish and record corrections.
+
+
+def can_read_bulletins(user) -> bool:
+    return user.role in (Role.SUPERVISOR, Role.ADMIN) or (user.role == Role.UNIT_STAFF and user.unit_id is not None)
+
+
+def can_preview_bulletin(user) -> bool:
+    return user.role in (Role.SUPERVISOR, Role.ADMIN)
+
+
+def can_publish_bulletin(user) -> bool:
+    return user.role == Role.SUPERVISOR
+
+
+def can_record_corrections(user) -> bool:
+    return user.role == Role.SUPERVISOR

@@ -16,6 +16,7 @@ from ..core.errors import Unauthorized
 from ..core.wiring import public
 from ..extensions import db
 from ..notifications import permissions as outbox_permissions
+from ..reports import permissions as reports_permissions
 from ..supervision import permissions as supervision_permissions
 from ..tickets import permissions
 from .forms import LoginForm
@@ -31,6 +32,8 @@ NAV = [
     ("监察案件", "web_supervision.list_cases", supervision_permissions.can_list_cases),
     ("黄牌红牌", "web_supervision.list_cards", supervision_permissions.can_list_cards),
     ("消息记录", "web_supervision.outbox", outbox_permissions.can_view_outbox),
+    ("热点诉求", "web_reports_topics.hot_topics", reports_permissions.can_view_hot_topics),
+    ("运行通报", "web_bulletins.list_bulletins", reports_permissions.can_read_bulletins),
 ]
 
 

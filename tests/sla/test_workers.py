@@ -32,13 +32,17 @@ def test_the_periodic_sweep_is_enqueued_once_per_minute_however_often_the_schedu
         "periodic-kb-embed-missing",
         "periodic-notifications-requeue",
         "periodic-esup-requeue",
+        "periodic-topics-terms-backfill",
+        "periodic-topics-spikes",
+        "periodic-bulletin-corrections",
     ]
     # Restarts (and a second scheduler) in the same minute enqueue nothing more.
     assert schedule.tick(connection, periodic, T + timedelta(seconds=20)) == []
     assert schedule.tick(connection, periodic, T) == []
     assert Job.fetch(first[0], connection=connection).func_name == SWEEP
     assert queue.count == 2  # the sweep and the requeue of lost e-supervision deliveries
-    assert Queue("default", connection=connection).count == 1  # the hourly review-due check
+    # The hourly review-due check, the hot topics' two jobs and the daily bulletin check.
+    assert Queue("default", connection=connection).count == 4
     assert Queue("notifications", connection=connection).count == 1  # the requeue of lost messages
     assert Queue("kb_vectors", connection=connection).count == 1  # the hourly check for missing vectors
     # The next minute gets its own sweep; the others wait for their next bucket.
@@ -46,8 +50,8 @@ def test_the_periodic_sweep_is_enqueued_once_per_minute_however_often_the_schedu
         schedule.job_id(periodic[0], T + timedelta(minutes=1))
     ]
     assert queue.count == 3
-    ten = T + timedelta(minutes=10)  # a new sweep and new requeues; the review check waits for the hour
-    assert schedule.tick(connection, periodic, ten) == [schedule.job_id(p, ten) for p in periodic if p.every != 3600]
+    ten = T + timedelta(minutes=10)  # a new sweep and new requeues; the hourly and daily jobs wait
+    assert schedule.tick(connection, periodic, ten) == [schedule.job_id(p, ten) for p in periodic if p.every <= 600]
 
 
 def test_a_second_scheduler_stays_idle_while_the_first_holds_the_lock(make_app, redis_url):
