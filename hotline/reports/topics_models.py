@@ -37,7 +37,7 @@ class TicketTermSet(db.Model):
 class TicketTerm(db.Model):
     __tablename__ = "ticket_terms"
     __table_args__ = (
-        Index("ix_ticket_terms_created_at", "created_at"),
+        Index("ix_ticket_terms_created_at_term", "created_at", "term"),  # covers a period's term counts
         Index("ix_ticket_terms_term_created_at", "term", "created_at"),
     )
 

@@ -35,7 +35,7 @@ def test_0009_upgrades_and_downgrades(tmp_path, worker_id):
             inspector = inspect(db.engine)
             assert set(inspector.get_table_names()) >= TABLES
             indexes = {i["name"] for i in inspector.get_indexes("ticket_terms")}
-            assert {"ix_ticket_terms_created_at", "ix_ticket_terms_term_created_at"} <= indexes
+            assert {"ix_ticket_terms_created_at_term", "ix_ticket_terms_term_created_at"} <= indexes
             downgrade(revision="0006")
             assert not TABLES & set(inspect(db.engine).get_table_names())
             upgrade(revision="0009")
