@@ -1,4 +1,4 @@
-"""Migration 0009 (hot topics): it adds its four tables, goes down to 0006 and up again."""
+"""Migration 0009 (hot topics): it adds its five tables, goes down to 0006 and up again."""
 
 import os
 
@@ -9,7 +9,7 @@ from hotline.extensions import db
 
 from ..conftest import PG_ADMIN_URL, TEST_DB, _pg_url
 
-TABLES = {"ticket_terms", "ticket_term_sets", "spikes", "spike_tickets"}
+TABLES = {"ticket_terms", "ticket_term_sets", "spikes", "spike_tickets", "hot_topic_snapshots"}
 
 
 def test_0009_upgrades_and_downgrades(tmp_path, worker_id):
