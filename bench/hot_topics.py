@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import re
 import sys
 import tempfile
@@ -244,7 +245,10 @@ def main() -> int:
     print(f"assumptions: one caller per message; one category; stop words for the disguised names: {CITY_NAMES}")
     with tempfile.TemporaryDirectory(prefix="hotline-bench-topics-") as data_dir:
         t0 = time.perf_counter()
+        logging.getLogger("alembic").setLevel(logging.WARNING)
         app = build(messages, data_dir)
+        for name in ("alembic", "hotline", "knowledge_base"):  # the figures only
+            logging.getLogger(name).setLevel(logging.WARNING)
         print(f"loaded as tickets into a temporary SQLite database in {time.perf_counter() - t0:.1f} s")
         with app.app_context():
             t0 = time.perf_counter()

@@ -76,6 +76,10 @@ def poisson_tail(n: int, expected: float) -> float:
     return max(0.0, 1.0 - cdf)
 
 
+def _surprising(callers: int, expected: float) -> bool:
+    return callers >= RATIO * expected and poisson_tail(callers, expected) <= SURPRISE
+
+
 def _candidates(column, start: datetime, now: datetime) -> list[tuple[int, str, int]]:
     """(scope id, term, distinct callers) said by at least MIN_CALLERS callers in the window."""
     callers = func.count(TicketTerm.caller_id.distinct())
@@ -113,36 +117,40 @@ def _spiking_terms(
     the expected number errs high, the rule on the side of silence."""
     if not candidates:
         return {}
-    terms = {c[1] for c in candidates}
-    scopes = {c[0] for c in candidates}
     scale = WINDOW_HOURS / (BASELINE_DAYS * 24)
-    local = {
-        (sid, term): n * scale
-        for sid, term, n in db.session.execute(
-            select(column, TicketTerm.term, func.count())
-            .where(
-                TicketTerm.term.in_(terms),
-                TicketTerm.created_at >= start - timedelta(days=BASELINE_DAYS),
-                TicketTerm.created_at < start,
-                column.in_(scopes),
-            )
-            .group_by(column, TicketTerm.term)
-        ).all()
-    }
     # How often the whole city says each term: a word common everywhere (业主, 道路) is
     # expected often in any scope that is busy now, however rare it was there before (the
     # term's share of the city's terms times the scope's terms in the window).
     busy = dict(
         db.session.execute(
             select(column, func.count())
-            .where(TicketTerm.created_at >= start, TicketTerm.created_at <= now, column.in_(scopes))
+            .where(TicketTerm.created_at >= start, TicketTerm.created_at <= now, column.in_({c[0] for c in candidates}))
             .group_by(column)
         ).all()
     )
+    city = {(sid, term): city_share.get(term, 0.0) * busy.get(sid, 0) for sid, term, _ in candidates}
+    # The expected number is at least the city's: what fails against it fails (and the
+    # scope's own baseline, the costly query, is read only for the rest).
+    candidates = [c for c in candidates if _surprising(c[2], max(city[c[:2]], MIN_EXPECTED))]
+    if not candidates:
+        return {}
+    local = {
+        (sid, term): n * scale
+        for sid, term, n in db.session.execute(
+            select(column, TicketTerm.term, func.count())
+            .where(
+                TicketTerm.term.in_({c[1] for c in candidates}),
+                TicketTerm.created_at >= start - timedelta(days=BASELINE_DAYS),
+                TicketTerm.created_at < start,
+                column.in_({c[0] for c in candidates}),
+            )
+            .group_by(column, TicketTerm.term)
+        ).all()
+    }
     result: dict[int, dict[str, tuple[int, float]]] = defaultdict(dict)
     for sid, term, n in candidates:
-        expected = max(local.get((sid, term), 0.0), city_share.get(term, 0.0) * busy.get(sid, 0), MIN_EXPECTED)
-        if n >= RATIO * expected and poisson_tail(n, expected) <= SURPRISE:
+        expected = max(local.get((sid, term), 0.0), city[(sid, term)], MIN_EXPECTED)
+        if _surprising(n, expected):
             result[sid][term] = (n, expected)
     return result
 
@@ -202,6 +210,20 @@ def detect(*, now: datetime) -> list[Spike]:
     return kept
 
 
+def _describe(burst: Burst) -> list[str]:
+    """The burst's words: what most of its tickets say (its spiking terms may be only part
+    of it: 购买 spikes where the tickets say 车位, 捆绑, 销售), spiking terms first on ties."""
+    counts = db.session.execute(
+        select(TicketTerm.term, func.count())
+        .where(TicketTerm.ticket_id.in_(sorted(burst.tickets)[:1000]))
+        .group_by(TicketTerm.term)
+    ).all()
+    spiking = set(burst.terms)
+    ranked = sorted(counts, key=lambda tc: (-tc[1], tc[0] not in spiking, tc[0]))
+    words = [term for term, n in ranked if n >= 2][:MAX_TERMS]
+    return words + [t for t in burst.terms if t not in words][: max(0, MAX_TERMS - len(words))] or burst.terms
+
+
 def _record(burst: Burst, *, now: datetime) -> Spike:
     key = f"{burst.scope}:{burst.scope_id}"
     spike = None
@@ -215,9 +237,10 @@ def _record(burst: Burst, *, now: datetime) -> Spike:
             spike = candidate
             break
     times = [at for _, at in burst.tickets.values()]
+    described = _describe(burst)
     values = {
-        "label": "、".join(burst.terms[:3]),
-        "keywords": burst.terms,
+        "label": "、".join(described[:3]),
+        "keywords": described,
         "callers": burst.callers,
         "ticket_count": len(burst.tickets),
         "baseline": round(burst.baseline, 2),
