@@ -45,6 +45,12 @@ def _phone() -> str:
     return f"1380000{next(_phones):04d}"
 
 
+@pytest.fixture
+def app(make_app):
+    """Terms written right after each intake's commit (inline: there is no Redis here)."""
+    return make_app(TOPICS_TERMS_INLINE=True)
+
+
 def make(app, content, *, at, area="D1-T1", phone=None, category="MISC"):
     """Record a ticket at ``at`` through intake (its terms are written after the commit)."""
     with app.app_context():
@@ -82,6 +88,16 @@ def test_stop_words_are_gone_and_synonyms_joined(app_ctx):
         assert word not in terms
     assert topics_lexicon.analyse("您好，请问，谢谢！") == []
     assert dict(topics_lexicon.analyse("A3区12345热线2026年")) == {}  # codes, digits and Latin letters
+
+
+def test_without_redis_the_backfill_writes_the_terms_not_the_intake_request(world, make_app):
+    embedded = make_app()  # the same database, TOPICS_TERMS_INLINE off
+    ticket_id = make(embedded, LAMPS[0], at=NOV)
+    with embedded.app_context():
+        assert db.session.scalar(select(func.count()).where(TicketTerm.ticket_id == ticket_id)) == 0
+        topics_spikes.detect(now=NOV + timedelta(minutes=10))  # analyses its window first
+        db.session.commit()
+        assert "路灯" in set(db.session.scalars(select(TicketTerm.term).where(TicketTerm.ticket_id == ticket_id)))
 
 
 def test_terms_are_written_after_the_intake_commit_and_only_once(world, app):
