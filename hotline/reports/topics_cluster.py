@@ -88,7 +88,7 @@ def assign(docs: dict[int, dict[str, float]], groups: list[list[str]]) -> dict[i
     for tid, terms in docs.items():
         if not terms:
             continue
-        heaviest = _top_terms(terms)[0]
+        heaviest = min(terms.items(), key=lambda tw: (-tw[1], tw[0]))[0]
         score: dict[int, float] = defaultdict(float)
         matched: Counter[int] = Counter()
         for term, weight in terms.items():

@@ -76,52 +76,89 @@ def poisson_tail(n: int, expected: float) -> float:
     return max(0.0, 1.0 - cdf)
 
 
-def _spiking_terms(column, start: datetime, now: datetime) -> dict[int, dict[str, tuple[int, float]]]:
-    """scope id → {term: (callers in the window, expected callers)} for spiking terms."""
+def _surprising(callers: int, expected: float) -> bool:
+    return callers >= RATIO * expected and poisson_tail(callers, expected) <= SURPRISE
+
+
+def _candidates(column, start: datetime, now: datetime) -> list[tuple[int, str, int]]:
+    """(scope id, term, distinct callers) said by at least MIN_CALLERS callers in the window."""
     callers = func.count(TicketTerm.caller_id.distinct())
-    in_window = (TicketTerm.created_at >= start, TicketTerm.created_at <= now, column.is_not(None))
-    candidates = db.session.execute(
-        select(column, TicketTerm.term, callers)
-        .where(*in_window)
-        .group_by(column, TicketTerm.term)
-        .having(callers >= MIN_CALLERS)
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            select(column, TicketTerm.term, callers)
+            .where(TicketTerm.created_at >= start, TicketTerm.created_at <= now, column.is_not(None))
+            .group_by(column, TicketTerm.term)
+            .having(callers >= MIN_CALLERS)
+        ).all()
+    ]
+
+
+def _city_share(terms: set[str], start: datetime) -> dict[str, float]:
+    """Each term's share of all the city's terms in the baseline days (index-only counts)."""
+    if not terms:
+        return {}
+    in_base = (TicketTerm.created_at >= start - timedelta(days=BASELINE_DAYS), TicketTerm.created_at < start)
+    total = db.session.scalar(select(func.count()).where(*in_base)) or 0
+    if not total:
+        return {}
+    rows = db.session.execute(
+        select(TicketTerm.term, func.count()).where(*in_base, TicketTerm.term.in_(terms)).group_by(TicketTerm.term)
     ).all()
+    return {term: n / total for term, n in rows}
+
+
+def _spiking_terms(
+    column, candidates: list, city_share: dict[str, float], start: datetime, now: datetime
+) -> dict[int, dict[str, tuple[int, float]]]:
+    """scope id → {term: (callers in the window, expected callers)} for spiking terms.
+
+    Baselines count tickets (one row per ticket and term), a little above their callers:
+    the expected number errs high, the rule on the side of silence."""
     if not candidates:
         return {}
-    base_start = start - timedelta(days=BASELINE_DAYS)
-    in_base = (TicketTerm.created_at >= base_start, TicketTerm.created_at < start)
     scale = WINDOW_HOURS / (BASELINE_DAYS * 24)
-    terms = {c[1] for c in candidates}
+    # How often the whole city says each term: a word common everywhere (业主, 道路) is
+    # expected often in any scope that is busy now, however rare it was there before (the
+    # term's share of the city's terms times the scope's terms in the window).
+    busy = dict(
+        db.session.execute(
+            select(column, func.count())
+            .where(TicketTerm.created_at >= start, TicketTerm.created_at <= now, column.in_({c[0] for c in candidates}))
+            .group_by(column)
+        ).all()
+    )
+    city = {(sid, term): city_share.get(term, 0.0) * busy.get(sid, 0) for sid, term, _ in candidates}
+    # The expected number is at least the city's: what fails against it fails (and the
+    # scope's own baseline, the costly query, is read only for the rest).
+    candidates = [c for c in candidates if _surprising(c[2], max(city[c[:2]], MIN_EXPECTED))]
+    if not candidates:
+        return {}
     local = {
         (sid, term): n * scale
         for sid, term, n in db.session.execute(
-            select(column, TicketTerm.term, callers)
-            .where(*in_base, column.in_({c[0] for c in candidates}), TicketTerm.term.in_(terms))
+            select(column, TicketTerm.term, func.count())
+            .where(
+                TicketTerm.term.in_({c[1] for c in candidates}),
+                TicketTerm.created_at >= start - timedelta(days=BASELINE_DAYS),
+                TicketTerm.created_at < start,
+                column.in_({c[0] for c in candidates}),
+            )
             .group_by(column, TicketTerm.term)
         ).all()
     }
-    # How often the whole city says each term: a word common everywhere (业主, 道路) is
-    # expected often in any scope that is busy now, however rare it was there before.
-    city_callers = db.session.scalar(select(callers).where(*in_base)) or 0
-    city_share = {
-        term: n / city_callers
-        for term, n in db.session.execute(
-            select(TicketTerm.term, callers).where(*in_base, TicketTerm.term.in_(terms)).group_by(TicketTerm.term)
-        ).all()
-    }
-    busy = dict(db.session.execute(select(column, callers).where(*in_window).group_by(column)).all())
     result: dict[int, dict[str, tuple[int, float]]] = defaultdict(dict)
     for sid, term, n in candidates:
-        expected = max(local.get((sid, term), 0.0), city_share.get(term, 0.0) * busy.get(sid, 0), MIN_EXPECTED)
-        if n >= RATIO * expected and poisson_tail(n, expected) <= SURPRISE:
+        expected = max(local.get((sid, term), 0.0), city[(sid, term)], MIN_EXPECTED)
+        if _surprising(n, expected):
             result[sid][term] = (n, expected)
     return result
 
 
-def _bursts(scope: str, start: datetime, now: datetime) -> list[Burst]:
+def _bursts(scope: str, candidates: list, city_share: dict, start: datetime, now: datetime) -> list[Burst]:
     column = _SCOPES[scope]
     found = []
-    for sid, terms in sorted(_spiking_terms(column, start, now).items()):
+    for sid, terms in sorted(_spiking_terms(column, candidates, city_share, start, now).items()):
         rows = db.session.execute(
             select(TicketTerm.term, TicketTerm.ticket_id, TicketTerm.caller_id, TicketTerm.created_at).where(
                 TicketTerm.created_at >= start,
@@ -155,10 +192,12 @@ def detect(*, now: datetime) -> list[Spike]:
     """One run of the rule: open, update and close spikes. Flushes, never commits."""
     start = now - timedelta(hours=WINDOW_HOURS)
     topics_terms.backfill(now=now, since=start, limit=20000)  # the window's tickets, if a job was lost
-    area_bursts = _bursts("area", start, now)
+    candidates = {scope: _candidates(column, start, now) for scope, column in _SCOPES.items()}
+    city_share = _city_share({c[1] for found in candidates.values() for c in found}, start)
+    area_bursts = _bursts("area", candidates["area"], city_share, start, now)
     in_areas = {tid for b in area_bursts for tid in b.tickets}
     bursts = list(area_bursts)
-    for burst in _bursts("category", start, now):
+    for burst in _bursts("category", candidates["category"], city_share, start, now):
         if len(in_areas & set(burst.tickets)) < OVERLAP * len(burst.tickets):
             bursts.append(burst)
     kept = [_record(burst, now=now) for burst in bursts]
@@ -169,6 +208,20 @@ def detect(*, now: datetime) -> list[Spike]:
             spike.updated_at = now
     db.session.flush()
     return kept
+
+
+def _describe(burst: Burst) -> list[str]:
+    """The burst's words: what most of its tickets say (its spiking terms may be only part
+    of it: 购买 spikes where the tickets say 车位, 捆绑, 销售), spiking terms first on ties."""
+    counts = db.session.execute(
+        select(TicketTerm.term, func.count())
+        .where(TicketTerm.ticket_id.in_(sorted(burst.tickets)[:1000]))
+        .group_by(TicketTerm.term)
+    ).all()
+    spiking = set(burst.terms)
+    ranked = sorted(counts, key=lambda tc: (-tc[1], tc[0] not in spiking, tc[0]))
+    words = [term for term, n in ranked if n >= 2][:MAX_TERMS]
+    return words + [t for t in burst.terms if t not in words][: max(0, MAX_TERMS - len(words))] or burst.terms
 
 
 def _record(burst: Burst, *, now: datetime) -> Spike:
@@ -184,9 +237,10 @@ def _record(burst: Burst, *, now: datetime) -> Spike:
             spike = candidate
             break
     times = [at for _, at in burst.tickets.values()]
+    described = _describe(burst)
     values = {
-        "label": "、".join(burst.terms[:3]),
-        "keywords": burst.terms,
+        "label": "、".join(described[:3]),
+        "keywords": described,
         "callers": burst.callers,
         "ticket_count": len(burst.tickets),
         "baseline": round(burst.baseline, 2),
