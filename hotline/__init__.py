@@ -81,6 +81,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_cli(app)
     _register_domains(app)
+    from . import reports
+
+    reports.init_app(app)
     return app
 
 
