@@ -26,7 +26,7 @@ function setupDashboard() {
   if (!box || !box.dataset.refreshUrl) return;
   const status = document.getElementById("dashboard-status");
   const updated = document.getElementById("dashboard-updated");
-  const seconds = Math.max(15, Number(box.dataset.refreshSeconds) || 60);
+  const seconds = Math.max(1, Number(box.dataset.refreshSeconds) || 60);
   let failed = null;
   const showError = (message) => {
     if (!failed) {
