@@ -9,7 +9,8 @@ city's scale (1,000,000 tickets, 400 units):
 - extension requests waiting for a decision read the partial unique index on
   ``extension_requests (ticket_id) WHERE status = 'pending'``;
 - today's volume counts a range of ``tickets.created_at`` (its index, migration 0010), a
-  unit's by the reply deadlines its dispatches opened (``deadlines.unit_id``);
+  unit's by the reply deadlines its dispatches opened (``deadlines (unit_id, started_at)``);
+- this month's cards: a range of ``cards.recorded_at`` (its index) or ``(unit_id, recorded_at)``;
 - this month's per-unit rates come from :func:`hotline.reports.figures.unit_figures`, the
   one definition of each figure, cached for a few minutes per scope (``DASHBOARD_CACHE_SECONDS``).
 
@@ -176,6 +177,14 @@ def extension_requests(scope: Scope, *, now: datetime, limit: int = LIST_LIMIT) 
     if scope.is_unit:
         where.append(ExtensionRequest.unit_id == scope.unit_id)
     total = db.session.scalar(select(func.count()).select_from(ExtensionRequest).where(*where))
+    # The oldest first, chosen among the pending requests alone, then joined (not the other way round).
+    oldest = (
+        select(ExtensionRequest.id)
+        .where(*where)
+        .order_by(ExtensionRequest.created_at, ExtensionRequest.id)
+        .limit(limit)
+        .subquery()
+    )
     rows = db.session.execute(
         select(
             ExtensionRequest.id,
@@ -187,11 +196,10 @@ def extension_requests(scope: Scope, *, now: datetime, limit: int = LIST_LIMIT) 
             Unit.code,
             Unit.name,
         )
+        .join(oldest, oldest.c.id == ExtensionRequest.id)
         .join(Ticket, Ticket.id == ExtensionRequest.ticket_id)
         .join(Unit, Unit.id == ExtensionRequest.unit_id)
-        .where(*where)
         .order_by(ExtensionRequest.created_at, ExtensionRequest.id)
-        .limit(limit)
     ).all()
     items = [
         {

@@ -160,6 +160,8 @@ class Deadline(db.Model):
             postgresql_where=db.text("stopped_at IS NULL"),
             sqlite_where=db.text("stopped_at IS NULL"),
         ),
+        # A unit's dispatches of a day (the dashboard's volume for a unit).
+        Index("ix_deadlines_unit_started_at", "unit_id", "started_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
