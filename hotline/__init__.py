@@ -81,9 +81,6 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_cli(app)
     _register_domains(app)
-    from . import reports
-
-    reports.init_app(app)
     return app
 
 
@@ -123,3 +120,6 @@ def _register_notifications_and_supervision(app: Flask, csrf) -> None:
 
     notifications.init_app(app, csrf)
     supervision.init_app(app, csrf)
+    from . import reports
+
+    reports.init_app(app, csrf)
