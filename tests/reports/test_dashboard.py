@@ -241,8 +241,12 @@ def test_best_and_worst_five():
     assert [r["unit"] for r in ranked["best"]] == ["U01", "U00", "U10", "U02", "U07"]
     assert [r["unit"] for r in ranked["worst"]] == ["U06", "U05", "U11", "U03", "U09"]
     assert ranked["best"][0] == {"unit": "U01", "unit_name": "U01", "rate": 1.0, "numerator": 40, "denominator": 40}
-    few = dashboard.best_and_worst(rows[:3], "r", ("n", "d"))  # fewer than ten: no unit in both lists
-    assert [r["unit"] for r in few["best"]] == ["U01", "U00", "U02"] and few["worst"] == []
+    # Fewer than ten: the upper half are the best, the lower half the worst; no unit in both.
+    few = dashboard.best_and_worst(rows[:4], "r", ("n", "d"))
+    assert [r["unit"] for r in few["best"]] == ["U01", "U00"]
+    assert [r["unit"] for r in few["worst"]] == ["U03", "U02"]
+    odd = dashboard.best_and_worst(rows[:3], "r", ("n", "d"))
+    assert [r["unit"] for r in odd["best"]] == ["U01", "U00"] and [r["unit"] for r in odd["worst"]] == ["U02"]
 
 
 def test_duration_in_words():
@@ -278,12 +282,14 @@ def test_month_rates_per_unit(world):
     assert m["month"] == "2026-11"
     on_time = m["replied_on_time"]
     assert [(r["unit"], r["rate"], r["numerator"], r["denominator"]) for r in on_time["best"]] == [
-        ("DEPT-A", 1.0, 1, 1),
-        ("DEPT-B", 0.0, 0, 1),
+        ("DEPT-A", 1.0, 1, 1)
     ]
-    assert on_time["worst"] == [] and on_time["rated_units"] == 2
+    assert [(r["unit"], r["rate"], r["numerator"], r["denominator"]) for r in on_time["worst"]] == [
+        ("DEPT-B", 0.0, 0, 1)
+    ]
+    assert on_time["rated_units"] == 2
     sat = m["satisfaction"]
-    assert [(r["unit"], r["rate"]) for r in sat["best"]] == [("DEPT-A", 1.0), ("DEPT-B", 0.0)]
+    assert [(r["unit"], r["rate"]) for r in sat["best"] + sat["worst"]] == [("DEPT-A", 1.0), ("DEPT-B", 0.0)]
     own = _build(world, "staff_b", now=later)["month"]["own"]
     assert (own["replied_on_time"]["rate"], own["replied_on_time"]["denominator"]) == (0.0, 1)
     assert own["satisfaction"]["unit"] == "DEPT-B"
