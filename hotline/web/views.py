@@ -32,6 +32,7 @@ NAV = [
     ("监察案件", "web_supervision.list_cases", supervision_permissions.can_list_cases),
     ("黄牌红牌", "web_supervision.list_cards", supervision_permissions.can_list_cards),
     ("消息记录", "web_supervision.outbox", outbox_permissions.can_view_outbox),
+    ("热点诉求", "web_reports_topics.hot_topics", report_permissions.can_view_hot_topics),
 ]
 
 

@@ -1,7 +1,7 @@
 """dashboard indexes: open deadlines by due time (and unit), deadlines by unit and start, tickets by creation time, cards by time
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0007, 0009 (on this branch: joins the figures' and the hot topics' migrations)
 Create Date: 2026-12-01 23:30:00
 
 The supervisor's dashboard reads deadlines due soon and overdue now among the *open*
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0010'
-down_revision = '0007'
+down_revision = ('0007', '0009')
 branch_labels = None
 depends_on = None
 
