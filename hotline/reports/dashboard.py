@@ -381,6 +381,37 @@ def month_rates(scope: Scope, *, now: datetime) -> dict:
     return {"month": month, "label": period.label, **_cached(("month", month, scope.key), computed)}
 
 
+# --- current spikes (R3's topics) --------------------------------------------------------
+
+SPIKE_ROWS = 5
+SPIKE_TICKETS = 5
+
+
+def spikes(scope: Scope, *, now: datetime, limit: int = SPIKE_ROWS) -> dict | None:
+    """The spikes happening now (many callers, one issue, one area or category, a few days),
+    the most callers first. None for a unit: a spike is read from every unit's tickets."""
+    if scope.is_unit:
+        return None
+    from . import topics
+
+    found = topics.current_spikes(now, max_tickets=SPIKE_TICKETS)
+    items = [
+        {
+            "label": s["label"],
+            "keywords": s["keywords"][:5],
+            "callers": s["count"],
+            "tickets_count": s["tickets_count"],
+            "area_name": s["area"]["name"] if s["area"] else None,
+            "category_name": s["category"]["name"] if s["category"] else None,
+            "first_at": clock.isoformat(s["first_at"]),
+            "last_at": clock.isoformat(s["last_at"]),
+            "tickets": s["tickets"],
+        }
+        for s in found[:limit]
+    ]
+    return {"total": len(found), "items": items}
+
+
 # --- the whole dashboard -----------------------------------------------------------------
 
 
@@ -396,4 +427,5 @@ def build(user, *, now: datetime) -> dict:
         "volume": volume(scope, now=now),
         "month": month_rates(scope, now=now),
         "cards": cards(scope, now=now),
+        "spikes": spikes(scope, now=now),
     }

@@ -114,6 +114,23 @@ class CardsOut(BaseModel):
     units: list[CardUnitOut]
 
 
+class SpikeOut(BaseModel):
+    label: str
+    keywords: list[str]
+    callers: int
+    tickets_count: int
+    area_name: str | None
+    category_name: str | None
+    first_at: str
+    last_at: str
+    tickets: list[str] = Field(description="the latest ticket numbers (at most 5)")
+
+
+class SpikesOut(BaseModel):
+    total: int
+    items: list[SpikeOut] = Field(description="the spikes with most callers (at most 5)")
+
+
 class ScopeOut(BaseModel):
     unit: str | None = Field(description="null: the whole city")
     unit_name: str | None
@@ -128,11 +145,13 @@ class DashboardOut(BaseModel):
     volume: VolumeOut
     month: MonthOut
     cards: CardsOut
+    spikes: SpikesOut | None = Field(description="current spikes (突发热点); null for a unit's staff")
 
 
 @bp.get("/dashboard")
 @doc(
-    summary="The supervisor's dashboard (工作台): due soon, overdue, extension requests, volume, month rates, cards",
+    summary="The supervisor's dashboard (工作台): due soon, overdue, extension requests, volume, month rates, "
+    "cards, spikes",
     tags=["reports"],
     response=DashboardOut,
     roles="supervisor, admin (the city); unit_staff (their own unit)",

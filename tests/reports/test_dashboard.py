@@ -359,3 +359,46 @@ def test_api_same_data_with_scope(city, world):
     assert world.client().get("/api/v1/reports/dashboard").status_code == 401
     spec = world.client().get("/api/v1/openapi.json").json
     assert "/api/v1/reports/dashboard" in spec["paths"]
+
+
+BURST = [
+    "东湖路水管爆裂，整栋楼停水了。",
+    "我家突然停水，听说是东湖路水管爆了。",
+    "停水一上午了，什么时候来水？",
+    "东湖街道大面积停水，没有任何通知。",
+    "小区没水了，自来水公司说在抢修。",
+    "断水一整天，老人孩子都没水用。",
+]
+
+
+def test_current_spikes_for_supervisors_not_for_units(world, app):
+    from hotline.reports import topics_spikes
+
+    start = NOW - timedelta(hours=8)
+    numbers = []
+    with app.app_context():
+        for i, text in enumerate(BURST):
+            ticket, _ = tickets.create(
+                actor=world.user("operator"),
+                now=start + timedelta(hours=i),
+                data=tickets.NewTicket(
+                    caller_phone=f"1370000000{i}", request_type="complaint", category="MISC", content=text, area="D1-T1"
+                ),
+            )
+            numbers.append(ticket.number)
+            db.session.commit()  # each ticket's terms are written after its commit
+        topics_spikes.detect(now=NOW)
+        db.session.commit()
+    s = _section(world, "supervisor", "spikes")
+    assert s["total"] == 1
+    [spike] = s["items"]
+    assert (spike["callers"], spike["tickets_count"], spike["area_name"]) == (6, 6, "东城区东湖街道")
+    assert "停水" in spike["keywords"] and spike["first_at"] == "2026-11-21T02:00:00+08:00"
+    assert spike["tickets"] == list(reversed(numbers))[:5]  # the latest five
+    assert _section(world, "staff_a", "spikes") is None
+    page = _signed_in(app, "supervisor").get("/dashboard").get_data(as_text=True)
+    assert "当前突发热点" in page and spike["label"] in page and numbers[-1] in page
+    unit_page = _signed_in(app, "staff_a").get("/dashboard").get_data(as_text=True)
+    assert "当前突发热点" not in unit_page and numbers[-1] not in unit_page
+    assert world.client("staff_a").get("/api/v1/reports/dashboard").json["spikes"] is None
+    assert world.client("admin").get("/api/v1/reports/dashboard").json["spikes"]["total"] == 1
