@@ -12,7 +12,8 @@ city's scale (1,000,000 tickets, 400 units):
   unit's by the reply deadlines its dispatches opened (``deadlines (unit_id, started_at)``);
 - this month's cards: a range of ``cards.recorded_at`` (its index) or ``(unit_id, recorded_at)``;
 - this month's per-unit rates come from :func:`hotline.reports.figures.unit_figures`, the
-  one definition of each figure, cached for a few minutes per scope (``DASHBOARD_CACHE_SECONDS``).
+  one definition of each figure: seconds at that scale, so kept a few minutes per scope and
+  recomputed in the background (``DASHBOARD_CACHE_SECONDS``, :func:`_cached`).
 
 A scope is the whole city (``unit_id=None``: supervisors, admins) or one unit (its staff):
 within a unit's scope nothing of another unit is read. Lists carry no phone numbers;
@@ -21,6 +22,8 @@ numbers inside a ticket's text are masked.
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,6 +39,8 @@ from ..supervision.models import Card, CardColor
 from ..tickets.models import ExtensionRequest, ExtensionStatus, Ticket
 from ..tickets.states import STATUS_LABELS, Status
 from ..units.models import Unit
+
+log = logging.getLogger(__name__)
 
 DUE_SOON_HOURS = 2
 LIST_LIMIT = 30  # rows in each list; the section says how many there are in all
@@ -314,17 +319,50 @@ RATES = (
 
 
 def _cached(key: tuple, compute):
-    """``compute()``, kept for ``DASHBOARD_CACHE_SECONDS`` per app and key (0: not kept)."""
-    seconds = current_app.config.get("DASHBOARD_CACHE_SECONDS", 300)
+    """``compute()``'s value, kept ``DASHBOARD_CACHE_SECONDS`` per app process and key.
+
+    The month's figures take seconds at a big city's scale (all units, 1M tickets), far
+    over the page's budget, so no request waits for them once they exist: a stale value is
+    returned at once while one background thread computes the next; before the first
+    value exists the result is None ("being computed") and the page's next refresh shows
+    it. With 0 seconds (the default under testing) every call computes, synchronously.
+    """
+    app = current_app._get_current_object()
+    seconds = app.config.get("DASHBOARD_CACHE_SECONDS", 0 if app.testing else 300)
     if not seconds:
         return compute()
-    store = current_app.extensions.setdefault("hotline.dashboard_cache", {})
+    store = app.extensions.setdefault("hotline.dashboard_cache", {})
     hit = store.get(key)
-    if hit is not None and hit[0] > time.monotonic():
-        return hit[1]
-    value = compute()
-    store[key] = (time.monotonic() + seconds, value)
-    return value
+    if hit is None or hit[0] <= time.monotonic():
+        _refresh_in_background(app, store, key, compute, seconds)
+    return hit[1] if hit else None
+
+
+_refreshing_lock = threading.Lock()
+
+
+def _refresh_in_background(app, store: dict, key: tuple, compute, seconds: int) -> None:
+    """Compute ``key``'s value in a thread of its own (one per key at a time)."""
+    refreshing = app.extensions.setdefault("hotline.dashboard_refreshing", set())
+    with _refreshing_lock:
+        if key in refreshing:
+            return
+        refreshing.add(key)
+
+    def run():
+        try:
+            with app.app_context():
+                try:
+                    store[key] = (time.monotonic() + seconds, compute())
+                finally:
+                    db.session.remove()
+        except Exception:  # logged; the next request tries again
+            log.exception("dashboard: computing %s failed", key)
+        finally:
+            with _refreshing_lock:
+                refreshing.discard(key)
+
+    threading.Thread(target=run, name=f"dashboard-{'-'.join(map(str, key))}", daemon=True).start()
 
 
 def _rate_row(row: dict, rate: str, counts: tuple[str, str]) -> dict:
@@ -378,7 +416,8 @@ def month_rates(scope: Scope, *, now: datetime) -> dict:
     def computed():
         return {"computed_at": clock.isoformat(now), **compute()}
 
-    return {"month": month, "label": period.label, **_cached(("month", month, scope.key), computed)}
+    value = _cached(("month", month, scope.key), computed)
+    return {"month": month, "label": period.label, "pending": value is None, **(value or {})}
 
 
 # --- current spikes (R3's topics) --------------------------------------------------------

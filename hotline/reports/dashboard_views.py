@@ -93,7 +93,8 @@ class RankedOut(BaseModel):
 class MonthOut(BaseModel):
     month: str = Field(description="YYYY-MM, the centre's local month so far")
     label: str
-    computed_at: str = Field(description="the month's figures are kept a few minutes")
+    pending: bool = Field(description="true while the month's figures are first computed (in the background)")
+    computed_at: str | None = Field(default=None, description="the month's figures are kept a few minutes")
     replied_on_time: RankedOut | None = None
     satisfaction: RankedOut | None = None
     own: dict[str, RateRowOut | None] | None = Field(default=None, description="a unit's own rates")
