@@ -151,15 +151,15 @@ def overdue(scope: Scope, *, now: datetime, limit: int = LIST_LIMIT, unit_rows: 
         .group_by(Deadline.unit_id)
         .subquery()
     )
-    totals = db.session.execute(
-        select(func.coalesce(func.sum(per_unit.c.tickets), 0), func.count()).select_from(per_unit)
-    ).one()
+    # One pass over the open overdue deadlines: a row per unit late (at most the number of
+    # units), the worst first; the totals add those rows up.
     rows = db.session.execute(
         select(per_unit, Unit.code, Unit.name)
         .join(Unit, Unit.id == per_unit.c.unit_id)
         .order_by(per_unit.c.tickets.desc(), per_unit.c.oldest, Unit.code)
-        .limit(unit_rows)
     ).all()
+    totals = (sum(r.tickets for r in rows), len(rows))
+    rows = rows[:unit_rows]
     units = [
         {
             "unit": r.code,
