@@ -382,14 +382,16 @@ def best_and_worst(rows: list[dict], rate: str, counts: tuple[str, str], n: int 
     Ties: the unit with more tickets behind the rate comes first (a 100% on 40 tickets
     before a 100% on one; a 0% on 40 before a 0% on one), then by code. With fewer than
     2n rated units the upper half are the best and the lower half the worst, so no unit
-    is in both lists and none of the lower half is called one of the best.
+    is in both lists and none of the lower half is called one of the best; a unit with the
+    same rate as one of the best is never called one of the worst.
     """
     rated = [r for r in rows if r.get(rate) is not None]
     size = {id(r): r.get(counts[1]) or 0 for r in rated}
     ranked = sorted(rated, key=lambda r: (-r[rate], -size[id(r)], r["code"]))
     best = ranked[: min(n, (len(ranked) + 1) // 2)]
-    taken = {r["code"] for r in best}
-    worst = sorted((r for r in rated if r["code"] not in taken), key=lambda r: (r[rate], -size[id(r)], r["code"]))
+    floor = best[-1][rate] if best else None
+    # Only units doing worse than every unit among the best: a tie is not "worst".
+    worst = sorted((r for r in rated if r[rate] < floor), key=lambda r: (r[rate], -size[id(r)], r["code"]))
     return {
         "best": [_rate_row(r, rate, counts) for r in best],
         "worst": [_rate_row(r, rate, counts) for r in worst[:n]],

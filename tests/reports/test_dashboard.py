@@ -245,6 +245,8 @@ def test_best_and_worst_five():
     few = dashboard.best_and_worst(rows[:4], "r", ("n", "d"))
     assert [r["unit"] for r in few["best"]] == ["U01", "U00"]
     assert [r["unit"] for r in few["worst"]] == ["U03", "U02"]
+    tied = dashboard.best_and_worst([row("X1", 1.0, 3), row("X2", 1.0, 1)], "r", ("n", "d"))
+    assert [r["unit"] for r in tied["best"]] == ["X1"] and tied["worst"] == []  # equal rates: nobody is worst
     odd = dashboard.best_and_worst(rows[:3], "r", ("n", "d"))
     assert [r["unit"] for r in odd["best"]] == ["U01", "U00"] and [r["unit"] for r in odd["worst"]] == ["U02"]
 
