@@ -328,7 +328,7 @@ def _cached(key: tuple, compute):
     it. With 0 seconds (the default under testing) every call computes, synchronously.
     """
     app = current_app._get_current_object()
-    seconds = app.config.get("DASHBOARD_CACHE_SECONDS", 0 if app.testing else 300)
+    seconds = app.config["DASHBOARD_CACHE_SECONDS"]
     if not seconds:
         return compute()
     store = app.extensions.setdefault("hotline.dashboard_cache", {})
