@@ -105,6 +105,17 @@ def _check_and_complete(config: dict) -> None:
     # tests, which turn it on where they test it. Without the model installed, search stays
     # lexical whatever this says.
     config.setdefault("KB_SEMANTIC", _bool("HOTLINE_KB_SEMANTIC", config["HOTLINE_ENV"] != "testing"))
+    # The dashboard (hotline.reports.dashboard): how long the month's figures are kept before
+    # they are recomputed in the background (0: computed in every request, as in tests), and
+    # how often the page refreshes itself.
+    config.setdefault(
+        "DASHBOARD_CACHE_SECONDS", _int("HOTLINE_DASHBOARD_CACHE_SECONDS", 0 if config["TESTING"] else 300)
+    )
+    config.setdefault("DASHBOARD_REFRESH_SECONDS", _int("HOTLINE_DASHBOARD_REFRESH_SECONDS", 60))
+    if config["DASHBOARD_CACHE_SECONDS"] < 0 or config["DASHBOARD_REFRESH_SECONDS"] < 1:
+        raise ConfigError(
+            "HOTLINE_DASHBOARD_CACHE_SECONDS must be 0 or more, HOTLINE_DASHBOARD_REFRESH_SECONDS 1 or more"
+        )
     if config["SWEEP_BATCH_SIZE"] < 1:
         raise ConfigError("HOTLINE_SWEEP_BATCH_SIZE must be at least 1")
 

@@ -1,13 +1,16 @@
 """Assessment and reports (考核与报表): the figures per unit, level and the whole city,
 exemptions (考核免责), the weighted score and ranking, the tickets behind each figure, hot
-topics and spikes, and the monthly bulletin (运行情况通报).
+topics and spikes, the monthly bulletin (运行情况通报) and the supervisor's dashboard.
 
 - ``periods``: months and date ranges in the centre's zone;
 - ``figures``: every figure, in SQL; ``definitions``: every figure, in words;
 - ``scores``: the weighted score and the ranking; ``drill``: the tickets behind a figure;
 - ``services``: exemptions and score schemes (audited); ``views``: the API; ``pages``: the pages;
+- ``topics``: hot topics and spikes (``topics_*``);
 - ``monthly``: the bulletin's document; ``bulletins``: publish, freeze, corrections;
-  ``render_html``/``render_xlsx``/``charts``: its formats; ``cli``: ``flask report monthly``.
+  ``render_html``/``render_xlsx``/``charts``: its formats; ``cli``: ``flask report monthly``;
+- ``dashboard``: the supervisor's start page (工作台) and the unit's version
+  (``dashboard_pages``, ``dashboard_views``).
 """
 
 from __future__ import annotations
@@ -19,45 +22,86 @@ EVENT_LABELS = {
     "exemption_refused": "考核免责未批准",
 }
 
+# Menu items: (label, endpoint, who sees it), after the other domains' items.
+_NAV = (
+    ("考核报表", "reports_pages.figures", "can_view_some_figures"),
+    ("热点诉求", "web_reports_topics.hot_topics", "can_view_hot_topics"),
+    ("运行通报", "web_bulletins.list_bulletins", "can_read_bulletins"),
+)
 
-def init_app(app, csrf=None) -> None:
-    """Register the domain's API, pages, menu items, event labels, demo data and CLI (from
-    create_app): the figures and exemptions, hot topics and spikes, the monthly bulletin."""
-    if csrf is None:
-        from ..extensions import csrf
-    from ..demo.seed import EXTRA_SECTIONS
+
+def init_app(app) -> None:
+    """Register the domain's APIs, pages, CLI groups, receivers, periodic jobs, menu items,
+    event labels and demo section (from ``create_app``)."""
+    from ..core.periodic import Periodic
+    from ..core.wiring import register_api, register_cli, register_demo_section, register_pages, register_periodic
     from ..tickets import schemas as ticket_schemas
     from ..web import views as web_views
-    from . import pages, permissions
-    from .demo import seed_reasons
-    from .views import bp as api
+    from . import (
+        bulletin_pages,
+        bulletin_views,
+        dashboard_pages,
+        dashboard_views,
+        pages,
+        permissions,
+        topics_pages,
+        topics_terms,
+        topics_views,
+        views,
+    )
+    from .cli import report_cli
+    from .topics_cli import cli as topics_cli
 
-    csrf.exempt(api)  # bearer tokens only
-    app.register_blueprint(api)
-    app.register_blueprint(pages.bp)
+    for bp in (views.bp, topics_views.bp, bulletin_views.bp, dashboard_views.bp):
+        register_api(app, bp)
+    for bp in (pages.bp, topics_pages.bp, bulletin_pages.bp, dashboard_pages.bp):
+        register_pages(app, bp)
+    register_cli(app, report_cli, topics_cli)
+    topics_terms.connect()
     app.jinja_env.globals["exemption_panel"] = pages.exemption_panel
     for action, label in EVENT_LABELS.items():
         ticket_schemas.EVENT_LABELS.setdefault(action, label)
-    item = ("考核报表", "reports_pages.figures", permissions.can_view_some_figures)
-    if item not in web_views.NAV:
-        web_views.NAV.append(item)
-    if seed_reasons not in EXTRA_SECTIONS:
-        EXTRA_SECTIONS.append(seed_reasons)
-    # Hot topics and spikes: API (bearer tokens only), pages, CLI, the term receivers.
-    from . import topics_terms
-    from .topics_cli import cli as topics_cli
-    from .topics_pages import bp as topics_pages
-    from .topics_views import bp as topics_api
-
-    csrf.exempt(topics_api)
-    app.register_blueprint(topics_api)
-    app.register_blueprint(topics_pages)
-    app.cli.add_command(topics_cli)
-    topics_terms.connect()
-    # The monthly bulletin (运行情况通报): its API (bearer tokens only), pages and CLI.
-    from . import bulletin_pages, bulletin_views, cli
-
-    csrf.exempt(bulletin_views.bp)
-    app.register_blueprint(bulletin_views.bp)
-    app.register_blueprint(bulletin_pages.bp)
-    cli.register(app)
+    for label, endpoint, predicate in _NAV:
+        item = (label, endpoint, getattr(permissions, predicate))
+        if item not in web_views.NAV:
+            web_views.NAV.append(item)
+    register_demo_section(app, "hotline.reports.demo.seed_reasons")
+    register_periodic(
+        app,
+        # Hot topics: tickets whose terms a lost job or a new analyser version left behind, and
+        # the spike rule over the last 72 hours (every 10 minutes; idempotent: one term set per
+        # ticket, one open spike per area/category and anchor term).
+        Periodic(
+            name="topics-terms-backfill",
+            path="hotline.reports.topics_terms.backfill_job",
+            every=600,
+            queue="default",
+            timeout=600,
+        ),
+        Periodic(
+            name="topics-spikes",
+            path="hotline.reports.topics_spikes.detect_job",
+            every=600,
+            queue="default",
+            timeout=300,
+        ),
+        # Closed months' hot topics stored for the bulletin and the page (hourly; recomputed only
+        # when their terms changed).
+        Periodic(
+            name="topics-snapshots",
+            path="hotline.reports.topics_snapshots.refresh_job",
+            every=3600,
+            queue="default",
+            timeout=900,
+        ),
+        # Published bulletins of the last twelve months compared with their months computed
+        # now: differences become one dated correction each (daily; a second run finds nothing
+        # new, two at once are refused by a unique sequence per bulletin).
+        Periodic(
+            name="bulletin-corrections",
+            path="hotline.reports.bulletins.check_published",
+            every=86400,
+            queue="default",
+            timeout=1800,
+        ),
+    )

@@ -80,6 +80,14 @@ def can_view_schemes(user) -> bool:
     return user.role in ALL_FIGURES_ROLES or is_unit_staff(user)
 
 
+# --- the dashboard (工作台) ---
+
+
+def can_view_dashboard(user) -> bool:
+    """Supervisors and admins see the city's dashboard; unit staff their own unit's."""
+    return can_view_some_figures(user)
+
+
 # --- hot topics and spikes (topics.py) ---------------------------------------------------
 #
 # Hot topics and spikes are read from every unit's tickets (their keywords and numbers), so
