@@ -158,10 +158,13 @@ def build_city(
         "schema": _heads(),
     }
     found = _marker(conninfo)
-    if not rebuild and found is not None and found.get("params") == params:
+    same = found is not None and {**found.get("params", {}), "schema": None} == {**params, "schema": None}
+    if not rebuild and same:
+        if found["params"]["schema"] != params["schema"]:
+            found = _upgrade(sa_url, conninfo, name, found, params, echo)
         echo(f"city: re-using {name} (built {found['built_at']}, as of {found['as_of']})")
         return City(sa_url, datetime.fromisoformat(found["as_of"]), params, found.get("counts", {}), reused=True)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     as_of = (as_of or datetime.now(UTC)).astimezone(UTC)
     _ensure_database(conninfo, name)
     with psycopg.connect(conninfo, autocommit=True) as conn:
@@ -197,13 +200,39 @@ def build_city(
             "seconds": round(seconds, 1),
             "counts": counts,
         }
-        conn.execute(f"COMMENT ON DATABASE \"{name}\" IS '{json.dumps(marker)}'")
+        _set_marker(conn, name, marker)
     echo(f"city: vacuumed and analysed in {time.perf_counter() - t0:.1f} s")
+    echo(f"city: this process used {time.process_time() - cpu:.1f} s of CPU (PostgreSQL's share not included)")
     echo(
         f"city: {name} built in {seconds:.1f} s ({total_rows / seconds:,.0f} rows/s overall), "
         f"as of {as_of:%Y-%m-%d %H:%M} UTC"
     )
     return City(sa_url, as_of, params, counts, reused=False, seconds=seconds)
+
+
+def _set_marker(conn, name: str, marker: dict) -> None:
+    conn.execute(f"COMMENT ON DATABASE \"{name}\" IS '{json.dumps(marker)}'")
+
+
+def _upgrade(sa_url: str, conninfo: str, name: str, found: dict, params: dict, echo) -> dict:
+    """The same city under newer migrations: upgrade it in place and fill the new tables."""
+    t0 = time.perf_counter()
+    _migrate(sa_url)
+    with psycopg.connect(conninfo) as conn:
+        as_of = datetime.fromisoformat(found["as_of"])
+        found["counts"].update(_fill_extras(conn, random.Random(params["seed"] + 1), as_of=as_of, echo=echo))
+        conn.commit()
+    found["params"] = params
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute("ANALYZE")
+        _set_marker(conn, name, found)
+    echo(f"city: {name} upgraded to migrations {', '.join(params['schema'])} in {time.perf_counter() - t0:.1f} s")
+    return found
+
+
+def _fill_extras(conn, rng: random.Random, *, as_of: datetime, echo) -> dict:
+    """Rows for tables other parts of the product add (empty ones only); none yet."""
+    return {}
 
 
 # --- load: indexes and foreign keys off, then on again ----------------------------------

@@ -1,0 +1,371 @@
+"""Reports at a big city's scale, each beside the floor measured in the same run (PostgreSQL).
+
+    .venv/bin/python bench/report.py                 # on bench/city.py's city (built first if needed)
+    .venv/bin/python bench/report.py --month 2026-11 --runs 3 --requests 30
+    .venv/bin/python bench/report.py --tickets 100000 --database-url postgresql://postgres@127.0.0.1/small
+
+The city: bench/city.py's (1,000,000 tickets over twelve months, 400 units by default),
+re-used when it exists with the same parameters. Every measure runs in-process with the
+clock frozen at the city's "as of" time, on a month that is over (default: the last whole
+month before it).
+
+The floor: one plain ``SELECT lead_unit_id, count(*) FROM tickets WHERE created_at in the
+month GROUP BY 1``, the least any per-unit figure of the month costs here; each measure is
+printed in milliseconds and as a multiple of the floor (median of ``--runs``):
+
+- the monthly bulletin (hotline.reports.monthly.compute) rendered as json, xlsx and html
+  (the CLI's renderers), each whole; and compute alone. Target: within 10x the floor.
+- the ranking: hotline.reports.figures.unit_figures + scores.score_units;
+  centre_figures beside it;
+- the hot topics of the month (hotline.reports.topics.hot_topics) and current spikes;
+- the supervisor's dashboard (page and API) through the Flask test client, as a supervisor
+  and as the staff of the busiest unit: p50 and p95 over ``--requests`` requests, its cache
+  off (DASHBOARD_CACHE_SECONDS=0). Target: p95 under 200 ms.
+
+Whatever of these is not in the code yet (its branch not merged) is listed as missing.
+For every measure the slowest SQL statements are printed; ``--explain`` runs EXPLAIN
+(ANALYZE, BUFFERS) on the slowest statement of each measure that misses its target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import statistics
+import sys
+import time
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE.parent), str(HERE)]
+
+from city import PASSWORD, build_city  # noqa: E402
+from sqlalchemy import event, text  # noqa: E402
+
+ZONE = ZoneInfo("Asia/Shanghai")
+BULLETIN_TARGET = 10.0  # x the floor
+DASHBOARD_TARGET_MS = 200.0  # p95
+FLOOR_SQL = (
+    "SELECT lead_unit_id, count(*) FROM tickets WHERE created_at >= :start AND created_at < :end GROUP BY lead_unit_id"
+)
+
+
+def percentile(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))] if values else float("nan")
+
+
+def last_whole_month(as_of: datetime) -> str:
+    local = as_of.astimezone(ZONE)
+    year, month = (local.year, local.month - 1) if local.month > 1 else (local.year - 1, 12)
+    return f"{year:04d}-{month:02d}"
+
+
+def month_bounds(month: str) -> tuple[datetime, datetime]:
+    year, mon = (int(p) for p in month.split("-"))
+    start = datetime(year, mon, 1, tzinfo=ZONE)
+    end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=ZONE)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def find(dotted: str):
+    """``module:attr`` if the code has it, else None."""
+    module, _, attr = dotted.partition(":")
+    try:
+        found = importlib.import_module(module)
+    except ImportError:
+        return None
+    return getattr(found, attr, None) if attr else found
+
+
+class Statements:
+    """Every SQL statement's time, per measure (SQLAlchemy cursor events)."""
+
+    def __init__(self, engine):
+        self.current: list | None = None
+        event.listen(engine, "before_cursor_execute", self._before)
+        event.listen(engine, "after_cursor_execute", self._after)
+
+    def _before(self, conn, cursor, statement, parameters, context, executemany):
+        conn.info.setdefault("bench_started", []).append(time.perf_counter())
+
+    def _after(self, conn, cursor, statement, parameters, context, executemany):
+        started = conn.info["bench_started"].pop()
+        if self.current is not None:
+            self.current.append((time.perf_counter() - started, statement, parameters))
+
+    @contextmanager
+    def collect(self):
+        self.current = collected = []
+        try:
+            yield collected
+        finally:
+            self.current = None
+
+
+class Bench:
+    def __init__(self, app, as_of: datetime, month: str, runs: int, explain: bool):
+        from hotline.extensions import db
+
+        self.app, self.as_of, self.month, self.runs, self.explain, self.db = app, as_of, month, runs, explain, db
+        self.start, self.end = month_bounds(month)
+        self.floor_ms = None
+        self.results: list[tuple] = []
+        self.missing: list[str] = []
+        with app.app_context():
+            self.statements = Statements(db.engine)
+
+    def floor(self) -> float:
+        def run():
+            self.db.session.execute(text(FLOOR_SQL), {"start": self.start, "end": self.end}).all()
+
+        with self.app.app_context():
+            run()  # warm
+            times = [self._time(run) for _ in range(max(5, self.runs))]
+            self.db.session.rollback()
+        self.floor_ms = statistics.median(times) * 1000
+        print(f"floor: {self.floor_ms:.1f} ms (median of {len(times)}: {', '.join(f'{t * 1000:.1f}' for t in times)})")
+        return self.floor_ms
+
+    @staticmethod
+    def _time(fn) -> float:
+        t0 = time.perf_counter()
+        fn()
+        return time.perf_counter() - t0
+
+    def measure(self, name: str, fn, *, target: float | None = None, needs=()) -> None:
+        """Time ``fn`` (in an app context) ``runs`` times; ``target`` is a multiple of the floor."""
+        absent = [n for n in needs if find(n) is None]
+        if absent:
+            self.missing.append(f"{name}: missing {', '.join(absent)}")
+            print(f"{name:<34} MISSING ({', '.join(absent)})")
+            return
+        times, slowest = [], []
+        for _ in range(self.runs):
+            with self.app.app_context():
+                with self.statements.collect() as statements:
+                    try:
+                        times.append(self._time(fn))
+                    except Exception as exc:  # a part not wired yet, a failure: say so, go on
+                        self.missing.append(f"{name}: failed: {type(exc).__name__}: {exc}"[:300])
+                        print(f"{name:<34} FAILED {type(exc).__name__}: {str(exc)[:200]}")
+                        self.db.session.rollback()
+                        return
+                self.db.session.rollback()
+            slowest = sorted(statements, key=lambda s: -s[0])
+        ms = statistics.median(times) * 1000
+        multiple = ms / self.floor_ms
+        verdict = ""
+        if target is not None:
+            verdict = "  ok" if multiple <= target else f"  MISSED (target {target:g}x)"
+        runs = ", ".join(f"{t * 1000:.0f}" for t in times)
+        print(f"{name:<34} {ms:>9.1f} ms {multiple:>7.1f}x floor  [{runs}] {len(slowest)} statements{verdict}")
+        self.results.append((name, ms, multiple, verdict.strip()))
+        for seconds, statement, _ in slowest[:3]:
+            print(f"{'':<6}{seconds * 1000:>8.1f} ms  {' '.join(statement.split())[:150]}")
+        if self.explain and verdict.startswith("MISSED") and slowest:
+            self.explain_statement(slowest[0][1], slowest[0][2])
+
+    def explain_statement(self, statement: str, parameters) -> None:
+        with self.app.app_context():
+            raw = self.db.engine.raw_connection()
+            try:
+                cur = raw.cursor()
+                cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
+                print("      EXPLAIN ANALYZE of the slowest statement:")
+                for (line,) in cur.fetchall():
+                    print(f"        {line}")
+                raw.rollback()
+            finally:
+                raw.close()
+
+    def dashboard(self, who: str, username: str, requests: int) -> None:
+        """p50/p95 of the dashboard page and its API for one user."""
+        client = self.app.test_client()
+        page_ok = client.post("/login", data={"username": username, "password": PASSWORD}).status_code == 302
+        api = self.app.test_client()
+        r = api.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})
+        headers = {"Authorization": f"Bearer {r.get_json()['token']}"} if r.status_code == 200 else None
+        targets = [("page /dashboard", client, "/dashboard", None, page_ok)]
+        targets.append(
+            ("api /api/v1/reports/dashboard", api, "/api/v1/reports/dashboard", headers, headers is not None)
+        )
+        for label, c, path, hdrs, signed_in in targets:
+            name = f"dashboard {who} {label}"
+            if not signed_in:
+                self.missing.append(f"{name}: could not sign in as {username}")
+                print(f"{name:<34} FAILED to sign in as {username}")
+                continue
+            first = c.get(path, headers=hdrs)
+            if first.status_code != 200:
+                self.missing.append(f"{name}: HTTP {first.status_code}")
+                print(f"{name:<50} MISSING/FAILED: HTTP {first.status_code}")
+                continue
+            times = []
+            with self.statements.collect() as statements:
+                for _ in range(requests):
+                    times.append(self._time(lambda c=c, path=path, hdrs=hdrs: c.get(path, headers=hdrs)))
+            p50, p95 = percentile(times, 50) * 1000, percentile(times, 95) * 1000
+            verdict = "ok" if p95 < DASHBOARD_TARGET_MS else f"MISSED (target p95 < {DASHBOARD_TARGET_MS:g} ms)"
+            print(
+                f"{name:<50} p50 {p50:>7.1f} ms  p95 {p95:>7.1f} ms  ({p50 / self.floor_ms:.1f}x / "
+                f"{p95 / self.floor_ms:.1f}x floor)  {verdict}"
+            )
+            self.results.append((name, p95, p95 / self.floor_ms, verdict))
+            per_request = {}
+            for seconds, statement, parameters in statements:
+                key = " ".join(statement.split())
+                total, n, params = per_request.get(key, (0.0, 0, parameters))
+                per_request[key] = (total + seconds, n + 1, params)
+            ranked = sorted(per_request.items(), key=lambda kv: -kv[1][0])
+            for key, (total, n, _) in ranked[:3]:
+                print(f"{'':<6}{total / requests * 1000:>8.1f} ms/request ({n // requests}x)  {key[:140]}")
+            if self.explain and verdict.startswith("MISSED") and ranked:
+                key, (_, _, params) = ranked[0]
+                self.explain_statement(key, params)
+
+
+def _period(app, month: str):
+    from hotline.reports import periods
+
+    return periods.month_period(month, app.config.get("TIMEZONE", "Asia/Shanghai"))
+
+
+def run_all(bench: Bench, app, month: str, as_of: datetime, requests: int) -> None:
+    def bulletin(fmt):
+        def go():
+            from hotline.reports import monthly
+
+            doc = monthly.compute(month, now=as_of)
+            if fmt == "compute":
+                return
+            render = find("hotline.reports.cli:render")
+            render(doc, fmt)
+
+        return go
+
+    monthly_needs = ("hotline.reports.monthly:compute", "hotline.reports.figures:unit_figures")
+    bench.measure("bulletin compute (no rendering)", bulletin("compute"), target=BULLETIN_TARGET, needs=monthly_needs)
+    for fmt in ("json", "xlsx", "html"):
+        bench.measure(
+            f"bulletin {fmt} (whole)",
+            bulletin(fmt),
+            target=BULLETIN_TARGET,
+            needs=(*monthly_needs, "hotline.reports.cli:render"),
+        )
+
+    def ranking():
+        from hotline.reports import figures, scores
+
+        scores.score_units(figures.unit_figures(_period(app, month), now=as_of), scores.active_scheme(as_of))
+
+    bench.measure(
+        "ranking (unit_figures + scores)",
+        ranking,
+        target=BULLETIN_TARGET,
+        needs=("hotline.reports.figures:unit_figures", "hotline.reports.scores:score_units"),
+    )
+
+    def centre():
+        from hotline.reports import figures
+
+        figures.centre_figures(_period(app, month), now=as_of)
+
+    bench.measure("centre_figures", centre, needs=("hotline.reports.figures:centre_figures",))
+
+    def hot_topics():
+        from hotline.reports import topics
+
+        topics.hot_topics(_period(app, month), now=as_of, limit=10)
+
+    bench.measure("hot topics of the month", hot_topics, needs=("hotline.reports.topics:hot_topics",))
+
+    def spikes():
+        from hotline.reports import topics
+
+        topics.current_spikes(as_of)
+
+    bench.measure("current spikes", spikes, needs=("hotline.reports.topics:current_spikes",))
+
+    if find("hotline.reports.dashboard") is None:
+        bench.missing.append("dashboard: missing hotline.reports.dashboard")
+        print("dashboard                          MISSING (hotline.reports.dashboard)")
+        return
+    with app.app_context():
+        start, end = month_bounds(month)
+        busiest = bench.db.session.execute(
+            text(
+                "SELECT u.code FROM tickets t JOIN units u ON u.id = t.lead_unit_id "
+                "WHERE t.created_at >= :start AND t.created_at < :end GROUP BY u.code ORDER BY count(*) DESC LIMIT 1"
+            ),
+            {"start": start, "end": end},
+        ).scalar()
+        bench.db.session.rollback()
+    bench.dashboard("supervisor", "sup1", requests)
+    if busiest:
+        bench.dashboard(f"unit {busiest}", busiest.lower(), requests)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", help="the city's database (default: bench/city.py's hotline_bench_city)")
+    parser.add_argument("--tickets", type=int, default=1_000_000)
+    parser.add_argument("--months", type=int, default=12)
+    parser.add_argument("--units", type=int, default=400)
+    parser.add_argument("--seed", type=int, default=17)
+    parser.add_argument("--month", help="YYYY-MM (default: the last whole month before the city's as-of)")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each measure (the median is printed)")
+    parser.add_argument("--requests", type=int, default=30, help="dashboard requests per user and endpoint")
+    parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the slowest statement of a miss")
+    args = parser.parse_args(argv)
+
+    city = build_city(args.database_url, tickets=args.tickets, months=args.months, units=args.units, seed=args.seed)
+    month = args.month or last_whole_month(city.as_of)
+    as_of = city.as_of
+
+    from hotline import create_app
+
+    app = create_app(
+        {
+            "HOTLINE_ENV": "testing",
+            "SECRET_KEY": "bench",
+            "DATABASE_URL": city.url,
+            "DATA_DIR": "/tmp/hotline-bench-report",
+            "SWEEP_TIMER": False,
+            "CLOCK": lambda: as_of,
+            "DASHBOARD_CACHE_SECONDS": 0,
+        }
+    )
+    Path("/tmp/hotline-bench-report").mkdir(exist_ok=True)
+    with app.app_context():
+        from hotline.extensions import db
+
+        received = db.session.execute(
+            text("SELECT count(*) FROM tickets WHERE created_at >= :start AND created_at < :end"),
+            dict(zip(("start", "end"), month_bounds(month), strict=True)),
+        ).scalar()
+        db.session.rollback()
+    print(
+        f"\nReports on a city of {city.tickets:,} tickets, {city.params['units']} units "
+        f"(as of {as_of.astimezone(ZONE):%Y-%m-%d %H:%M} Asia/Shanghai); month {month}: {received:,} tickets; "
+        f"median of {args.runs} runs\n"
+    )
+    bench = Bench(app, as_of, month, args.runs, args.explain)
+    bench.floor()
+    run_all(bench, app, month, as_of, args.requests)
+    print("\nSummary (ms; multiple of the floor):")
+    print(f"  floor{'':<45} {bench.floor_ms:>9.1f}")
+    for name, ms, multiple, verdict in bench.results:
+        print(f"  {name:<50} {ms:>9.1f} {multiple:>7.1f}x  {verdict}")
+    if bench.missing:
+        print("\nNot measured:")
+        for line in bench.missing:
+            print(f"  - {line}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
