@@ -120,3 +120,6 @@ def _register_notifications_and_supervision(app: Flask, csrf) -> None:
 
     notifications.init_app(app, csrf)
     supervision.init_app(app, csrf)
+    from . import reports
+
+    reports.init_app(app, csrf)

@@ -48,4 +48,18 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic(
         name="esup-requeue", path="hotline.supervision.jobs.requeue_stuck", every=600, queue="escalation", timeout=300
     ),
+    # Hot topics: tickets whose terms a lost job or a new analyser version left behind (every 10
+    # minutes), and the spike rule over the last 72 hours (every 10 minutes; it analyses the
+    # window's tickets first). Both idempotent: the database keeps one term set per ticket
+    # and one open spike per area/category and anchor term.
+    Periodic(
+        name="topics-terms-backfill",
+        path="hotline.reports.topics_terms.backfill_job",
+        every=600,
+        queue="default",
+        timeout=600,
+    ),
+    Periodic(
+        name="topics-spikes", path="hotline.reports.topics_spikes.detect_job", every=600, queue="default", timeout=300
+    ),
 )

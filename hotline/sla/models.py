@@ -145,6 +145,23 @@ class Deadline(db.Model):
         CheckConstraint("extension_hours >= 0", name="extension_hours"),
         Index("ix_deadlines_next_check_at", "next_check_at"),
         Index("ix_deadlines_source", "source_type", "source_id"),
+        # The dashboard's "due soon" and "overdue now" (hotline.reports.dashboard): open
+        # deadlines only, a small part of the history.
+        Index(
+            "ix_deadlines_open_due_at",
+            "due_at",
+            postgresql_where=db.text("stopped_at IS NULL"),
+            sqlite_where=db.text("stopped_at IS NULL"),
+        ),
+        Index(
+            "ix_deadlines_open_unit_due_at",
+            "unit_id",
+            "due_at",
+            postgresql_where=db.text("stopped_at IS NULL"),
+            sqlite_where=db.text("stopped_at IS NULL"),
+        ),
+        # A unit's dispatches of a day (the dashboard's volume for a unit).
+        Index("ix_deadlines_unit_started_at", "unit_id", "started_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -160,6 +160,7 @@ class Card(db.Model):
         CheckConstraint("deadline_kind IN ('accept', 'reply', 'rectification')", name="deadline_kind"),
         UniqueConstraint("deadline_id", "color", name="uq_cards_deadline_color"),
         Index("ix_cards_unit_recorded", "unit_id", "recorded_at"),
+        Index("ix_cards_recorded_at", "recorded_at"),  # the month's cards, city-wide (the dashboard)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -129,6 +129,7 @@ class Ticket(db.Model):
         ),
         Index("ix_tickets_status_created", "status", "created_at"),
         Index("ix_tickets_lead_unit_status", "lead_unit_id", "status"),
+        Index("ix_tickets_created_at", "created_at"),  # volume by day (the dashboard) and by period
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,11 +10,12 @@ from flask_login import current_user, login_required, login_user, logout_user
 from knowledge_base import permissions as kb_permissions
 
 from ..accounts import services as accounts
-from ..accounts.models import ROLE_LABELS
+from ..accounts.models import ROLE_LABELS, Role
 from ..core import clock
 from ..core.errors import Unauthorized
 from ..extensions import db
 from ..notifications import permissions as outbox_permissions
+from ..reports import permissions as report_permissions
 from ..supervision import permissions as supervision_permissions
 from ..tickets import permissions
 from .forms import LoginForm
@@ -24,12 +25,14 @@ bp = Blueprint("web", __name__)
 
 # The navigation: (label, endpoint, who sees it). Pages of other domains add theirs here.
 NAV = [
+    ("工作台", "web_dashboard.show", report_permissions.can_view_dashboard),
     ("工单", "web_tickets.list_tickets", permissions.can_list_tickets),
     ("登记来电", "web_tickets.new_ticket", permissions.can_create),
     ("知识库", "web_kb.search", kb_permissions.can_search),
     ("监察案件", "web_supervision.list_cases", supervision_permissions.can_list_cases),
     ("黄牌红牌", "web_supervision.list_cards", supervision_permissions.can_list_cards),
     ("消息记录", "web_supervision.outbox", outbox_permissions.can_view_outbox),
+    ("热点诉求", "web_reports_topics.hot_topics", report_permissions.can_view_hot_topics),
 ]
 
 
@@ -67,7 +70,11 @@ def _safe_next(target: str | None) -> str | None:
 @bp.get("/")
 @login_required
 def index():
-    """Each role's start page: the ticket list for those who work tickets, the editors' desk for editors."""
+    """Each role's start page: the dashboard for supervisors and unit staff (what is due, what is
+    late, what waits for a decision), the ticket list for the others who work tickets, the
+    editors' desk for editors."""
+    if current_user.role in (Role.SUPERVISOR, Role.UNIT_STAFF) and report_permissions.can_view_dashboard(current_user):
+        return redirect(url_for("web_dashboard.show"))
     if permissions.can_list_tickets(current_user):
         return redirect(url_for("web_tickets.list_tickets"))
     if kb_permissions.can_edit(current_user):

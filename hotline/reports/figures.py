@@ -1,0 +1,483 @@
+"""The assessment figures, computed in SQL (GROUP BY + SUM(CASE ...)), never by loading
+tickets into Python. Each figure is defined here once, in code, under the key that
+:mod:`hotline.reports.definitions` defines in words.
+
+Every count is built from a *source*: a SELECT of rows ``(unit_id, ticket_id, flags...)``.
+A figure is the number of rows of its source with its flag set (or the number of
+distinct tickets, for the figures marked ``distinct``). The tickets behind a figure
+(:mod:`hotline.reports.drill`) are read from the very same source, so a list always has
+as many rows as its figure counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, case, exists, false, func, literal, or_, select
+from sqlalchemy.orm import aliased
+
+from ..extensions import db
+from ..sla.models import Deadline, DeadlineKind, StopReason
+from ..supervision.models import Card, CardColor
+from ..tickets.models import Callback, ExtensionRequest, ExtensionStatus, Satisfaction, Ticket
+from ..tickets.states import Status
+from ..units.models import LEVEL_RANK, Level, Unit
+from .models import Exemption, ExemptionStatus
+from .periods import Period
+from .scope import Scope, make_scope
+from .sqlfuncs import epoch
+
+D = Deadline
+
+
+def _flag(condition):
+    return case((condition, 1), else_=0)
+
+
+def exempted_clause(ticket_id, unit_id):
+    """True where the unit's exemption for the ticket was approved (考核免责)."""
+    return exists().where(
+        Exemption.ticket_id == ticket_id,
+        Exemption.unit_id == unit_id,
+        Exemption.status == ExemptionStatus.APPROVED.value,
+    )
+
+
+def _ticket_scope(stmt, ticket_id, scope: Scope):
+    """Join the ticket: merged duplicates never count; the category and area filters."""
+    stmt = stmt.join(Ticket, Ticket.id == ticket_id).where(Ticket.status != Status.MERGED.value)
+    if scope.category_ids is not None:
+        stmt = stmt.where(Ticket.category_id.in_(scope.category_ids))
+    if scope.area_ids is not None:
+        stmt = stmt.where(Ticket.area_unit_id.in_(scope.area_ids))
+    return stmt
+
+
+def _in_period(column, scope: Scope):
+    return and_(column >= scope.start, column < scope.upto)
+
+
+def _is_reopen_round():
+    """A reply deadline opened by a reopen (重办): the ticket's previous reply deadline was met."""
+    prior = aliased(Deadline)
+    return exists().where(
+        prior.ticket_id == D.ticket_id,
+        prior.kind == DeadlineKind.REPLY.value,
+        prior.sequence == D.sequence - 1,
+        prior.stop_reason == StopReason.MET.value,
+    )
+
+
+# --- the sources ----------------------------------------------------------------------
+
+
+def src_rounds(scope: Scope):
+    """Reply deadlines opened in the period: each dispatch, re-dispatch or reopen of a ticket to a unit."""
+    reopen = _is_reopen_round()
+    stmt = select(
+        D.unit_id.label("unit_id"),
+        D.ticket_id.label("ticket_id"),
+        _flag(~reopen).label("received"),
+        _flag(and_(~reopen, D.sequence > 1)).label("redispatched"),
+        _flag(and_(reopen, ~exempted_clause(D.ticket_id, D.unit_id))).label("reopened"),
+    ).where(D.kind == DeadlineKind.REPLY.value, _in_period(D.started_at, scope))
+    return _ticket_scope(stmt, D.ticket_id, scope)
+
+
+def src_open(scope: Scope):
+    """Reply deadlines running at the end of the period (or now, if it is not over)."""
+    stmt = select(D.unit_id.label("unit_id"), D.ticket_id.label("ticket_id"), literal(1).label("still_open")).where(
+        D.kind == DeadlineKind.REPLY.value,
+        D.started_at < scope.upto,
+        or_(D.stopped_at.is_(None), D.stopped_at >= scope.upto),
+    )
+    return _ticket_scope(stmt, D.ticket_id, scope)
+
+
+def src_returns(scope: Scope):
+    """Reply deadlines ended by the unit returning the ticket (退单) in the period."""
+    stmt = select(D.unit_id.label("unit_id"), D.ticket_id.label("ticket_id"), literal(1).label("returned")).where(
+        D.kind == DeadlineKind.REPLY.value,
+        D.stop_reason == StopReason.RETURNED.value,
+        _in_period(D.stopped_at, scope),
+    )
+    return _ticket_scope(stmt, D.ticket_id, scope)
+
+
+def _assessed(scope: Scope, kind: DeadlineKind, prefix: str):
+    """Deadlines of ``kind`` settled in the period: met on time (settled when met), or
+    missed (settled when they fell due, whatever happened later). Deadlines stopped
+    before they fell due for another reason (returned, merged...) are never assessed."""
+    on_time = and_(D.stop_reason == StopReason.MET.value, D.stopped_at <= D.due_at)
+    missed = or_(D.stopped_at.is_(None), D.stopped_at > D.due_at)
+    settled_at = case((on_time, D.stopped_at), else_=D.due_at)
+    columns = [
+        D.unit_id.label("unit_id"),
+        D.ticket_id.label("ticket_id"),
+        literal(1).label(f"{prefix}_assessed"),
+        _flag(on_time).label(f"{prefix}_on_time"),
+        case((on_time, 0), else_=1).label(f"{prefix}_overdue"),  # not ~on_time: NULL stop_reason
+    ]
+    if kind is DeadlineKind.REPLY:
+        # Early: met with at least half of the allowed time (start → due, by the clock) left.
+        early = and_(on_time, epoch(D.stopped_at) * 2 <= epoch(D.started_at) + epoch(D.due_at))
+        columns.append(_flag(early).label("replied_early"))
+    stmt = select(*columns).where(
+        D.kind == kind.value,
+        or_(on_time, missed),
+        settled_at >= scope.start,
+        settled_at < scope.upto,
+        ~exempted_clause(D.ticket_id, D.unit_id),
+    )
+    return _ticket_scope(stmt, D.ticket_id, scope)
+
+
+def src_reply(scope: Scope):
+    return _assessed(scope, DeadlineKind.REPLY, "reply")
+
+
+def src_accept(scope: Scope):
+    return _assessed(scope, DeadlineKind.ACCEPT, "accept")
+
+
+def src_callbacks(scope: Scope):
+    """Callbacks (回访) in the period, on the reply of the unit evaluated."""
+    good = Callback.satisfaction.in_([Satisfaction.SATISFIED.value, Satisfaction.BASICALLY_SATISFIED.value])
+    stmt = select(
+        Callback.unit_id.label("unit_id"),
+        Callback.ticket_id.label("ticket_id"),
+        literal(1).label("callbacks"),
+        _flag(good).label("satisfied"),
+        _flag(Callback.satisfaction == Satisfaction.DISSATISFIED.value).label("dissatisfied"),
+        _flag(Callback.is_resolved.is_(True)).label("resolved"),
+    ).where(
+        Callback.unit_id.is_not(None),
+        _in_period(Callback.created_at, scope),
+        ~exempted_clause(Callback.ticket_id, Callback.unit_id),
+    )
+    return _ticket_scope(stmt, Callback.ticket_id, scope)
+
+
+def src_extensions(scope: Scope):
+    """Extension requests (延期申请) the unit made in the period, and which were approved."""
+    stmt = select(
+        ExtensionRequest.unit_id.label("unit_id"),
+        ExtensionRequest.ticket_id.label("ticket_id"),
+        literal(1).label("extensions"),
+        _flag(ExtensionRequest.status == ExtensionStatus.APPROVED.value).label("extensions_approved"),
+    ).where(_in_period(ExtensionRequest.created_at, scope))
+    return _ticket_scope(stmt, ExtensionRequest.ticket_id, scope)
+
+
+def src_cards(scope: Scope):
+    """Yellow and red cards recorded against the unit in the period."""
+    stmt = select(
+        Card.unit_id.label("unit_id"),
+        Card.ticket_id.label("ticket_id"),
+        _flag(Card.color == CardColor.YELLOW.value).label("yellow_cards"),
+        _flag(Card.color == CardColor.RED.value).label("red_cards"),
+    ).where(_in_period(Card.recorded_at, scope), ~exempted_clause(Card.ticket_id, Card.unit_id))
+    return _ticket_scope(stmt, Card.ticket_id, scope)
+
+
+def src_exempted(scope: Scope):
+    """Exemptions approved in the period."""
+    stmt = select(
+        Exemption.unit_id.label("unit_id"), Exemption.ticket_id.label("ticket_id"), literal(1).label("exempted")
+    ).where(Exemption.status == ExemptionStatus.APPROVED.value, _in_period(Exemption.decided_at, scope))
+    return _ticket_scope(stmt, Exemption.ticket_id, scope)
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    source: object  # a function Scope -> Select
+    distinct: bool = False  # count distinct tickets instead of rows
+
+
+UNIT_FIGURES: dict[str, Figure] = {
+    f.key: f
+    for f in (
+        Figure("received", src_rounds, distinct=True),
+        Figure("redispatched", src_rounds),
+        Figure("reopened", src_rounds),
+        Figure("still_open", src_open, distinct=True),
+        Figure("returned", src_returns),
+        Figure("accept_assessed", src_accept),
+        Figure("accept_on_time", src_accept),
+        Figure("accept_overdue", src_accept),
+        Figure("reply_assessed", src_reply),
+        Figure("reply_on_time", src_reply),
+        Figure("reply_overdue", src_reply),
+        Figure("replied_early", src_reply),
+        Figure("callbacks", src_callbacks),
+        Figure("satisfied", src_callbacks),
+        Figure("dissatisfied", src_callbacks),
+        Figure("resolved", src_callbacks),
+        Figure("extensions", src_extensions),
+        Figure("extensions_approved", src_extensions),
+        Figure("yellow_cards", src_cards),
+        Figure("red_cards", src_cards),
+        Figure("exempted", src_exempted),
+    )
+}
+
+# rate → (numerator, denominator); a rate is None when its denominator is 0.
+UNIT_RATES: dict[str, tuple[str, str]] = {
+    "accepted_on_time_rate": ("accept_on_time", "accept_assessed"),
+    "replied_on_time_rate": ("reply_on_time", "reply_assessed"),
+    "early_rate": ("replied_early", "reply_assessed"),
+    "satisfaction_rate": ("satisfied", "callbacks"),
+    "resolution_rate": ("resolved", "callbacks"),
+    "reopen_rate": ("reopened", "callbacks"),
+    "returned_rate": ("returned", "received"),
+}
+
+# Other names of the same counts, as the public JSON spells them.
+ALIASES = {"overdue": "reply_overdue", "accepted_on_time": "accept_on_time", "replied_on_time": "reply_on_time"}
+
+
+def rate(numerator: int, denominator: int) -> float | None:
+    return None if not denominator else numerator / denominator
+
+
+def _aggregate(source, keys: list[str], scope: Scope, unit_ids, *, group: bool) -> dict:
+    sub = source(scope).subquery()
+    aggs = []
+    for key in keys:
+        if UNIT_FIGURES[key].distinct:
+            aggs.append(func.count(func.distinct(case((sub.c[key] == 1, sub.c.ticket_id)))).label(key))
+        else:
+            aggs.append(func.coalesce(func.sum(sub.c[key]), 0).label(key))
+    stmt = select(sub.c.unit_id, *aggs) if group else select(literal(None).label("unit_id"), *aggs)
+    if unit_ids is not None:
+        stmt = stmt.where(sub.c.unit_id.in_(unit_ids) if unit_ids else false())
+    if group:
+        stmt = stmt.group_by(sub.c.unit_id)
+    return {row.unit_id: {k: int(getattr(row, k) or 0) for k in keys} for row in db.session.execute(stmt)}
+
+
+def _by_source() -> dict:
+    grouped: dict = {}
+    for key, fig in UNIT_FIGURES.items():
+        grouped.setdefault(fig.source, []).append(key)
+    return grouped
+
+
+def _with_rates(counts: dict) -> dict:
+    row = {key: counts.get(key, 0) for key in UNIT_FIGURES}
+    for name, (num, den) in UNIT_RATES.items():
+        row[name] = rate(row[num], row[den])
+    for alias, key in ALIASES.items():
+        row[alias] = row[key]
+    return row
+
+
+def _units(level: str | None, unit_code: str | None):
+    stmt = select(Unit)
+    if unit_code is not None:
+        stmt = stmt.where(Unit.code == unit_code)
+    elif level is not None:
+        stmt = stmt.where(Unit.level == Level(level).value, Unit.is_active.is_(True))
+    else:
+        stmt = stmt.where(Unit.is_active.is_(True))
+    return list(db.session.scalars(stmt))
+
+
+def unit_figures(
+    period: Period,
+    *,
+    now: datetime,
+    level: str | None = None,
+    unit_code: str | None = None,
+    category_id: int | None = None,
+    area_unit_id: int | None = None,
+) -> list[dict]:
+    """One dict per unit (of ``level``, or just ``unit_code``; all active units by default),
+    units with no tickets included (their rates None). Sorted by level, then code."""
+    scope = make_scope(period, now=now, category_id=category_id, area_unit_id=area_unit_id)
+    units = _units(level, unit_code)
+    unit_ids = [u.id for u in units]
+    counts: dict[int, dict] = {uid: {} for uid in unit_ids}
+    for source, keys in _by_source().items():
+        for uid, values in _aggregate(source, keys, scope, unit_ids, group=True).items():
+            counts.setdefault(uid, {}).update(values)
+    rows = []
+    for unit in sorted(units, key=lambda u: (LEVEL_RANK[Level(u.level)], u.code)):
+        row = {"code": unit.code, "name": unit.name, "level": unit.level, "unit_id": unit.id}
+        row.update(_with_rates(counts.get(unit.id, {})))
+        rows.append(row)
+    return rows
+
+
+def total_figures(
+    period: Period,
+    *,
+    now: datetime,
+    level: str | None = None,
+    category_id: int | None = None,
+    area_unit_id: int | None = None,
+) -> dict:
+    """The same figures for a whole level, or the whole city (``level`` None), as one row.
+    Tickets held by several units in turn count once in ``received`` and ``still_open``."""
+    scope = make_scope(period, now=now, category_id=category_id, area_unit_id=area_unit_id)
+    unit_ids = [u.id for u in _units(level, None)] if level is not None else None
+    counts: dict = {}
+    for source, keys in _by_source().items():
+        for values in _aggregate(source, keys, scope, unit_ids, group=False).values():
+            counts.update(values)
+    return _with_rates(counts)
+
+
+# --- the centre's own figures ---------------------------------------------------------
+
+
+def src_volume(scope: Scope):
+    """Tickets taken in the period (merged duplicates left out: counted with the ticket they repeat)."""
+    answered = or_(Ticket.answer_article_id.is_not(None), Ticket.answer_text.is_not(None))
+    dispatched = exists().where(D.ticket_id == Ticket.id, D.kind == DeadlineKind.REPLY.value)
+    stmt = select(
+        literal(None).label("unit_id"),
+        Ticket.id.label("ticket_id"),
+        literal(1).label("centre_received"),
+        _flag(answered).label("answered_on_call"),
+        _flag(dispatched).label("dispatched"),
+    ).where(_in_period(Ticket.created_at, scope), Ticket.status != Status.MERGED.value)
+    return _scope_ticket_columns(stmt, scope)
+
+
+def _scope_ticket_columns(stmt, scope: Scope):
+    if scope.category_ids is not None:
+        stmt = stmt.where(Ticket.category_id.in_(scope.category_ids))
+    if scope.area_ids is not None:
+        stmt = stmt.where(Ticket.area_unit_id.in_(scope.area_ids))
+    return stmt
+
+
+def src_merged(scope: Scope):
+    stmt = select(literal(None).label("unit_id"), Ticket.id.label("ticket_id"), literal(1).label("merged")).where(
+        _in_period(Ticket.created_at, scope), Ticket.status == Status.MERGED.value
+    )
+    return _scope_ticket_columns(stmt, scope)
+
+
+def src_first_dispatch(scope: Scope):
+    """Tickets first dispatched in the period; accurate (一次派准) when the first lead unit
+    kept them: never returned, never held by another unit since."""
+    other = aliased(Deadline)
+    bounced = exists().where(
+        other.ticket_id == D.ticket_id,
+        or_(
+            other.stop_reason == StopReason.RETURNED.value,
+            and_(other.kind == DeadlineKind.REPLY.value, other.unit_id != D.unit_id),
+        ),
+    )
+    stmt = select(
+        D.unit_id.label("unit_id"),
+        D.ticket_id.label("ticket_id"),
+        literal(1).label("first_dispatched"),
+        _flag(~bounced).label("dispatched_accurately"),
+    ).where(D.kind == DeadlineKind.REPLY.value, D.sequence == 1, _in_period(D.started_at, scope))
+    return _ticket_scope(stmt, D.ticket_id, scope)
+
+
+def src_bounces(scope: Scope):
+    """Every return (退单) of a ticket by any unit in the period: a bounce between units."""
+    stmt = select(D.unit_id.label("unit_id"), D.ticket_id.label("ticket_id"), literal(1).label("bounces")).where(
+        D.kind == DeadlineKind.REPLY.value,
+        D.stop_reason == StopReason.RETURNED.value,
+        _in_period(D.stopped_at, scope),
+    )
+    return _ticket_scope(stmt, D.ticket_id, scope)
+
+
+CENTRE_FIGURES: dict[str, Figure] = {
+    f.key: f
+    for f in (
+        Figure("centre_received", src_volume),
+        Figure("answered_on_call", src_volume),
+        Figure("dispatched", src_volume),
+        Figure("merged", src_merged),
+        Figure("first_dispatched", src_first_dispatch),
+        Figure("dispatched_accurately", src_first_dispatch),
+        Figure("bounces", src_bounces),
+    )
+}
+
+CENTRE_RATES: dict[str, tuple[str, str]] = {
+    "answered_on_call_rate": ("answered_on_call", "centre_received"),
+    "first_dispatch_accuracy": ("dispatched_accurately", "first_dispatched"),
+}
+
+
+def _centre_counts(scope: Scope) -> dict:
+    grouped: dict = {}
+    for key, fig in CENTRE_FIGURES.items():
+        grouped.setdefault(fig.source, []).append(key)
+    counts = {}
+    for source, keys in grouped.items():
+        sub = source(scope).subquery()
+        row = db.session.execute(select(*[func.coalesce(func.sum(sub.c[k]), 0).label(k) for k in keys])).one()
+        counts.update({k: int(getattr(row, k)) for k in keys})
+    return counts
+
+
+def _volume_by(scope: Scope, column) -> list[dict]:
+    sub = src_volume(scope).add_columns(column.label("key")).subquery()
+    stmt = select(sub.c.key, func.count().label("count")).group_by(sub.c.key).order_by(func.count().desc(), sub.c.key)
+    return [{"key": key, "count": count} for key, count in db.session.execute(stmt)]
+
+
+def change(current: int, before: int) -> float | None:
+    """Relative change (环比/同比) as a fraction; None when there was nothing before."""
+    return None if not before else (current - before) / before
+
+
+def centre_figures(
+    period: Period, *, now: datetime, category_id: int | None = None, area_unit_id: int | None = None
+) -> dict:
+    """The centre's own figures and the volume of the period, with its month-on-month
+    and year-on-year change."""
+    scope = make_scope(period, now=now, category_id=category_id, area_unit_id=area_unit_id)
+    counts = _centre_counts(scope)
+    result = {"received": counts["centre_received"], **counts}
+    for name, (num, den) in CENTRE_RATES.items():
+        result[name] = rate(counts[num], counts[den])
+    result["by_channel"] = _volume_by(scope, Ticket.channel)
+    result["by_request_type"] = _volume_by(scope, Ticket.request_type)
+    result["by_category"] = _labelled(_volume_by(scope, Ticket.category_id), "category")
+    result["by_area"] = _labelled(_volume_by(scope, Ticket.area_unit_id), "area")
+    for name, other in (("previous", period.previous()), ("year_before", period.year_before())):
+        other_scope = make_scope(other, now=now, category_id=category_id, area_unit_id=area_unit_id)
+        before = _centre_counts(other_scope)["centre_received"] if other.start < now else 0
+        result[f"received_{name}"] = before
+    result["month_on_month"] = change(result["received"], result["received_previous"])
+    result["year_on_year"] = change(result["received"], result["received_year_before"])
+    return result
+
+
+def _labelled(rows: list[dict], kind: str) -> list[dict]:
+    from ..categories.models import Category
+
+    ids = [r["key"] for r in rows if r["key"] is not None]
+    model = Category if kind == "category" else Unit
+    names = dict(db.session.execute(select(model.id, model.name).where(model.id.in_(ids) if ids else false())).all())
+    codes = dict(db.session.execute(select(model.id, model.code).where(model.id.in_(ids) if ids else false())).all())
+    return [
+        {"key": codes.get(r["key"]), "name": names.get(r["key"], "未填写"), "count": r["count"], "id": r["key"]}
+        for r in rows
+    ]
+
+
+__all__ = [
+    "ALIASES",
+    "CENTRE_FIGURES",
+    "CENTRE_RATES",
+    "UNIT_FIGURES",
+    "UNIT_RATES",
+    "centre_figures",
+    "exempted_clause",
+    "total_figures",
+    "unit_figures",
+]
