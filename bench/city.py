@@ -188,6 +188,8 @@ def build_city(
         t0 = time.perf_counter()
         _restore_checks(conn, dropped)
         conn.commit()
+        counts.update(_fill_extras(conn, random.Random(seed + 1), as_of=as_of, echo=echo))
+        conn.commit()
         echo(f"city: indexes and foreign keys re-created (every row checked) in {time.perf_counter() - t0:.1f} s")
     t0 = time.perf_counter()
     with psycopg.connect(conninfo, autocommit=True) as conn:
@@ -231,31 +233,114 @@ def _upgrade(sa_url: str, conninfo: str, name: str, found: dict, params: dict, e
 
 
 def _fill_extras(conn, rng: random.Random, *, as_of: datetime, echo) -> dict:
-    """Rows for tables other parts of the product add (empty ones only); none yet."""
-    return {}
+    """Rows for the tables of the reports domain, when the schema has them and they are empty:
+    exemptions (about 0.5% of dispatched tickets) and each ticket's hot-topic terms."""
+    tables = {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+    counts = {}
+    if "exemptions" in tables and not conn.execute("SELECT EXISTS (SELECT 1 FROM exemptions)").fetchone()[0]:
+        counts["exemptions"] = _fill_exemptions(conn, as_of)
+        echo(f"city: {counts['exemptions']:,} exemptions")
+    if "ticket_terms" in tables and not conn.execute("SELECT EXISTS (SELECT 1 FROM ticket_term_sets)").fetchone()[0]:
+        t0 = time.perf_counter()
+        counts.update(_fill_terms(conn, as_of))
+        echo(f"city: {counts['ticket_terms']:,} ticket terms in {time.perf_counter() - t0:.1f} s")
+    return counts
+
+
+def _fill_exemptions(conn, as_of: datetime) -> int:
+    """One in 200 dispatched tickets: asked a day after dispatch by the unit's staff, decided a
+    day later by a supervisor (7 in 10 approved), or still pending when "as of" came first."""
+    notes = words.EXEMPTION_NOTES
+    return conn.execute(
+        """
+        INSERT INTO exemptions (ticket_id, unit_id, reason_id, note, status, requested_by_id, requested_at,
+                                decided_by_id, decided_at, decision_note)
+        SELECT t.id, t.lead_unit_id, r.ids[1 + t.id %% cardinality(r.ids)], (%(notes)s::text[])[1 + t.id %% 4],
+               CASE WHEN t.dispatched_at + interval '2 days' >= %(as_of)s THEN 'pending'
+                    WHEN t.id %% 10 < 7 THEN 'approved' ELSE 'refused' END,
+               s.id, t.dispatched_at + interval '1 day',
+               CASE WHEN t.dispatched_at + interval '2 days' < %(as_of)s THEN sup.id END,
+               CASE WHEN t.dispatched_at + interval '2 days' < %(as_of)s THEN t.dispatched_at + interval '2 days' END,
+               CASE WHEN t.dispatched_at + interval '2 days' < %(as_of)s THEN '经审核' END
+        FROM tickets t
+        JOIN users s ON s.unit_id = t.lead_unit_id AND s.role = 'unit_staff'
+        CROSS JOIN (SELECT array_agg(id ORDER BY id) AS ids FROM exemption_reasons WHERE is_active) r
+        CROSS JOIN (SELECT min(id) AS id FROM users WHERE role = 'supervisor') sup
+        WHERE t.lead_unit_id IS NOT NULL AND t.id %% 200 = 7 AND t.dispatched_at + interval '1 day' < %(as_of)s
+        """,
+        {"notes": notes, "as_of": as_of},
+    ).rowcount
+
+
+def _analyse(rows):
+    """Terms of a batch of tickets (in a worker process): (ticket_id, terms, created_at, ...)."""
+    from hotline.reports.topics_lexicon import analyse
+
+    return [(row, analyse(row[1] or "")) for row in rows]
+
+
+def _fill_terms(conn, as_of: datetime) -> dict:
+    """Every ticket's terms with the topics part's own analyser (hotline.reports.topics_lexicon),
+    in two processes, written with COPY as its job would have written them."""
+    from multiprocessing import get_context
+
+    from hotline.reports.topics_lexicon import ANALYZER_VERSION
+
+    dropped = _drop_checks(conn, ("ticket_terms", "ticket_term_sets"))
+    cur = conn.cursor(name="tickets_for_terms")
+    cur.itersize = 5000
+    cur.execute("SELECT id, content, created_at, category_id, area_unit_id, caller_id FROM tickets ORDER BY id")
+    sets = terms = 0
+
+    def batches():
+        while rows := cur.fetchmany(5000):
+            yield rows
+
+    # Analysing is CPU work: two processes; the main one writes. Read everything first (one
+    # cursor cannot be read while COPY runs on the same connection).
+    rows_all = list(batches())
+    cur.close()
+    with get_context("fork").Pool(2) as pool:
+        for analysed in pool.imap(_analyse, rows_all):
+            with conn.cursor().copy(
+                "COPY ticket_terms (ticket_id, term, weight, created_at, category_id, area_unit_id, caller_id) "
+                "FROM STDIN"
+            ) as copy:
+                for (tid, _, created, category, area, caller), found in analysed:
+                    for term, weight in found:
+                        copy.write_row((tid, term, weight, created, category, area, caller))
+                        terms += 1
+            with conn.cursor().copy(
+                "COPY ticket_term_sets (ticket_id, version, term_count, analysed_at) FROM STDIN"
+            ) as copy:
+                for (tid, _, created, *_), found in analysed:
+                    copy.write_row((tid, ANALYZER_VERSION, len(found), created + timedelta(seconds=2)))
+                    sets += 1
+    _restore_checks(conn, dropped)
+    return {"ticket_terms": terms, "ticket_term_sets": sets}
 
 
 # --- load: indexes and foreign keys off, then on again ----------------------------------
 
 
-def _drop_checks(conn) -> dict:
+def _drop_checks(conn, tables=FILLED) -> dict:
     """Drop the filled tables' foreign keys and plain indexes (not those behind a primary key
     or unique constraint); returns what is needed to create them again."""
     fks = conn.execute(
         "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
         "WHERE contype = 'f' AND conrelid::regclass::text = ANY(%s)",
-        (list(FILLED),),
+        (list(tables),),
     ).fetchall()
     indexes = conn.execute(
         "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename = ANY(%s) "
         "AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE contype IN ('p', 'u'))",
-        (list(FILLED),),
+        (list(tables),),
     ).fetchall()
     for table, name, _ in fks:
         conn.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
     for name, _ in indexes:
         conn.execute(f'DROP INDEX "{name}"')
-    return {"fks": fks, "indexes": indexes}
+    return {"fks": fks, "indexes": indexes, "tables": tables}
 
 
 def _restore_checks(conn, dropped: dict) -> None:
@@ -269,7 +354,7 @@ def _restore_checks(conn, dropped: dict) -> None:
             "SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'id'"
         )
     }
-    for table in (t for t in FILLED if t in with_id):
+    for table in (t for t in dropped["tables"] if t in with_id):
         seq = conn.execute("SELECT pg_get_serial_sequence(%s, 'id')", (table,)).fetchone()
         if seq and seq[0]:
             conn.execute(f"SELECT setval('{seq[0]}', COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)")

@@ -337,6 +337,7 @@ def main(argv=None) -> int:
             "SWEEP_TIMER": False,
             "CLOCK": lambda: as_of,
             "DASHBOARD_CACHE_SECONDS": 0,
+            "WTF_CSRF_ENABLED": False,  # the test client signs in with a plain form post
         }
     )
     Path("/tmp/hotline-bench-report").mkdir(exist_ok=True)
