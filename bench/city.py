@@ -12,7 +12,7 @@ The database is migrated with the project's own migrations (``flask db upgrade``
 create_app), then filled with COPY: units on three levels (city departments, districts,
 towns), categories with default lead units, users of every role (password
 ``bench-12345``), callers, the demo's deadline policies, and the tickets with everything
-the services would have written for them (bench/city_sim.py): events of every step,
+the services would have written for them (bench/citygen/sim.py): events of every step,
 deadlines of every dispatch round with the deadline watch's records and events, replies,
 callbacks, extension requests, supervision cases and cards. Tickets are created over the
 ``--months`` before ``--as-of`` (default: now); steps after it have not happened yet, so
@@ -43,9 +43,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]
 
-import city_texts as words  # noqa: E402
 import psycopg  # noqa: E402
-from city_sim import COLUMNS, POLICIES, SHANGHAI, Refs, Simulator  # noqa: E402
+from citygen import texts as words  # noqa: E402
+from citygen.sim import COLUMNS, POLICIES, SHANGHAI, Refs, Simulator  # noqa: E402
 
 DEFAULT_DATABASE = "hotline_bench_city"
 SERVER = "postgresql://postgres@127.0.0.1:5432"

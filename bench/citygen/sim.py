@@ -20,9 +20,10 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
-import city_texts as words  # bench/ is on sys.path: these are scripts, not a package
 
 from hotline.tickets import sla
+
+from . import texts as words
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 H = timedelta(hours=1)
