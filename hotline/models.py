@@ -8,6 +8,7 @@ from .callers.models import Caller  # noqa: F401
 from .categories.models import Category  # noqa: F401
 from .notifications.models import Notification, NotificationTemplate  # noqa: F401
 from .ops.models import FailedJob  # noqa: F401
+from .reports.bulletin_models import Bulletin, BulletinCorrection  # noqa: F401
 from .reports.models import Exemption, ExemptionReason, ScoreScheme  # noqa: F401
 from .reports.topics_models import Spike, SpikeTicket, TicketTerm, TicketTermSet  # noqa: F401
 from .sla.models import CalendarDay, CalendarWarning, Deadline, DeadlineRecord, SlaPolicy  # noqa: F401

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..core.errors import BadRequest
 
-MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
-DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)
+DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$", re.ASCII)
 MAX_RANGE_DAYS = 3 * 366
 
 

@@ -33,6 +33,7 @@ NAV = [
     ("黄牌红牌", "web_supervision.list_cards", supervision_permissions.can_list_cards),
     ("消息记录", "web_supervision.outbox", outbox_permissions.can_view_outbox),
     ("热点诉求", "web_reports_topics.hot_topics", report_permissions.can_view_hot_topics),
+    ("运行通报", "web_bulletins.list_bulletins", report_permissions.can_read_bulletins),
 ]
 
 

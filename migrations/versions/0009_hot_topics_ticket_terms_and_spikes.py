@@ -1,7 +1,7 @@
 """hot topics: ticket terms and spikes
 
 Revision ID: 0009
-Revises: 0006 (on the topics branch; re-chained after 0008 at merge)
+Revises: 0008 (0006 on the topics branch; re-chained after 0008 at merge)
 Create Date: 2026-12-01 22:57:44.456065
 
 """
@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = '0009'
-down_revision = '0006'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

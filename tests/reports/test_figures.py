@@ -157,3 +157,53 @@ def _category_id(code):
     from hotline.categories import queries
 
     return queries.get_by_code(code).id
+
+
+def test_drill_down_lists_equal_the_counts(november):
+    from hotline.reports import drill
+
+    rows = figures.unit_figures(NOV, now=NOW)
+    for row in rows:
+        for key in figures.UNIT_FIGURES:
+            stmt = drill.tickets_behind(key, "numerator", NOV, now=NOW, unit_code=row["code"])
+            assert drill.count(stmt) == row[key], (row["code"], key)
+        for name, (num, den) in figures.UNIT_RATES.items():
+            for part, key in (("numerator", num), ("denominator", den)):
+                stmt = drill.tickets_behind(name, part, NOV, now=NOW, unit_code=row["code"])
+                assert drill.count(stmt) == row[key], (row["code"], name, part)
+    centre = figures.centre_figures(NOV, now=NOW)
+    for key in figures.CENTRE_FIGURES:
+        assert drill.count(drill.tickets_behind(key, "numerator", NOV, now=NOW)) == centre[key], key
+    total = figures.total_figures(NOV, now=NOW, level="city")
+    for key in figures.UNIT_FIGURES:
+        assert drill.count(drill.tickets_behind(key, "numerator", NOV, now=NOW, level="city")) == total[key], key
+
+
+def test_drill_down_names_the_tickets(november):
+    from hotline.extensions import db
+    from hotline.reports import drill
+
+    def numbers(figure, part="numerator", unit="DEPT-A"):
+        stmt = drill.tickets_behind(figure, part, NOV, now=NOW, unit_code=unit)
+        return sorted(t.number for t in db.session.scalars(stmt))
+
+    t = november
+    assert numbers("reply_overdue") == sorted([t["T3"], t["T12"]])
+    assert numbers("replied_on_time_rate", "denominator") == sorted(
+        [t[n] for n in ("T0", "T1", "T2", "T3", "T3", "T6", "T12")]
+    )
+    assert numbers("exempted") == [t["T7"]]
+    assert numbers("redispatched", unit="DEPT-B") == [t["T5"]]
+    assert numbers("accepted_on_time_rate", "numerator", unit="DEPT-B") == sorted([t["T13"], t["T13"]])
+
+
+def test_drill_down_refuses_unknown_figures_and_parts(app_ctx):
+    from hotline.core.errors import BadRequest
+    from hotline.reports import drill
+
+    with pytest.raises(BadRequest) as exc:
+        drill.tickets_behind("nonsense", "numerator", NOV, now=NOW)
+    assert exc.value.field == "figure" and exc.value.message_zh
+    with pytest.raises(BadRequest) as exc:
+        drill.tickets_behind("received", "half", NOV, now=NOW)
+    assert exc.value.field == "part"

@@ -1,0 +1,176 @@
+"""The parts of the bulletin's document (see monthly.py), each from the figures' own
+sources (figures.py, topics.py): nothing here defines a figure, it selects and shapes
+them for print."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, case, func, select
+
+from ..core import clock
+from ..extensions import db
+from ..sla.models import Deadline
+from ..tickets.models import CHANNEL_LABELS, REQUEST_TYPE_LABELS, Ticket
+from ..tickets.states import STATUS_LABELS
+from ..units.models import Unit
+from . import monthly
+
+# Internal ids stay out of the public document.
+_PRIVATE = ("unit_id",)
+
+
+def _iso(value):
+    return clock.isoformat(value) if isinstance(value, datetime) else value
+
+
+def centre_block(centre: dict) -> dict:
+    return {
+        "received": centre["received"],
+        "answered_on_call": centre["answered_on_call"],
+        "answered_on_call_rate": centre["answered_on_call_rate"],
+        "dispatched": centre["dispatched"],
+        "first_dispatched": centre["first_dispatched"],
+        "first_dispatch_accuracy": centre["first_dispatch_accuracy"],
+        "bounces": centre["bounces"],
+        "merged": centre["merged"],
+        "received_previous": centre["received_previous"],
+        "received_year_before": centre["received_year_before"],
+        "received_mom": centre["month_on_month"],
+        "received_yoy": centre["year_on_year"],
+    }
+
+
+def summary_block(total: dict) -> dict:
+    return {key: value for key, value in total.items() if key not in _PRIVATE}
+
+
+def _labelled(rows: list[dict], labels: dict) -> list[dict]:
+    return [{"key": r["key"], "label": labels.get(r["key"], r["key"]), "count": r["count"]} for r in rows]
+
+
+def volume_block(centre: dict) -> dict:
+    return {
+        "by_channel": _labelled(centre["by_channel"], {k.value: v for k, v in CHANNEL_LABELS.items()}),
+        "by_request_type": _labelled(centre["by_request_type"], {k.value: v for k, v in REQUEST_TYPE_LABELS.items()}),
+        "by_category": [{"key": r["key"], "label": r["name"], "count": r["count"]} for r in centre["by_category"]],
+        "by_area": [{"key": r["key"], "label": r["name"], "count": r["count"]} for r in centre["by_area"]],
+    }
+
+
+def unit_row(row: dict) -> dict:
+    return {key: value for key, value in row.items() if key not in _PRIVATE}
+
+
+def trend(period, *, now: datetime) -> list[dict]:
+    """Tickets taken (话务受理量) and answered on the call in each of the twelve months up to
+    ``period``: one GROUP BY over the figures' own volume source (figures.src_volume) run
+    over the twelve months, each ticket put in its local month by a CASE on the months'
+    UTC bounds (the same SQL on SQLite and PostgreSQL)."""
+    from .figures import src_volume
+    from .periods import month_period
+    from .scope import Scope
+
+    zone = monthly._zone()
+    months = [monthly.shift_month(period.month, -back) for back in range(monthly.TREND_MONTHS - 1, -1, -1)]
+    bounds = [month_period(m, zone) for m in months]
+    scope = Scope(start=bounds[0].start, upto=period.upto(now))
+    sub = src_volume(scope).add_columns(Ticket.created_at.label("created_at")).subquery()
+    bucket = case(
+        *[(and_(sub.c.created_at >= p.start, sub.c.created_at < p.end), m) for m, p in zip(months, bounds, strict=True)]
+    )
+    inner = select(bucket.label("month"), sub.c.centre_received, sub.c.answered_on_call).subquery()
+    stmt = select(inner.c.month, func.sum(inner.c.centre_received), func.sum(inner.c.answered_on_call)).group_by(
+        inner.c.month
+    )
+    counts = {m: (0, 0) for m in months}
+    for month, received, answered in db.session.execute(stmt):
+        if month in counts:
+            counts[month] = (int(received or 0), int(answered or 0))
+    return [{"month": m, "received": counts[m][0], "answered_on_call": counts[m][1]} for m in months]
+
+
+def spikes_of(period, *, now: datetime, limit: int = 10) -> list[dict]:
+    """The spikes (突发聚集诉求) that began in the month, the most callers first."""
+    from .topics import spikes_out
+    from .topics_models import Spike
+
+    stmt = (
+        select(Spike)
+        .where(Spike.first_at >= period.start, Spike.first_at < period.upto(now))
+        .order_by(Spike.callers.desc(), Spike.id)
+        .limit(limit)
+    )
+    return [{k: _iso(v) for k, v in s.items()} for s in spikes_out(list(db.session.scalars(stmt)))]
+
+
+def worst_overdue(period, *, now: datetime, limit: int) -> list[dict]:
+    """The most overdue of the reply deadlines the figures count as overdue (超期数) in the
+    month: late by the longest (until the reply, or until now if still not replied)."""
+    from .figures import src_reply
+    from .scope import make_scope
+    from .sqlfuncs import epoch
+
+    scope = make_scope(period, now=now)
+    sub = src_reply(scope).add_columns(Deadline.id.label("deadline_id")).subquery()
+    late_until = func.coalesce(Deadline.stopped_at, now)
+    lateness = (epoch(late_until) - epoch(Deadline.due_at)).label("late_seconds")
+    stmt = (
+        select(Deadline, Ticket, Unit, lateness)
+        .join(sub, sub.c.deadline_id == Deadline.id)
+        .join(Ticket, Ticket.id == Deadline.ticket_id)
+        .join(Unit, Unit.id == Deadline.unit_id)
+        .where(sub.c.reply_overdue == 1)
+        .order_by(lateness.desc(), Deadline.id)
+        .limit(limit)
+    )
+    rows = []
+    for deadline, ticket, unit, late_seconds in db.session.execute(stmt):
+        rows.append(
+            {
+                "number": ticket.number,
+                "unit_code": unit.code,
+                "unit_name": unit.name,
+                "category": ticket.category.name if ticket.category else "",
+                "due_at": clock.isoformat(deadline.due_at),
+                "replied_at": clock.isoformat(deadline.stopped_at) if deadline.stopped_at else None,
+                "overdue_hours": round(float(late_seconds) / 3600, 1),
+                "status_label": STATUS_LABELS.get(ticket.status, ticket.status),
+            }
+        )
+    return rows
+
+
+def exemptions(period, *, now: datetime) -> list[dict]:
+    """The exemptions (考核免责) approved in the month: the bulletin's appendix (the same
+    rows as the figure 免责工单数)."""
+    from .models import Exemption, ExemptionStatus
+
+    stmt = (
+        select(Exemption)
+        .where(
+            Exemption.status == ExemptionStatus.APPROVED.value,
+            Exemption.decided_at >= period.start,
+            Exemption.decided_at < period.upto(now),
+        )
+        .order_by(Exemption.decided_at, Exemption.id)
+    )
+    return [
+        {
+            "number": e.ticket.number,
+            "unit_code": e.unit.code,
+            "unit_name": e.unit.name,
+            "reason": e.reason.name,
+            "note": e.note,
+            "decided_at": clock.isoformat(e.decided_at),
+        }
+        for e in db.session.scalars(stmt)
+    ]
+
+
+def definitions() -> list[dict]:
+    from .definitions import GENERAL, notes
+
+    return [{"key": "general", "name": "统计口径", "definition": GENERAL}] + [
+        {"key": d.key, "name": d.name, "definition": d.text} for d in notes()
+    ]
