@@ -45,12 +45,12 @@ sys.path[:0] = [str(HERE.parent), str(HERE)]
 
 import psycopg  # noqa: E402
 from citygen import texts as words  # noqa: E402
-from citygen.sim import COLUMNS, POLICIES, SHANGHAI, Refs, Simulator  # noqa: E402
+from citygen.sim import COLUMNS, POLICIES, SHANGHAI, Refs, Simulator, place_names  # noqa: E402
 
 DEFAULT_DATABASE = "hotline_bench_city"
 SERVER = "postgresql://postgres@127.0.0.1:5432"
 PASSWORD = "bench-12345"
-GENERATOR = 1  # bump when the generator's output changes: cities built before are rebuilt
+GENERATOR = 2  # bump when the generator's output changes: cities built before are rebuilt
 RATES = {
     "answered": 0.30,
     "returned": 0.05,
@@ -88,13 +88,35 @@ def _urls(url: str | None) -> tuple[str, str, str]:
     return plain.replace("postgresql://", "postgresql+psycopg://", 1), plain, plain.rsplit("/", 1)[1].split("?")[0]
 
 
-def _heads() -> list[str]:
+def _revisions() -> dict[str, list[str]]:
+    """Every migration of the project: revision id → the revisions it follows."""
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
     config = Config()
     config.set_main_option("script_location", str(HERE.parent / "migrations"))
-    return sorted(ScriptDirectory.from_config(config).get_heads())
+    graph = {}
+    for rev in ScriptDirectory.from_config(config).walk_revisions():
+        down = rev.down_revision
+        graph[rev.revision] = sorted([down] if isinstance(down, str) else list(down or ()))
+    return graph
+
+
+def _upgradable(old: list[str], graph: dict[str, list[str]]) -> bool:
+    """Whether a database migrated through ``old`` reaches the head by upgrading: every
+    migration it lacks comes after all it has (none was slipped in below, as a merge of
+    branches can do)."""
+    have = set(old)
+    if not have <= set(graph):
+        return False
+    for rev in have:
+        stack = list(graph[rev])
+        while stack:
+            down = stack.pop()
+            if down not in have:
+                return False
+            stack.extend(graph[down])
+    return True
 
 
 def _marker(conninfo: str) -> dict | None:
@@ -147,6 +169,7 @@ def build_city(
     """Build the city in ``url`` (default: the local database hotline_bench_city), or re-use
     the one already there when it was built with the same parameters and migrations."""
     sa_url, conninfo, name = _urls(url)
+    graph = _revisions()
     params = {
         "generator": GENERATOR,
         "tickets": tickets,
@@ -155,10 +178,13 @@ def build_city(
         "seed": seed,
         "texts": texts,
         "as_of": as_of.isoformat() if as_of else None,
-        "schema": _heads(),
+        "schema": sorted(graph),
     }
     found = _marker(conninfo)
     same = found is not None and {**found.get("params", {}), "schema": None} == {**params, "schema": None}
+    if same and found["params"]["schema"] != params["schema"] and not _upgradable(found["params"]["schema"], graph):
+        echo(f"city: {name} was migrated along another chain of migrations: built again")
+        same = False
     if not rebuild and same:
         if found["params"]["schema"] != params["schema"]:
             found = _upgrade(sa_url, conninfo, name, found, params, echo)
@@ -228,7 +254,7 @@ def _upgrade(sa_url: str, conninfo: str, name: str, found: dict, params: dict, e
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute("ANALYZE")
         _set_marker(conn, name, found)
-    echo(f"city: {name} upgraded to migrations {', '.join(params['schema'])} in {time.perf_counter() - t0:.1f} s")
+    echo(f"city: {name} upgraded to migration {max(params['schema'])} in {time.perf_counter() - t0:.1f} s")
     return found
 
 
@@ -535,7 +561,7 @@ def _incidents(rng: random.Random, refs: Refs, tickets: int, months: int, start:
         if category not in code_index:
             continue
         town = rng.randrange(len(refs.towns))
-        place = rng.choice(words.ROADS) + rng.choice(words.ESTATES)
+        place = "".join(place_names(rng))
         fixed = text.replace("{place}", place)
         first = start + (end - start) * rng.random()
         for _ in range(int(per_month * share)):

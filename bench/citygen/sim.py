@@ -231,6 +231,20 @@ DEADLINE_LABELS = {"accept": "签收时限", "reply": "答复时限"}
 POINT_EVENTS = {"warning": ("deadline_warning",), "overdue": ("deadline_overdue", "yellow_card"), "red": ("red_card",)}
 
 
+def place_names(r) -> tuple[str, str]:
+    """A road and a housing estate: a few well-known ones, mostly one of thousands of others
+    (so that no place name becomes a "hot topic" of its own)."""
+    w, syllables = words, words.TOWN_SYLLABLES
+    if r.random() < 0.3:
+        return w.ROADS[r.randrange(len(w.ROADS))], w.ESTATES[r.randrange(len(w.ESTATES))]
+    n = len(syllables)
+    road = syllables[r.randrange(n)] + syllables[r.randrange(n)] + w.ROAD_SUFFIXES[r.randrange(len(w.ROAD_SUFFIXES))]
+    estate = (
+        syllables[r.randrange(n)] + syllables[r.randrange(n)] + w.ESTATE_SUFFIXES[r.randrange(len(w.ESTATE_SUFFIXES))]
+    )
+    return road, estate
+
+
 def _pick(cum: list[float], values, x: float):
     return values[bisect.bisect_left(cum, x)]
 
@@ -309,8 +323,7 @@ class Simulator:
         st.town, st.district = town[0], refs.districts[town[2]][0]
         x = r.random()
         st.area = st.town if x < 0.85 else (st.district if x < 0.95 else None)
-        road = w.ROADS[r.randrange(len(w.ROADS))]
-        estate = w.ESTATES[r.randrange(len(w.ESTATES))]
+        road, estate = place_names(r)
         st.address = f"{refs.unit_name[st.town]}{road}{r.randrange(1, 300)}号{estate}"
         place = f"{road}{estate}"
         ask = w.ASKS[st.request_type]

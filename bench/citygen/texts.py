@@ -81,6 +81,8 @@ DISTRICT_NAMES = [
 
 # Town / street names: two syllables from these, then 街道 or 镇.
 TOWN_SYLLABLES = "东西南北中新旧上下大小金银石山河湖江海桥塘林竹松梅兰桂荷柳杨枫龙凤鹤鹿云星月阳光明华安宁康泰和平"
+ROAD_SUFFIXES = ["路", "街", "大道", "巷", "中路", "北路", "南路", "东路", "西路"]
+ESTATE_SUFFIXES = ["花园", "小区", "家园", "苑", "新村", "公寓", "华庭", "雅居", "佳园", "名苑"]
 ROADS = [
     "人民路",
     "解放路",
