@@ -136,18 +136,21 @@ class Bench:
         fn()
         return time.perf_counter() - t0
 
-    def measure(self, name: str, fn, *, target: float | None = None, needs=()) -> None:
+    def measure(self, name: str, fn, *, target: float | None = None, needs=(), setup=None) -> None:
         """Time ``fn`` (in an app context) ``runs`` times; ``target`` is a multiple of the floor."""
         absent = [n for n in needs if find(n) is None]
         if absent:
             self.missing.append(f"{name}: missing {', '.join(absent)}")
             print(f"{name:<34} MISSING ({', '.join(absent)})")
             return
-        times, slowest = [], []
+        times, slowest, sql = [], [], []
         for _ in range(self.runs):
             with self.app.app_context():
                 with self.statements.collect() as statements:
                     try:
+                        if setup is not None:
+                            setup()
+                            statements.clear()
                         times.append(self._time(fn))
                     except Exception as exc:  # a part not wired yet, a failure: say so, go on
                         self.missing.append(f"{name}: failed: {type(exc).__name__}: {exc}"[:300])
@@ -156,13 +159,17 @@ class Bench:
                         return
                 self.db.session.rollback()
             slowest = sorted(statements, key=lambda s: -s[0])
+            sql.append(sum(s[0] for s in statements))
         ms = statistics.median(times) * 1000
         multiple = ms / self.floor_ms
         verdict = ""
         if target is not None:
             verdict = "  ok" if multiple <= target else f"  MISSED (target {target:g}x)"
         runs = ", ".join(f"{t * 1000:.0f}" for t in times)
-        print(f"{name:<34} {ms:>9.1f} ms {multiple:>7.1f}x floor  [{runs}] {len(slowest)} statements{verdict}")
+        print(
+            f"{name:<34} {ms:>9.1f} ms {multiple:>7.1f}x floor  [{runs}] {len(slowest)} statements, "
+            f"{statistics.median(sql) * 1000:.0f} ms in SQL{verdict}"
+        )
         self.results.append((name, ms, multiple, verdict.strip()))
         for seconds, statement, _ in slowest[:3]:
             print(f"{'':<6}{seconds * 1000:>8.1f} ms  {' '.join(statement.split())[:150]}")
@@ -215,6 +222,8 @@ class Bench:
                 f"{p95 / self.floor_ms:.1f}x floor)  {verdict}"
             )
             self.results.append((name, p95, p95 / self.floor_ms, verdict))
+            sql_ms = sum(st[0] for st in statements) / requests * 1000
+            print(f"{'':<6}{len(statements) / requests:.0f} statements, {sql_ms:.1f} ms in SQL per request")
             per_request = {}
             for seconds, statement, parameters in statements:
                 key = " ".join(statement.split())
@@ -248,6 +257,17 @@ def run_all(bench: Bench, app, month: str, as_of: datetime, requests: int) -> No
         return go
 
     monthly_needs = ("hotline.reports.monthly:compute", "hotline.reports.figures:unit_figures")
+    computed = {}
+
+    def compute_once():
+        if "doc" not in computed:
+            from hotline.reports import monthly
+
+            computed["doc"] = monthly.compute(month, now=as_of)
+
+    def render_only(fmt):
+        return lambda: find("hotline.reports.cli:render")(computed["doc"], fmt)
+
     bench.measure("bulletin compute (no rendering)", bulletin("compute"), target=BULLETIN_TARGET, needs=monthly_needs)
     for fmt in ("json", "xlsx", "html"):
         bench.measure(
@@ -255,6 +275,14 @@ def run_all(bench: Bench, app, month: str, as_of: datetime, requests: int) -> No
             bulletin(fmt),
             target=BULLETIN_TARGET,
             needs=(*monthly_needs, "hotline.reports.cli:render"),
+        )
+
+    for fmt in ("json", "xlsx", "html"):
+        bench.measure(
+            f"render {fmt} only (no SQL)",
+            render_only(fmt),
+            needs=(*monthly_needs, "hotline.reports.cli:render"),
+            setup=compute_once,
         )
 
     def ranking():
