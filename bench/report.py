@@ -24,7 +24,9 @@ printed in milliseconds and as a multiple of the floor (median of ``--runs``):
 
 Whatever of these is not in the code yet (its branch not merged) is listed as missing.
 For every measure the slowest SQL statements are printed; ``--explain`` runs EXPLAIN
-(ANALYZE, BUFFERS) on the slowest statement of each measure that misses its target.
+(ANALYZE, BUFFERS) on the slowest statement of each measure that misses its target;
+``--try-indexes`` measures everything again with the candidate indexes of TRY_INDEXES
+(created in the city's database for the run, dropped at the end).
 """
 
 from __future__ import annotations
@@ -237,6 +239,46 @@ class Bench:
                 self.explain_statement(key, params)
 
 
+# Indexes the reports' queries might use (--try-indexes creates them, measures again and
+# drops them): each period filter of hotline/reports/figures.py as a range on an index.
+TRY_INDEXES = {
+    "bench_try_deadlines_kind_started": "CREATE INDEX bench_try_deadlines_kind_started ON deadlines (kind, started_at)",
+    "bench_try_deadlines_kind_settled": (
+        "CREATE INDEX bench_try_deadlines_kind_settled ON deadlines (kind, "
+        "(CASE WHEN stop_reason = 'met' AND stopped_at <= due_at THEN stopped_at ELSE due_at END))"
+    ),
+    "bench_try_deadlines_kind_stop": (
+        "CREATE INDEX bench_try_deadlines_kind_stop ON deadlines (kind, stop_reason, stopped_at)"
+    ),
+    "bench_try_callbacks_created": "CREATE INDEX bench_try_callbacks_created ON callbacks (created_at)",
+    "bench_try_cards_recorded": "CREATE INDEX bench_try_cards_recorded ON cards (recorded_at)",
+    "bench_try_extension_requests_created": (
+        "CREATE INDEX bench_try_extension_requests_created ON extension_requests (created_at)"
+    ),
+}
+
+
+def try_indexes(app, create: bool) -> None:
+    from hotline.extensions import db
+
+    with app.app_context():
+        raw = db.engine.raw_connection()
+        try:
+            cur = raw.cursor()
+            for name, sql in TRY_INDEXES.items():
+                cur.execute(f"DROP INDEX IF EXISTS {name}")
+                if create:
+                    t0 = time.perf_counter()
+                    cur.execute(sql)
+                    print(f"  created {name} in {time.perf_counter() - t0:.1f} s")
+            if create:
+                cur.execute("ANALYZE deadlines, callbacks, cards, extension_requests")
+            raw.commit()
+        finally:
+            raw.close()
+        db.engine.dispose()
+
+
 def _period(app, month: str):
     from hotline.reports import periods
 
@@ -348,6 +390,9 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs of each measure (the median is printed)")
     parser.add_argument("--requests", type=int, default=30, help="dashboard requests per user and endpoint")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the slowest statement of a miss")
+    parser.add_argument(
+        "--try-indexes", action="store_true", help="measure again with candidate indexes (created, then dropped)"
+    )
     args = parser.parse_args(argv)
 
     city = build_city(args.database_url, tickets=args.tickets, months=args.months, units=args.units, seed=args.seed)
@@ -382,13 +427,26 @@ def main(argv=None) -> int:
         f"(as of {as_of.astimezone(ZONE):%Y-%m-%d %H:%M} Asia/Shanghai); month {month}: {received:,} tickets; "
         f"median of {args.runs} runs\n"
     )
+    try_indexes(app, create=False)  # a run stopped halfway may have left them
     bench = Bench(app, as_of, month, args.runs, args.explain)
     bench.floor()
     run_all(bench, app, month, as_of, args.requests)
-    print("\nSummary (ms; multiple of the floor):")
-    print(f"  floor{'':<45} {bench.floor_ms:>9.1f}")
-    for name, ms, multiple, verdict in bench.results:
-        print(f"  {name:<50} {ms:>9.1f} {multiple:>7.1f}x  {verdict}")
+    passes = [("as the code stands", bench)]
+    if args.try_indexes:
+        print("\nThe same with candidate indexes (--try-indexes; dropped afterwards):")
+        try_indexes(app, create=True)
+        try:
+            again = Bench(app, as_of, month, args.runs, args.explain)
+            again.floor()
+            run_all(again, app, month, as_of, args.requests)
+            passes.append(("with the candidate indexes", again))
+        finally:
+            try_indexes(app, create=False)
+    for label, done in passes:
+        print(f"\nSummary, {label} (ms; multiple of the floor):")
+        print(f"  floor{'':<45} {done.floor_ms:>9.1f}")
+        for name, ms, multiple, verdict in done.results:
+            print(f"  {name:<50} {ms:>9.1f} {multiple:>7.1f}x  {verdict}")
     if bench.missing:
         print("\nNot measured:")
         for line in bench.missing:
