@@ -50,7 +50,7 @@ from citygen.sim import COLUMNS, POLICIES, SHANGHAI, Refs, Simulator, place_name
 DEFAULT_DATABASE = "hotline_bench_city"
 SERVER = "postgresql://postgres@127.0.0.1:5432"
 PASSWORD = "bench-12345"
-GENERATOR = 2  # bump when the generator's output changes: cities built before are rebuilt
+GENERATOR = 4  # bump when the generator's output changes: cities built before are rebuilt
 RATES = {
     "answered": 0.30,
     "returned": 0.05,

@@ -235,7 +235,7 @@ def place_names(r) -> tuple[str, str]:
     """A road and a housing estate: a few well-known ones, mostly one of thousands of others
     (so that no place name becomes a "hot topic" of its own)."""
     w, syllables = words, words.TOWN_SYLLABLES
-    if r.random() < 0.3:
+    if r.random() < 0.1:
         return w.ROADS[r.randrange(len(w.ROADS))], w.ESTATES[r.randrange(len(w.ESTATES))]
     n = len(syllables)
     road = syllables[r.randrange(n)] + syllables[r.randrange(n)] + w.ROAD_SUFFIXES[r.randrange(len(w.ROAD_SUFFIXES))]
@@ -333,9 +333,10 @@ class Simulator:
             body = self.texts[r.randrange(len(self.texts))]
         else:
             issues = self.issues[refs.categories[st.category][1]]
-            detail = w.DETAILS[r.randrange(len(w.DETAILS))].format(n=r.randrange(2, 30))
+            detail = w.DETAILS[r.randrange(len(w.DETAILS))].format(n=r.randrange(2, 30)) if r.random() < 0.3 else ""
             body = f"{place}{issues[r.randrange(len(issues))]}，{detail}"
-        st.content = f"{w.OPENERS[r.randrange(len(w.OPENERS))]}{body}{ask[r.randrange(len(ask))]}"
+        closing = ask[r.randrange(len(ask))] if r.random() < 0.5 else ""
+        st.content = f"{w.OPENERS[r.randrange(len(w.OPENERS))]}{body}{closing}"
         st.caller_id = 1 + int(refs.callers * r.random() ** 2.5) if refs.callers > 1 else 1
 
     # --- steps, as the services take them -------------------------------------------------
