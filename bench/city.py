@@ -305,7 +305,24 @@ def _analyse(rows):
     return [(row, analyse(row[1] or "")) for row in rows]
 
 
-def _fill_terms(conn, as_of: datetime) -> dict:
+def fill_terms(url: str | None = None, *, since: datetime | None = None, echo=print) -> dict:
+    """Fill the hot-topic terms of an existing city's tickets created since ``since`` (all by
+    default), when its terms tables are empty; for a city whose build was cut short."""
+    _, conninfo, _ = _urls(url)
+    with psycopg.connect(conninfo) as conn:
+        if conn.execute("SELECT EXISTS (SELECT 1 FROM ticket_term_sets)").fetchone()[0]:
+            echo("city: terms already filled")
+            return {}
+        t0 = time.perf_counter()
+        counts = _fill_terms(conn, None, since=since)
+        conn.commit()
+        echo(f"city: {counts['ticket_terms']:,} ticket terms in {time.perf_counter() - t0:.1f} s")
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute("ANALYZE ticket_terms, ticket_term_sets")
+    return counts
+
+
+def _fill_terms(conn, as_of: datetime | None, *, since: datetime | None = None) -> dict:
     """Every ticket's terms with the topics part's own analyser (hotline.reports.topics_lexicon),
     in two processes, written with COPY as its job would have written them."""
     from multiprocessing import get_context
@@ -315,7 +332,11 @@ def _fill_terms(conn, as_of: datetime) -> dict:
     dropped = _drop_checks(conn, ("ticket_terms", "ticket_term_sets"))
     cur = conn.cursor(name="tickets_for_terms")
     cur.itersize = 5000
-    cur.execute("SELECT id, content, created_at, category_id, area_unit_id, caller_id FROM tickets ORDER BY id")
+    cur.execute(
+        "SELECT id, content, created_at, category_id, area_unit_id, caller_id FROM tickets "
+        "WHERE created_at >= %s ORDER BY id",
+        (since or datetime(1970, 1, 1, tzinfo=UTC),),
+    )
     sets = terms = 0
 
     def batches():

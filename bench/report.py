@@ -384,6 +384,7 @@ def main(argv=None) -> int:
     parser.add_argument("--units", type=int, default=400)
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--month", help="YYYY-MM (default: the last whole month before the city's as-of)")
+    parser.add_argument("--as-of", help="use the database as it is (no build), with this as the city's now (ISO 8601)")
     parser.add_argument("--runs", type=int, default=3, help="runs of each measure (the median is printed)")
     parser.add_argument("--requests", type=int, default=30, help="dashboard requests per user and endpoint")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the slowest statement of a miss")
@@ -392,9 +393,17 @@ def main(argv=None) -> int:
     )
     args = parser.parse_args(argv)
 
-    city = build_city(args.database_url, tickets=args.tickets, months=args.months, units=args.units, seed=args.seed)
-    month = args.month or last_whole_month(city.as_of)
-    as_of = city.as_of
+    if args.as_of:  # a database as it is (a city whose build was cut short, or any other)
+        from city import _urls
+
+        as_of = datetime.fromisoformat(args.as_of).astimezone(UTC)
+        url = _urls(args.database_url)[0]
+        city_label = "the database as it is"
+    else:
+        city = build_city(args.database_url, tickets=args.tickets, months=args.months, units=args.units, seed=args.seed)
+        as_of, url = city.as_of, city.url
+        city_label = f"a city of {city.tickets:,} tickets, {city.params['units']} units"
+    month = args.month or last_whole_month(as_of)
 
     from hotline import create_app
 
@@ -402,7 +411,7 @@ def main(argv=None) -> int:
         {
             "HOTLINE_ENV": "testing",
             "SECRET_KEY": "bench",
-            "DATABASE_URL": city.url,
+            "DATABASE_URL": url,
             "DATA_DIR": "/tmp/hotline-bench-report",
             "SWEEP_TIMER": False,
             "CLOCK": lambda: as_of,
@@ -420,7 +429,7 @@ def main(argv=None) -> int:
         ).scalar()
         db.session.rollback()
     print(
-        f"\nReports on a city of {city.tickets:,} tickets, {city.params['units']} units "
+        f"\nReports on {city_label} "
         f"(as of {as_of.astimezone(ZONE):%Y-%m-%d %H:%M} Asia/Shanghai); month {month}: {received:,} tickets; "
         f"median of {args.runs} runs\n"
     )
