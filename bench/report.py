@@ -177,7 +177,7 @@ class Bench:
         self.results.append((name, ms, multiple, verdict.strip()))
         for seconds, statement, _ in slowest[:3]:
             print(f"{'':<6}{seconds * 1000:>8.1f} ms  {' '.join(statement.split())[:150]}")
-        if self.explain and verdict.startswith("MISSED") and slowest:
+        if self.explain and "MISSED" in verdict and slowest:
             self.explain_statement(slowest[0][1], slowest[0][2])
 
     def explain_statement(self, statement: str, parameters) -> None:
