@@ -140,8 +140,15 @@ class Bench:
         fn()
         return time.perf_counter() - t0
 
+    only: tuple[str, ...] = ()
+
+    def wanted(self, name: str) -> bool:
+        return not self.only or any(part in name for part in self.only)
+
     def measure(self, name: str, fn, *, target: float | None = None, needs=(), setup=None) -> None:
         """Time ``fn`` (in an app context) ``runs`` times; ``target`` is a multiple of the floor."""
+        if not self.wanted(name):
+            return
         absent = [n for n in needs if find(n) is None]
         if absent:
             self.missing.append(f"{name}: missing {', '.join(absent)}")
@@ -206,6 +213,8 @@ class Bench:
         )
         for label, c, path, hdrs, signed_in in targets:
             name = f"dashboard {who} {label}"
+            if not self.wanted(name):
+                continue
             if not signed_in:
                 self.missing.append(f"{name}: could not sign in as {username}")
                 print(f"{name:<34} FAILED to sign in as {username}")
@@ -388,6 +397,11 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs of each measure (the median is printed)")
     parser.add_argument("--requests", type=int, default=30, help="dashboard requests per user and endpoint")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the slowest statement of a miss")
+    parser.add_argument("--only", help="comma-separated parts of the names of the measures to run (default: all)")
+    parser.add_argument(
+        "--pg-options",
+        help="PostgreSQL settings for the app's connections, e.g. \"-c jit=off\" (default: the server's)",
+    )
     parser.add_argument(
         "--try-indexes", action="store_true", help="measure again with candidate indexes (created, then dropped)"
     )
@@ -404,6 +418,11 @@ def main(argv=None) -> int:
         as_of, url = city.as_of, city.url
         city_label = f"a city of {city.tickets:,} tickets, {city.params['units']} units"
     month = args.month or last_whole_month(as_of)
+    if args.pg_options:
+        from urllib.parse import quote
+
+        url += ("&" if "?" in url else "?") + "options=" + quote(args.pg_options)
+    Bench.only = tuple(p.strip() for p in (args.only or "").split(",") if p.strip())
 
     from hotline import create_app
 
@@ -429,7 +448,7 @@ def main(argv=None) -> int:
         ).scalar()
         db.session.rollback()
     print(
-        f"\nReports on {city_label} "
+        f"\nReports on {city_label}{' with ' + args.pg_options if args.pg_options else ''} "
         f"(as of {as_of.astimezone(ZONE):%Y-%m-%d %H:%M} Asia/Shanghai); month {month}: {received:,} tickets; "
         f"median of {args.runs} runs\n"
     )
