@@ -34,6 +34,10 @@ def test_a_domain_is_one_folder_and_one_line(throwaway_app):
         "kb-embed-missing",
         "notifications-requeue",
         "esup-requeue",
+        "topics-terms-backfill",
+        "topics-spikes",
+        "topics-snapshots",
+        "bulletin-corrections",
         "throwaway",
     ]
     assert wiring(app).demo_sections[-1] == f"{THROWAWAY}.seed"

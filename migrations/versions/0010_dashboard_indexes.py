@@ -1,12 +1,13 @@
-"""dashboard indexes: open deadlines by due time (and unit), deadlines by unit and start, tickets by creation time, cards by time
+"""dashboard indexes: open deadlines by due time (and unit), deadlines by unit and start, cards by time
 
 Revision ID: 0010
-Revises: 0007, 0009 (on this branch: joins the figures' and the hot topics' migrations)
+Revises: 0009
 Create Date: 2026-12-01 23:30:00
 
 The supervisor's dashboard reads deadlines due soon and overdue now among the *open*
 deadlines only (partial indexes: a few thousand rows in a city of a million tickets),
-today's volume as a range of tickets.created_at (a unit's: deadlines by unit and start),
+today's volume as a range of tickets.created_at (indexed by 0007; a unit's: deadlines by
+unit and start),
 and this month's cards as a range of cards.recorded_at.
 """
 
@@ -33,8 +34,6 @@ def upgrade():
             sqlite_where=OPEN,
         )
         batch_op.create_index('ix_deadlines_unit_started_at', ['unit_id', 'started_at'], unique=False)
-    with op.batch_alter_table('tickets', schema=None) as batch_op:
-        batch_op.create_index('ix_tickets_created_at', ['created_at'], unique=False)
     with op.batch_alter_table('cards', schema=None) as batch_op:
         batch_op.create_index('ix_cards_recorded_at', ['recorded_at'], unique=False)
 
@@ -42,8 +41,6 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table('cards', schema=None) as batch_op:
         batch_op.drop_index('ix_cards_recorded_at')
-    with op.batch_alter_table('tickets', schema=None) as batch_op:
-        batch_op.drop_index('ix_tickets_created_at')
     with op.batch_alter_table('deadlines', schema=None) as batch_op:
         batch_op.drop_index('ix_deadlines_unit_started_at')
         batch_op.drop_index('ix_deadlines_open_unit_due_at')

@@ -34,7 +34,7 @@ PUBLIC_UNIT_KEYS = {
 
 @pytest.fixture
 def dec_app(make_app):
-    return make_app(CLOCK=lambda: NOW)
+    return make_app(CLOCK=lambda: NOW, TOPICS_TERMS_INLINE=True)  # terms written at intake, as with Redis
 
 
 @pytest.fixture

@@ -21,6 +21,12 @@ NOW = FROZEN_NOW  # 2026-11-21 10:00 in Shanghai, a Saturday
 FULL_PHONE = "13912345678"
 
 
+@pytest.fixture
+def app(make_app):
+    """The suite's frozen Saturday, not tests/reports' 10 December."""
+    return make_app(CLOCK=lambda: NOW)
+
+
 def _set_due(world, number, due_at):
     """Put the ticket's open reply deadline (and the ticket's own copy) at ``due_at``."""
     with world.app.app_context():
