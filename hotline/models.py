@@ -9,7 +9,7 @@ from .categories.models import Category  # noqa: F401
 from .notifications.models import Notification, NotificationTemplate  # noqa: F401
 from .ops.models import FailedJob  # noqa: F401
 from .reports.models import Exemption, ExemptionReason, ScoreScheme  # noqa: F401
-from .reports.topics_models import Spike, SpikeTicket, TicketTerm, TicketTermSet  # noqa: F401
+from .reports.topics_models import HotTopicSnapshot, Spike, SpikeTicket, TicketTerm, TicketTermSet  # noqa: F401
 from .sla.models import CalendarDay, CalendarWarning, Deadline, DeadlineRecord, SlaPolicy  # noqa: F401
 from .supervision.models import (  # noqa: F401
     Card,

@@ -62,4 +62,13 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic(
         name="topics-spikes", path="hotline.reports.topics_spikes.detect_job", every=600, queue="default", timeout=300
     ),
+    # Closed months' hot topics stored for the bulletin and the page (hourly; recomputed only
+    # when their terms changed).
+    Periodic(
+        name="topics-snapshots",
+        path="hotline.reports.topics_snapshots.refresh_job",
+        every=3600,
+        queue="default",
+        timeout=900,
+    ),
 )

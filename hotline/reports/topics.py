@@ -31,7 +31,7 @@ from ..units.models import Unit
 from . import topics_cluster
 from .topics_models import Spike, SpikeTicket, TicketTerm
 
-CANDIDATES = 200
+CANDIDATES = 150
 MIN_SUPPORT = 3
 MIN_TOPIC = 2
 MAX_TICKETS = 50
@@ -77,7 +77,7 @@ def _filters(start: datetime, end: datetime, category_id: int | None, area_unit_
 
 def candidate_terms(clauses: list, *, limit: int = CANDIDATES) -> list[str]:
     """The period's most frequent terms (one GROUP BY in the database)."""
-    tickets = func.count(TicketTerm.ticket_id)
+    tickets = func.count()  # one row per ticket and term: rows are tickets (an index-only scan)
     stmt = (
         select(TicketTerm.term)
         .where(*clauses)
@@ -126,7 +126,34 @@ def hot_topics(
 
     ``previous`` is the period compared with (default: the same length just before; the
     calendar month before for a month). A period not over yet counts up to ``now``.
+
+    A closed period's topics come from its snapshot (``topics_snapshots``, written by the
+    hourly job) when the snapshot was computed from the same terms; otherwise, and for a
+    period still running, they are computed now. Both give the same result.
     """
+    from . import topics_snapshots
+
+    before = previous or period.previous()
+    args = (period, before, category_id, area_unit_id, max_tickets)
+    if period.end <= now:
+        stored = topics_snapshots.lookup(*args, limit=limit)
+        if stored is not None:
+            return stored
+    return compute(period, now=now, limit=limit, category_id=category_id, area_unit_id=area_unit_id,
+                   previous=before, max_tickets=max_tickets)  # fmt: skip
+
+
+def compute(
+    period,
+    *,
+    now: datetime,
+    limit: int,
+    category_id: int | None,
+    area_unit_id: int | None,
+    previous,
+    max_tickets: int,
+) -> list[dict]:
+    """``hot_topics`` computed from the terms (no snapshot)."""
     end = min(period.end, now) if now > period.start else period.end
     clauses = _filters(period.start, end, category_id, area_unit_id)
     terms = candidate_terms(clauses)
@@ -135,17 +162,14 @@ def hot_topics(
     found = found[:limit]
     if not found:
         return []
-    before = previous or period.previous()
-    prev_docs, _ = _load(_filters(before.start, before.end, category_id, area_unit_id), terms)
+    prev_docs, _ = _load(_filters(previous.start, previous.end, category_id, area_unit_id), terms)
     prev_assigned = topics_cluster.assign(prev_docs, groups)
     prev_counts = Counter(prev_assigned.values())
-    group_index = {tuple(sorted(g)): i for i, g in enumerate(groups)}
     numbers = _numbers([tid for topic in found for tid in sorted(topic.ticket_ids, reverse=True)[:max_tickets]])
     units, categories = _names(meta)
     result = []
     for topic in found:
-        index = group_index[tuple(sorted(topic.keywords))]
-        previous_count = prev_counts.get(index, 0)
+        previous_count = prev_counts.get(topic.group, 0)
         tids = topic.ticket_ids
         result.append(
             {

@@ -36,6 +36,7 @@ MAX_GROUP = 6
 class Topic:
     keywords: list[str]  # by frequency among its tickets, most frequent first
     ticket_ids: list[int] = field(default_factory=list)
+    group: int = 0  # its index in the term groups (to assign other tickets to it)
 
     @property
     def count(self) -> int:
@@ -87,7 +88,7 @@ def assign(docs: dict[int, dict[str, float]], groups: list[list[str]]) -> dict[i
     for tid, terms in docs.items():
         if not terms:
             continue
-        heaviest = _top_terms(terms)[0]
+        heaviest = min(terms.items(), key=lambda tw: (-tw[1], tw[0]))[0]
         score: dict[int, float] = defaultdict(float)
         matched: Counter[int] = Counter()
         for term, weight in terms.items():
@@ -114,6 +115,6 @@ def topics(docs: dict[int, dict[str, float]], *, min_count: int = 2) -> tuple[li
             continue
         freq = Counter(term for tid in tids for term in docs[tid] if term in groups[index])
         keywords = [t for t, _ in sorted(freq.items(), key=lambda tf: (-tf[1], tf[0]))]
-        found.append(Topic(keywords=keywords, ticket_ids=sorted(tids)))
+        found.append(Topic(keywords=keywords, ticket_ids=sorted(tids), group=index))
     found.sort(key=lambda t: (-t.count, t.keywords))
     return found, groups

@@ -37,7 +37,7 @@ class TicketTermSet(db.Model):
 class TicketTerm(db.Model):
     __tablename__ = "ticket_terms"
     __table_args__ = (
-        Index("ix_ticket_terms_created_at", "created_at"),
+        Index("ix_ticket_terms_created_at_term", "created_at", "term"),  # covers a period's term counts
         Index("ix_ticket_terms_term_created_at", "term", "created_at"),
     )
 
@@ -80,7 +80,7 @@ class Spike(db.Model):
     keywords: Mapped[list] = mapped_column(JSONType, default=list)
     callers: Mapped[int] = mapped_column(Integer)  # distinct callers in the window
     ticket_count: Mapped[int] = mapped_column(Integer)
-    baseline: Mapped[float] = mapped_column(Float)  # the usual callers per window before it
+    baseline: Mapped[float] = mapped_column(Float)  # callers expected in a window (topics_spikes)
     first_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_at: Mapped[datetime] = mapped_column(UTCDateTime)
     detected_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -93,3 +93,24 @@ class SpikeTicket(db.Model):
 
     spike_id: Mapped[int] = mapped_column(ForeignKey("spikes.id", ondelete="CASCADE"), primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+class HotTopicSnapshot(db.Model):
+    """A closed period's hot topics as computed from its terms (``topics_snapshots``).
+
+    ``watermark`` counts the term rows of the period and of the one compared with when it
+    was computed: a ticket analysed later (a backfill) changes it, and the snapshot is
+    then not used. ``key`` names the period, the previous period, the filters, the ticket
+    list's length and the analyser's version.
+    """
+
+    __tablename__ = "hot_topic_snapshots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    period_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    period_end: Mapped[datetime] = mapped_column(UTCDateTime)
+    topic_limit: Mapped[int] = mapped_column(Integer)
+    watermark: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[list] = mapped_column(JSONType, default=list)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -56,7 +56,7 @@ class SpikeOut(BaseModel):
     keywords: list[str]
     count: int = Field(description="distinct callers in the window")
     tickets_count: int
-    baseline: float = Field(description="usual callers per window before it")
+    baseline: float = Field(description="callers expected in the window (usual level)")
     scope: str = Field(description="area or category")
     area: Named | None
     category: Named | None

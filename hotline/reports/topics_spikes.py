@@ -5,16 +5,21 @@ The rule, checked by a periodic job every 10 minutes (``detect_job``) and record
 
 * a term is *spiking* in a scope (an area, or a category) when, in the last
   :data:`WINDOW_HOURS` hours, at least :data:`MIN_CALLERS` distinct callers said it there,
-  and that is at least :data:`RATIO` times its baseline: the distinct callers who said it
-  there in the :data:`BASELINE_DAYS` days before the window, per window of that length
-  (a steady trickle is its own baseline and never spikes);
+  and that is at least :data:`RATIO` times the expected number, and that many would come
+  by chance with a probability of at most :data:`SURPRISE` (Poisson). The expected number
+  is the larger of: the distinct callers who said it there in the :data:`BASELINE_DAYS`
+  days before the window, per window of that length (a steady trickle is its own baseline
+  and never spikes); the share of the city's callers who said it in those days times the
+  scope's callers in the window (a word common everywhere, 业主 or 道路, is no news where
+  many call); and :data:`MIN_EXPECTED`;
 * spiking terms of one scope whose tickets overlap (at least half of the smaller set) are
   one burst; its keywords are its terms, most callers first, the first one its anchor;
 * a burst in a category whose tickets are mostly (half or more) in an area's burst of the
   same run is left to the area (more precise, and not reported twice);
-* a burst updates the open spike of its scope that shares a keyword with it, else opens a
-  new one (at most one open spike per scope and anchor: a unique index); an open spike that
-  no burst matches any more is closed.
+* a burst updates the open spike of its scope that shares a keyword with it (or opens
+  again one closed less than a window ago: the rule may stop holding for a run and hold
+  again), else opens a new one (at most one open spike per scope and anchor: a unique
+  index); an open spike that no burst matches any more is closed.
 
 Callers are counted, not tickets: one person calling ten times is not a spike.
 """
@@ -22,11 +27,12 @@ Callers are counted, not tickets: one person calling ten times is not a spike.
 from __future__ import annotations
 
 import logging
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from ..core import clock
 from ..core.db import upsert_insert
@@ -40,6 +46,8 @@ WINDOW_HOURS = 72
 BASELINE_DAYS = 28
 MIN_CALLERS = 5
 RATIO = 4.0
+SURPRISE = 1e-4  # at most this likely by chance (Poisson, at the expected rate)
+MIN_EXPECTED = 0.5  # callers a window: the expected rate is never taken as lower
 OVERLAP = 0.5
 MAX_TERMS = 6
 
@@ -59,44 +67,98 @@ class Burst:
         return len({caller for caller, _ in self.tickets.values()})
 
 
-def _spiking_terms(column, start: datetime, now: datetime) -> dict[int, dict[str, tuple[int, float]]]:
-    """scope id → {term: (callers in the window, baseline per window)} for spiking terms."""
+def poisson_tail(n: int, expected: float) -> float:
+    """P(X >= n) for X ~ Poisson(expected): how surprising n callers are."""
+    term, cdf = math.exp(-expected), 0.0
+    for k in range(n):
+        cdf += term
+        term *= expected / (k + 1)
+    return max(0.0, 1.0 - cdf)
+
+
+def _surprising(callers: int, expected: float) -> bool:
+    return callers >= RATIO * expected and poisson_tail(callers, expected) <= SURPRISE
+
+
+def _candidates(column, start: datetime, now: datetime) -> list[tuple[int, str, int]]:
+    """(scope id, term, distinct callers) said by at least MIN_CALLERS callers in the window."""
     callers = func.count(TicketTerm.caller_id.distinct())
-    candidates = db.session.execute(
-        select(column, TicketTerm.term, callers)
-        .where(TicketTerm.created_at >= start, TicketTerm.created_at <= now, column.is_not(None))
-        .group_by(column, TicketTerm.term)
-        .having(callers >= MIN_CALLERS)
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            select(column, TicketTerm.term, callers)
+            .where(TicketTerm.created_at >= start, TicketTerm.created_at <= now, column.is_not(None))
+            .group_by(column, TicketTerm.term)
+            .having(callers >= MIN_CALLERS)
+        ).all()
+    ]
+
+
+def _city_share(terms: set[str], start: datetime) -> dict[str, float]:
+    """Each term's share of all the city's terms in the baseline days (index-only counts)."""
+    if not terms:
+        return {}
+    in_base = (TicketTerm.created_at >= start - timedelta(days=BASELINE_DAYS), TicketTerm.created_at < start)
+    total = db.session.scalar(select(func.count()).where(*in_base)) or 0
+    if not total:
+        return {}
+    rows = db.session.execute(
+        select(TicketTerm.term, func.count()).where(*in_base, TicketTerm.term.in_(terms)).group_by(TicketTerm.term)
     ).all()
+    return {term: n / total for term, n in rows}
+
+
+def _spiking_terms(
+    column, candidates: list, city_share: dict[str, float], start: datetime, now: datetime
+) -> dict[int, dict[str, tuple[int, float]]]:
+    """scope id → {term: (callers in the window, expected callers)} for spiking terms.
+
+    Baselines count tickets (one row per ticket and term), a little above their callers:
+    the expected number errs high, the rule on the side of silence."""
     if not candidates:
         return {}
-    base_start = start - timedelta(days=BASELINE_DAYS)
     scale = WINDOW_HOURS / (BASELINE_DAYS * 24)
-    base = {
+    # How often the whole city says each term: a word common everywhere (业主, 道路) is
+    # expected often in any scope that is busy now, however rare it was there before (the
+    # term's share of the city's terms times the scope's terms in the window).
+    busy = dict(
+        db.session.execute(
+            select(column, func.count())
+            .where(TicketTerm.created_at >= start, TicketTerm.created_at <= now, column.in_({c[0] for c in candidates}))
+            .group_by(column)
+        ).all()
+    )
+    city = {(sid, term): city_share.get(term, 0.0) * busy.get(sid, 0) for sid, term, _ in candidates}
+    # The expected number is at least the city's: what fails against it fails (and the
+    # scope's own baseline, the costly query, is read only for the rest).
+    candidates = [c for c in candidates if _surprising(c[2], max(city[c[:2]], MIN_EXPECTED))]
+    if not candidates:
+        return {}
+    local = {
         (sid, term): n * scale
         for sid, term, n in db.session.execute(
-            select(column, TicketTerm.term, callers)
+            select(column, TicketTerm.term, func.count())
             .where(
-                TicketTerm.created_at >= base_start,
+                TicketTerm.term.in_({c[1] for c in candidates}),
+                TicketTerm.created_at >= start - timedelta(days=BASELINE_DAYS),
                 TicketTerm.created_at < start,
                 column.in_({c[0] for c in candidates}),
-                TicketTerm.term.in_({c[1] for c in candidates}),
             )
             .group_by(column, TicketTerm.term)
         ).all()
     }
     result: dict[int, dict[str, tuple[int, float]]] = defaultdict(dict)
     for sid, term, n in candidates:
-        baseline = base.get((sid, term), 0.0)
-        if n >= RATIO * baseline:
-            result[sid][term] = (n, baseline)
+        expected = max(local.get((sid, term), 0.0), city[(sid, term)], MIN_EXPECTED)
+        if _surprising(n, expected):
+            result[sid][term] = (n, expected)
     return result
 
 
-def _bursts(scope: str, start: datetime, now: datetime) -> list[Burst]:
+def _bursts(scope: str, candidates: list, city_share: dict, start: datetime, now: datetime) -> list[Burst]:
     column = _SCOPES[scope]
     found = []
-    for sid, terms in sorted(_spiking_terms(column, start, now).items()):
+    for sid, terms in sorted(_spiking_terms(column, candidates, city_share, start, now).items()):
         rows = db.session.execute(
             select(TicketTerm.term, TicketTerm.ticket_id, TicketTerm.caller_id, TicketTerm.created_at).where(
                 TicketTerm.created_at >= start,
@@ -130,10 +192,12 @@ def detect(*, now: datetime) -> list[Spike]:
     """One run of the rule: open, update and close spikes. Flushes, never commits."""
     start = now - timedelta(hours=WINDOW_HOURS)
     topics_terms.backfill(now=now, since=start, limit=20000)  # the window's tickets, if a job was lost
-    area_bursts = _bursts("area", start, now)
+    candidates = {scope: _candidates(column, start, now) for scope, column in _SCOPES.items()}
+    city_share = _city_share({c[1] for found in candidates.values() for c in found}, start)
+    area_bursts = _bursts("area", candidates["area"], city_share, start, now)
     in_areas = {tid for b in area_bursts for tid in b.tickets}
     bursts = list(area_bursts)
-    for burst in _bursts("category", start, now):
+    for burst in _bursts("category", candidates["category"], city_share, start, now):
         if len(in_areas & set(burst.tickets)) < OVERLAP * len(burst.tickets):
             bursts.append(burst)
     kept = [_record(burst, now=now) for burst in bursts]
@@ -146,19 +210,37 @@ def detect(*, now: datetime) -> list[Spike]:
     return kept
 
 
+def _describe(burst: Burst) -> list[str]:
+    """The burst's words: what most of its tickets say (its spiking terms may be only part
+    of it: 购买 spikes where the tickets say 车位, 捆绑, 销售), spiking terms first on ties."""
+    counts = db.session.execute(
+        select(TicketTerm.term, func.count())
+        .where(TicketTerm.ticket_id.in_(sorted(burst.tickets)[:1000]))
+        .group_by(TicketTerm.term)
+    ).all()
+    spiking = set(burst.terms)
+    ranked = sorted(counts, key=lambda tc: (-tc[1], tc[0] not in spiking, tc[0]))
+    words = [term for term, n in ranked if n >= 2][:MAX_TERMS]
+    return words + [t for t in burst.terms if t not in words][: max(0, MAX_TERMS - len(words))] or burst.terms
+
+
 def _record(burst: Burst, *, now: datetime) -> Spike:
     key = f"{burst.scope}:{burst.scope_id}"
     spike = None
+    # An open spike of the scope sharing a keyword; else one closed within the window (the
+    # rule stopped holding for a run, then held again): the same burst, opened again.
+    recent = or_(Spike.closed_at.is_(None), Spike.closed_at >= now - timedelta(hours=WINDOW_HOURS))
     for candidate in db.session.scalars(
-        select(Spike).where(Spike.scope_key == key, Spike.closed_at.is_(None)).order_by(Spike.id)
+        select(Spike).where(Spike.scope_key == key, recent).order_by(Spike.closed_at.is_not(None), Spike.id.desc())
     ):
         if candidate.anchor in burst.terms or set(candidate.keywords) & set(burst.terms):
             spike = candidate
             break
     times = [at for _, at in burst.tickets.values()]
+    described = _describe(burst)
     values = {
-        "label": "、".join(burst.terms[:3]),
-        "keywords": burst.terms,
+        "label": "、".join(described[:3]),
+        "keywords": described,
         "callers": burst.callers,
         "ticket_count": len(burst.tickets),
         "baseline": round(burst.baseline, 2),
@@ -191,6 +273,8 @@ def _record(burst: Burst, *, now: datetime) -> Spike:
             log.info("spike opened: %s %s (%s callers)", key, values["label"], values["callers"])
     else:
         spike_id = spike.id
+        if spike.closed_at is not None:
+            values["closed_at"] = None
     db.session.execute(
         update(Spike).where(Spike.id == spike_id).values(**values).execution_options(synchronize_session=False)
     )

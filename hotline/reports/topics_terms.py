@@ -2,12 +2,13 @@
 
 Segmenting a month of a big city's tickets (80,000) with jieba takes tens of seconds, so it
 is never done at request time: a receiver of ``ticket_created`` enqueues
-``write_terms(ticket_id)`` (run after the intake's commit: inline without Redis, by a worker
-with it), and the periodic ``backfill_job`` (and ``flask --app wsgi topics backfill``)
-analyses the tickets a lost job, an import or a new analyser version left without current
-terms. Both are idempotent and safe to run at once: the ``ticket_term_sets`` row is claimed
-with an INSERT ... ON CONFLICT DO NOTHING (or a conditional UPDATE for an older version),
-and only the copy that claimed it writes the terms.
+``write_terms(ticket_id)``, run by a worker after the intake's commit (see
+:func:`on_ticket_created` for the embedded mode). The periodic ``backfill_job`` (and
+``flask --app wsgi topics backfill``) analyses the tickets that a lost job, an import or a
+new analyser version left without current terms. Both are idempotent and safe to run at
+once: the ``ticket_term_sets`` row is claimed with an INSERT ... ON CONFLICT DO NOTHING (or
+a conditional UPDATE for an older version), and only the copy that claimed it writes the
+terms.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sqlalchemy import delete, or_, select, update
 
 from ..core import clock, jobs, signals
 from ..core.db import upsert_insert
+from ..core.redis import get_redis
 from ..extensions import db
 from ..tickets.models import Ticket
 from .topics_lexicon import ANALYZER_VERSION, analyse
@@ -37,7 +39,14 @@ def connect() -> None:
 
 
 def on_ticket_created(ticket, *, now, **_):
-    """Queue the new ticket's terms; the job runs after the intake's commit."""
+    """Queue the new ticket's terms; the job runs after the intake's commit.
+
+    Without Redis a job runs inline, in the intake request itself (jieba and four more
+    statements on the product's busiest write): there the embedded timer's backfill (every
+    10 minutes) and the spike run (which analyses its window first) write them instead,
+    unless ``TOPICS_TERMS_INLINE`` asks for the inline job."""
+    if get_redis() is None and not current_app.config.get("TOPICS_TERMS_INLINE"):
+        return
     jobs.enqueue(JOB_PATH, ticket.id, queue="default", job_id=f"ticket-terms-{ticket.id}", description="ticket terms")
 
 

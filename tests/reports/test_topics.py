@@ -45,6 +45,12 @@ def _phone() -> str:
     return f"1380000{next(_phones):04d}"
 
 
+@pytest.fixture
+def app(make_app):
+    """Terms written right after each intake's commit (inline: there is no Redis here)."""
+    return make_app(TOPICS_TERMS_INLINE=True)
+
+
 def make(app, content, *, at, area="D1-T1", phone=None, category="MISC"):
     """Record a ticket at ``at`` through intake (its terms are written after the commit)."""
     with app.app_context():
@@ -82,6 +88,16 @@ def test_stop_words_are_gone_and_synonyms_joined(app_ctx):
         assert word not in terms
     assert topics_lexicon.analyse("您好，请问，谢谢！") == []
     assert dict(topics_lexicon.analyse("A3区12345热线2026年")) == {}  # codes, digits and Latin letters
+
+
+def test_without_redis_the_backfill_writes_the_terms_not_the_intake_request(world, make_app):
+    embedded = make_app()  # the same database, TOPICS_TERMS_INLINE off
+    ticket_id = make(embedded, LAMPS[0], at=NOV)
+    with embedded.app_context():
+        assert db.session.scalar(select(func.count()).where(TicketTerm.ticket_id == ticket_id)) == 0
+        topics_spikes.detect(now=NOV + timedelta(minutes=10))  # analyses its window first
+        db.session.commit()
+        assert "路灯" in set(db.session.scalars(select(TicketTerm.term).where(TicketTerm.ticket_id == ticket_id)))
 
 
 def test_terms_are_written_after_the_intake_commit_and_only_once(world, app):
@@ -331,3 +347,36 @@ def test_hot_topics_page(world, app):
     assert "热点诉求" in html and "路灯" in html and "/tickets/" in html
     bad = client.get("/reports/hot-topics?month=2026-13", follow_redirects=True)
     assert bad.status_code == 200 and "筛选条件有误" in bad.get_data(as_text=True)
+
+
+# --- snapshots of closed months ----------------------------------------------------------
+
+
+def test_a_closed_month_is_read_from_its_snapshot_while_its_terms_are_unchanged(world, app):
+    from hotline.reports import topics_snapshots
+    from hotline.reports.topics_models import HotTopicSnapshot
+
+    for i, text in enumerate(LAMPS + NOISE):
+        make(app, text, at=OCT + timedelta(hours=i))
+    october = _month(app, "2026-10")
+    with app.app_context():
+        live = topics.hot_topics(october, now=NOV)
+        assert topics_snapshots.refresh_job() == 2  # October and September (test clock: 21 November)
+        assert topics_snapshots.refresh_job() == 0  # nothing changed
+        snap = db.session.scalar(select(HotTopicSnapshot).where(HotTopicSnapshot.period_start == october.start))
+        assert snap.payload == live
+        # Read from the snapshot: the same answer (altered here to show where it comes from).
+        snap.payload = [dict(live[0], label="来自快照"), *live[1:]]
+        db.session.commit()
+        assert topics.hot_topics(october, now=NOV)[0]["label"] == "来自快照"
+        assert topics.hot_topics(october, now=NOV, limit=1) == [dict(live[0], label="来自快照")]
+        # Filters are computed each time.
+        d1t1 = db.session.scalar(select(Ticket.area_unit_id).where(Ticket.area_unit_id.isnot(None)))
+        assert topics.hot_topics(october, now=NOV, area_unit_id=d1t1)[0]["label"] == live[0]["label"]
+    # A late ticket of October: the snapshot is no longer used, and the next run replaces it.
+    make(app, LAMPS[0], at=OCT + timedelta(days=3))
+    with app.app_context():
+        fresh = topics.hot_topics(october, now=NOV)
+        assert fresh[0]["label"] == live[0]["label"] and fresh[0]["count"] == live[0]["count"] + 1
+        assert topics_snapshots.refresh_job() == 1
+        assert topics.hot_topics(october, now=NOV) == fresh

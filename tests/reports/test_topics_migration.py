@@ -1,4 +1,4 @@
-"""Migration 0009 (hot topics): it adds its four tables, goes down to 0006 and up again."""
+"""Migration 0009 (hot topics): it adds its five tables, goes down to 0006 and up again."""
 
 import os
 
@@ -9,7 +9,7 @@ from hotline.extensions import db
 
 from ..conftest import PG_ADMIN_URL, TEST_DB, _pg_url
 
-TABLES = {"ticket_terms", "ticket_term_sets", "spikes", "spike_tickets"}
+TABLES = {"ticket_terms", "ticket_term_sets", "spikes", "spike_tickets", "hot_topic_snapshots"}
 
 
 def test_0009_upgrades_and_downgrades(tmp_path, worker_id):
@@ -35,7 +35,7 @@ def test_0009_upgrades_and_downgrades(tmp_path, worker_id):
             inspector = inspect(db.engine)
             assert set(inspector.get_table_names()) >= TABLES
             indexes = {i["name"] for i in inspector.get_indexes("ticket_terms")}
-            assert {"ix_ticket_terms_created_at", "ix_ticket_terms_term_created_at"} <= indexes
+            assert {"ix_ticket_terms_created_at_term", "ix_ticket_terms_term_created_at"} <= indexes
             downgrade(revision="0006")
             assert not TABLES & set(inspect(db.engine).get_table_names())
             upgrade(revision="0009")

@@ -30,13 +30,17 @@ def test_the_periodic_sweep_is_enqueued_once_per_minute_however_often_the_schedu
         "periodic-kb-embed-missing",
         "periodic-notifications-requeue",
         "periodic-esup-requeue",
+        "periodic-topics-terms-backfill",
+        "periodic-topics-spikes",
+        "periodic-topics-snapshots",
     ]
     # Restarts (and a second scheduler) in the same minute enqueue nothing more.
     assert schedule.tick(connection, T + timedelta(seconds=20)) == []
     assert schedule.tick(connection, T) == []
     assert Job.fetch(first[0], connection=connection).func_name == SWEEP
     assert queue.count == 2  # the sweep and the requeue of lost e-supervision deliveries
-    assert Queue("default", connection=connection).count == 1  # the hourly review-due check
+    # The hourly review-due check, the terms backfill, the spike run and the topics' snapshots.
+    assert Queue("default", connection=connection).count == 4
     assert Queue("notifications", connection=connection).count == 1  # the requeue of lost messages
     assert Queue("kb_vectors", connection=connection).count == 1  # the hourly check for missing vectors
     # The next minute gets its own sweep; the others wait for their next bucket.
