@@ -14,7 +14,7 @@ from . import dashboard, permissions
 bp = Blueprint("dashboard_api", __name__, url_prefix="/api/v1/reports")
 
 
-class DeadlineRowOut(BaseModel):
+class DashDeadlineRowOut(BaseModel):
     ticket: str
     kind: str = Field(description="accept (签收时限) or reply (答复时限)")
     kind_label: str
@@ -27,13 +27,13 @@ class DeadlineRowOut(BaseModel):
     summary: str = Field(description="the start of the ticket's text, phone numbers masked")
 
 
-class DueSoonOut(BaseModel):
+class DashDueSoonOut(BaseModel):
     hours: int
     total: int
-    items: list[DeadlineRowOut]
+    items: list[DashDeadlineRowOut]
 
 
-class OverdueUnitOut(BaseModel):
+class DashOverdueUnitOut(BaseModel):
     unit: str
     unit_name: str
     tickets: int
@@ -43,14 +43,14 @@ class OverdueUnitOut(BaseModel):
     hours_over: float
 
 
-class OverdueOut(BaseModel):
+class DashOverdueOut(BaseModel):
     total: int = Field(description="tickets overdue now (per unit; a ticket late at two units counts twice)")
     unit_count: int
-    units: list[OverdueUnitOut] = Field(description="the units with most overdue tickets (at most 20)")
-    items: list[DeadlineRowOut] = Field(description="the longest overdue (at most 30)")
+    units: list[DashOverdueUnitOut] = Field(description="the units with most overdue tickets (at most 20)")
+    items: list[DashDeadlineRowOut] = Field(description="the longest overdue (at most 30)")
 
 
-class ExtensionRequestOut(BaseModel):
+class DashExtensionRequestOut(BaseModel):
     id: int
     ticket: str
     unit: str
@@ -63,12 +63,12 @@ class ExtensionRequestOut(BaseModel):
     minutes_left: int | None
 
 
-class ExtensionRequestsOut(BaseModel):
+class DashExtensionRequestsOut(BaseModel):
     total: int
-    items: list[ExtensionRequestOut]
+    items: list[DashExtensionRequestOut]
 
 
-class VolumeOut(BaseModel):
+class DashVolumeOut(BaseModel):
     today: int
     last_week_same_time: int
     last_week_whole_day: int
@@ -76,7 +76,7 @@ class VolumeOut(BaseModel):
     last_week_date: str
 
 
-class RateRowOut(BaseModel):
+class DashRateRowOut(BaseModel):
     unit: str
     unit_name: str
     rate: float | None
@@ -84,38 +84,38 @@ class RateRowOut(BaseModel):
     denominator: int | None
 
 
-class RankedOut(BaseModel):
-    best: list[RateRowOut]
-    worst: list[RateRowOut]
+class DashRankedOut(BaseModel):
+    best: list[DashRateRowOut]
+    worst: list[DashRateRowOut]
     rated_units: int
 
 
-class MonthOut(BaseModel):
+class DashMonthOut(BaseModel):
     month: str = Field(description="YYYY-MM, the centre's local month so far")
     label: str
     pending: bool = Field(description="true while the month's figures are first computed (in the background)")
     computed_at: str | None = Field(default=None, description="the month's figures are kept a few minutes")
-    replied_on_time: RankedOut | None = None
-    satisfaction: RankedOut | None = None
-    own: dict[str, RateRowOut | None] | None = Field(default=None, description="a unit's own rates")
+    replied_on_time: DashRankedOut | None = None
+    satisfaction: DashRankedOut | None = None
+    own: dict[str, DashRateRowOut | None] | None = Field(default=None, description="a unit's own rates")
 
 
-class CardUnitOut(BaseModel):
+class DashCardUnitOut(BaseModel):
     unit: str
     unit_name: str
     yellow: int
     red: int
 
 
-class CardsOut(BaseModel):
+class DashCardsOut(BaseModel):
     month: str
     label: str
     yellow: int
     red: int
-    units: list[CardUnitOut]
+    units: list[DashCardUnitOut]
 
 
-class SpikeOut(BaseModel):
+class DashSpikeOut(BaseModel):
     label: str
     keywords: list[str]
     callers: int
@@ -127,26 +127,26 @@ class SpikeOut(BaseModel):
     tickets: list[str] = Field(description="the latest ticket numbers (at most 5)")
 
 
-class SpikesOut(BaseModel):
+class DashSpikesOut(BaseModel):
     total: int
-    items: list[SpikeOut] = Field(description="the spikes with most callers (at most 5)")
+    items: list[DashSpikeOut] = Field(description="the spikes with most callers (at most 5)")
 
 
-class ScopeOut(BaseModel):
+class DashScopeOut(BaseModel):
     unit: str | None = Field(description="null: the whole city")
     unit_name: str | None
 
 
 class DashboardOut(BaseModel):
-    scope: ScopeOut
+    scope: DashScopeOut
     generated_at: str
-    due_soon: DueSoonOut
-    overdue: OverdueOut
-    extension_requests: ExtensionRequestsOut
-    volume: VolumeOut
-    month: MonthOut
-    cards: CardsOut
-    spikes: SpikesOut | None = Field(description="current spikes (突发热点); null for a unit's staff")
+    due_soon: DashDueSoonOut
+    overdue: DashOverdueOut
+    extension_requests: DashExtensionRequestsOut
+    volume: DashVolumeOut
+    month: DashMonthOut
+    cards: DashCardsOut
+    spikes: DashSpikesOut | None = Field(description="current spikes (突发热点); null for a unit's staff")
 
 
 @bp.get("/dashboard")
