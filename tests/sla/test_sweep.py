@@ -272,7 +272,8 @@ def test_the_embedded_timer_runs_the_other_periodic_jobs_too(make_app):
                         Notification.template_code == "unit_kb_review_due"
                     )
                 ).all()
-            if flagged and told:
+            # The message is written, then delivered (recorded) after its own commit: wait for both.
+            if flagged and told and all(status not in ("pending", "sending") for _, status in told):
                 break
             time.sleep(0.1)
     finally:
