@@ -32,10 +32,44 @@ REDIS_URL = os.environ.get("HOTLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"
 FROZEN_NOW = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 
 
+# Tests there check what the database itself does (races, locks, migrations, constraints,
+# deadlines, supervision, reports, concurrency): they run on both databases, whatever
+# they are marked.
+BOTH_DATABASES = (
+    "tests/sla/",
+    "tests/esup/",
+    "tests/reports/",
+    "tests/test_concurrency.py",
+    "tests/test_migrations.py",
+    "tests/test_db_rows.py",
+    "tests/test_db_pool.py",
+)
+
+
 def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "any_database: does not depend on the database's dialect (permissions, pages, pure logic): "
+        "the SQLite run checks it, the PostgreSQL run leaves it out (HOTLINE_TEST_ALL_DIALECTS=1 keeps it)",
+    )
     config.addinivalue_line("markers", "postgresql: only meaningful on PostgreSQL (row locks, races)")
     config.addinivalue_line("markers", "redis: needs the real Redis server")
     config.addinivalue_line("markers", "browser: drives a real headless Chromium")
+
+
+def pytest_collection_modifyitems(config, items):
+    root = str(config.rootpath) + os.sep
+    for item in items:
+        where = str(item.path).removeprefix(root).replace(os.sep, "/")
+        if item.get_closest_marker("any_database") and where.startswith(BOTH_DATABASES):
+            raise pytest.UsageError(f"{item.nodeid}: tests in {where.split('/')[1]} run on both databases")
+    if TEST_DB == "sqlite" or os.environ.get("HOTLINE_TEST_ALL_DIALECTS") == "1":
+        return
+    kept = [item for item in items if not item.get_closest_marker("any_database")]
+    left_out = [item for item in items if item.get_closest_marker("any_database")]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
 
 
 def pytest_report_header(config):

@@ -10,6 +10,8 @@ import pytest
 
 from tests.route_paths import path_for
 
+pytestmark = pytest.mark.any_database  # see BOTH_DATABASES in tests/conftest.py
+
 ROLES = [
     "anonymous",
     "operator",
