@@ -394,6 +394,21 @@ def world(app, database):
     return world_on(app, database)
 
 
+def _seed_demo(app):
+    result = app.test_cli_runner().invoke(args=["demo", "seed"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.fixture
+def demo(make_app, database):
+    """``(app, output)``: an app (development settings) on a copy of the demo city, and what
+    its first ``flask demo seed`` printed. The demo is seeded once per session into the
+    "demo" template (database and knowledge-base index); each test gets its own copy."""
+    output = database.ensure("demo", _seed_demo, HOTLINE_ENV="development")
+    return make_app("demo", HOTLINE_ENV="development"), output
+
+
 @pytest.fixture(scope="session")
 def redis_test_url(worker_id):
     """One Redis database per xdist worker (counting down from the configured one)."""

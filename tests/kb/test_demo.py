@@ -1,5 +1,6 @@
 """The demo seed's knowledge base: enough published articles on the common topics, searchable, seeded once."""
 
+import pytest
 from sqlalchemy import func, select
 
 from hotline.extensions import db
@@ -32,11 +33,10 @@ def _search(client, token, q) -> list[dict]:
     return r.json["results"]
 
 
-def test_demo_seed_loads_a_searchable_knowledge_base_once(make_app):
-    app = make_app(HOTLINE_ENV="development")
+@pytest.mark.xdist_group("demo")  # one worker seeds the demo, once (make test: --dist loadgroup)
+def test_demo_seed_loads_a_searchable_knowledge_base_once(demo):
+    app, _ = demo  # seeded once per session (tests/conftest.py): its database and index
     runner = app.test_cli_runner()
-    first = runner.invoke(args=["demo", "seed"])
-    assert first.exit_code == 0, first.output
     with app.app_context():
         published = db.session.scalars(select(Article).where(Article.status == Status.PUBLISHED)).all()
         assert len(published) >= 60

@@ -333,10 +333,10 @@ def test_services_next_check_follows_the_records(world, app):
         assert services.next_check(deadline, recorded={"warning", "overdue", "red"}) is None
 
 
-def test_the_demo_city_shows_warnings_and_cards_without_redis(make_app):
-    app = make_app(HOTLINE_ENV="development")
-    r = app.test_cli_runner().invoke(args=["demo", "seed"])
-    assert r.exit_code == 0 and "deadline policies added: 3" in r.output, r.output
+@pytest.mark.xdist_group("demo")  # one worker seeds the demo, once (make test: --dist loadgroup)
+def test_the_demo_city_shows_warnings_and_cards_without_redis(demo):
+    app, first_output = demo  # seeded once per session (tests/conftest.py)
+    assert "deadline policies added: 3" in first_output, first_output
     with app.app_context():
         result = run_sweep(FROZEN_NOW)
         counts = result.counts()
@@ -350,15 +350,14 @@ def test_the_demo_city_shows_warnings_and_cards_without_redis(make_app):
     assert "deadline policies added: 0" in again.output
 
 
-def test_the_demo_articles_past_their_review_date_reach_their_units_without_redis(make_app):
+@pytest.mark.xdist_group("demo")  # one worker seeds the demo, once (make test: --dist loadgroup)
+def test_the_demo_articles_past_their_review_date_reach_their_units_without_redis(demo):
     from hotline.core.periodic import PERIODIC
     from hotline.notifications.models import Notification
     from hotline.sla import timer
     from knowledge_base.models import Article, Flag
 
-    app = make_app(HOTLINE_ENV="development")
-    r = app.test_cli_runner().invoke(args=["demo", "seed"])
-    assert r.exit_code == 0, r.output
+    app, _ = demo  # seeded once per session (tests/conftest.py)
     review_due = next(p for p in PERIODIC if p.name == "kb-review-due")
     # What the embedded timer runs every hour; twice, as a restarted process would.
     assert timer.run_periodic(app, review_due) == 3
