@@ -2,10 +2,12 @@
 
     HOTLINE_TEST_DB=sqlite        (default) a SQLite file per test, copied from a migrated template
     HOTLINE_TEST_DB=postgresql    a database the tests create on HOTLINE_TEST_PG_URL, migrated once,
-                                  emptied between tests (ids restart at 1)
+                                  emptied between tests and refilled with the template's rows
     HOTLINE_TEST_REDIS_URL        real Redis for the tests that need it (default redis://127.0.0.1:6379/15)
 
-Both runs build their schema with the migrations (never create_all).
+Both runs build their schema with the migrations (never create_all). The world (units,
+categories, a user per role) and the demo city are built once per session into templates
+that the tests copy (see _Templates). Tests marked ``any_database`` run on SQLite only.
 """
 
 from __future__ import annotations

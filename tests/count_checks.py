@@ -7,7 +7,9 @@ several actions counts once per action) for every role, unit staff as a user of 
 ticket's lead unit, of an assisting unit and of another unit. A pair is (state, action):
 through the API on a real ticket (tests/api/test_transition_matrix.py) and in the pure
 transition table (tests/unit/test_states.py). The figures come from the same tables the
-tests walk; the tests fail if any cell of their table is left unchecked.
+tests walk; the tests fail if any cell of their table is left unchecked. With
+``--checked FILE`` it also counts the cells a run recorded as checked (run the suite with
+HOTLINE_CHECKED_CELLS=FILE).
 """
 
 from __future__ import annotations
@@ -42,9 +44,21 @@ def counts() -> dict[str, int]:
     }
 
 
+def checked(path: str) -> dict[str, int]:
+    """The cells a run recorded (HOTLINE_CHECKED_CELLS=path while the suite ran)."""
+    with open(path, encoding="utf-8") as recorded:
+        cells = {tuple(line.rstrip("\n").split("\t")) for line in recorded if line.strip()}
+    return {
+        "API (route, role, unit) cells checked in the run": sum(1 for c in cells if c[0] == "api"),
+        "page (route, role, unit) cells checked in the run": sum(1 for c in cells if c[0] == "page"),
+    }
+
+
 def main() -> int:
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     found = counts()
+    if sys.argv[1:2] == ["--checked"]:
+        found |= checked(sys.argv[2])
     width = max(map(len, found))
     for name, n in found.items():
         print(f"{name:<{width}}  {n:>5}")

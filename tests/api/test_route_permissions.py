@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.route_paths import path_for
+from tests.route_paths import path_for, record_cells
 
 pytestmark = pytest.mark.any_database  # see BOTH_DATABASES in tests/conftest.py
 
@@ -197,4 +197,5 @@ def test_route_refuses_the_wrong_role_and_other_units(world, database, route):
         if failure:
             failures.append(f"{route[0]} {route[1]} as {role}: {failure}")
     assert checked == ROLES and set(RULES[route]["expected"]) == set(ROLES), "every role, each unit, is checked"
+    record_cells("api", [(*route, "", role) for role in checked])
     assert not failures, "cells that failed:\n" + "\n".join(failures)

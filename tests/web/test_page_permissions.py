@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.route_paths import path_for
+from tests.route_paths import path_for, record_cells
 
 pytestmark = pytest.mark.any_database  # see BOTH_DATABASES in tests/conftest.py
 
@@ -182,4 +182,5 @@ def test_page_refuses_the_wrong_role_and_other_units(world, database, route, act
             failures.append(f"{route[0]} {route[1]} {action_name or ''} as {role}: {failure}")
     expected = _spec(route, action_name)["expected"]
     assert checked == ROLES and set(expected) == set(ROLES), "every role, each unit, is checked"
+    record_cells("page", [(*route, action_name or "", role) for role in checked])
     assert not failures, "cells that failed:\n" + "\n".join(failures)
