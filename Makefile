@@ -7,8 +7,7 @@ PORT   ?= 5000
 # The tests use the machine's PostgreSQL and Redis (see README, "Tests").
 export HOTLINE_TEST_PG_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export HOTLINE_TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
-# Two workers; tests that share a session-wide set-up (the demo city) go to the same one.
-PYTEST_ARGS ?= -n 2 --dist loadgroup
+PYTEST_ARGS ?= -n 2
 
 .PHONY: install run demo test test-setup test-sqlite test-postgresql lint format bench clean
 

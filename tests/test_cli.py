@@ -2,7 +2,6 @@
 
 from collections import Counter
 
-import pytest
 from sqlalchemy import func, select
 
 from hotline.accounts.models import User
@@ -63,7 +62,6 @@ def test_users_disable_takes_effect_at_once(world, app):
     assert world.client("operator").get("/api/v1/auth/me").status_code == 401
 
 
-@pytest.mark.xdist_group("demo")  # one worker seeds the demo, once (make test: --dist loadgroup)
 def test_demo_seed_is_complete_and_idempotent(demo):
     app, first_output = demo  # seeded once per session (tests/conftest.py)
     runner = app.test_cli_runner()

@@ -185,7 +185,6 @@ def test_delivery_settings_come_from_the_environment(monkeypatch, tmp_path):
 # --- demo ---------------------------------------------------------------------------------
 
 
-@pytest.mark.xdist_group("demo")  # one worker seeds the demo, once (make test: --dist loadgroup)
 def test_the_demo_has_templates_contacts_cases_and_messages_and_reseeds_nothing(demo):
     app, _ = demo  # seeded once per session (tests/conftest.py)
     runner = app.test_cli_runner()

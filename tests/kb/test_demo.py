@@ -1,6 +1,5 @@
 """The demo seed's knowledge base: enough published articles on the common topics, searchable, seeded once."""
 
-import pytest
 from sqlalchemy import func, select
 
 from hotline.extensions import db
@@ -33,7 +32,6 @@ def _search(client, token, q) -> list[dict]:
     return r.json["results"]
 
 
-@pytest.mark.xdist_group("demo")  # one worker seeds the demo, once (make test: --dist loadgroup)
 def test_demo_seed_loads_a_searchable_knowledge_base_once(demo):
     app, _ = demo  # seeded once per session (tests/conftest.py): its database and index
     runner = app.test_cli_runner()

@@ -333,7 +333,6 @@ def test_services_next_check_follows_the_records(world, app):
         assert services.next_check(deadline, recorded={"warning", "overdue", "red"}) is None
 
 
-@pytest.mark.xdist_group("demo")  # one worker seeds the demo, once (make test: --dist loadgroup)
 def test_the_demo_city_shows_warnings_and_cards_without_redis(demo):
     app, first_output = demo  # seeded once per session (tests/conftest.py)
     assert "deadline policies added: 3" in first_output, first_output
@@ -350,7 +349,6 @@ def test_the_demo_city_shows_warnings_and_cards_without_redis(demo):
     assert "deadline policies added: 0" in again.output
 
 
-@pytest.mark.xdist_group("demo")  # one worker seeds the demo, once (make test: --dist loadgroup)
 def test_the_demo_articles_past_their_review_date_reach_their_units_without_redis(demo):
     from hotline.core.periodic import PERIODIC
     from hotline.notifications.models import Notification
