@@ -9,7 +9,7 @@ export HOTLINE_TEST_PG_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export HOTLINE_TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?= -n 2
 
-.PHONY: install run demo test test-sqlite test-postgresql lint format bench clean
+.PHONY: install run demo test test-setup test-sqlite test-postgresql lint format bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -29,13 +29,18 @@ demo: install
 	HOTLINE_ENV=development $(BIN)/flask --app wsgi db upgrade
 	HOTLINE_ENV=development $(BIN)/flask --app wsgi demo seed
 
-# Everything CI checks: lint, the suite on SQLite, the suite on PostgreSQL + Redis.
-test: install lint test-sqlite test-postgresql
+# Everything CI checks: lint, the suite on SQLite, the suite on PostgreSQL + Redis (the
+# dialect-independent tests, marked any_database, run on SQLite only).
+test: install test-setup lint test-sqlite test-postgresql
 
-test-sqlite: install
+# Starts PostgreSQL and Redis if they do not answer; installs Chromium and the font if missing.
+test-setup:
+	bash scripts/test-setup.sh
+
+test-sqlite: install test-setup
 	HOTLINE_TEST_DB=sqlite $(BIN)/pytest $(PYTEST_ARGS)
 
-test-postgresql: install
+test-postgresql: install test-setup
 	HOTLINE_TEST_DB=postgresql $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install

@@ -2,10 +2,12 @@
 
     HOTLINE_TEST_DB=sqlite        (default) a SQLite file per test, copied from a migrated template
     HOTLINE_TEST_DB=postgresql    a database the tests create on HOTLINE_TEST_PG_URL, migrated once,
-                                  emptied between tests (ids restart at 1)
+                                  emptied between tests and refilled with the template's rows
     HOTLINE_TEST_REDIS_URL        real Redis for the tests that need it (default redis://127.0.0.1:6379/15)
 
-Both runs build their schema with the migrations (never create_all).
+Both runs build their schema with the migrations (never create_all). The world (units,
+categories, a user per role) and the demo city are built once per session into templates
+that the tests copy (see _Templates). Tests marked ``any_database`` run on SQLite only.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -28,14 +31,53 @@ TEST_DB = os.environ.get("HOTLINE_TEST_DB", "sqlite")
 PG_ADMIN_URL = os.environ.get("HOTLINE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("HOTLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
+# Property tests judge their examples, not the machine's speed: a loaded CI machine made
+# hypothesis's generation-speed health check fail a phone-number test once.
+settings.register_profile("hotline", suppress_health_check=[HealthCheck.too_slow], deadline=None)
+settings.load_profile("hotline")
+
 # Ticket numbers are made of the local day; freeze "now" so that tests are repeatable.
 FROZEN_NOW = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 
 
+# Tests there check what the database itself does (races, locks, migrations, constraints,
+# deadlines, supervision, reports, concurrency): they run on both databases, whatever
+# they are marked.
+BOTH_DATABASES = (
+    "tests/sla/",
+    "tests/esup/",
+    "tests/reports/",
+    "tests/test_concurrency.py",
+    "tests/test_migrations.py",
+    "tests/test_db_rows.py",
+    "tests/test_db_pool.py",
+)
+
+
 def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "any_database: does not depend on the database's dialect (permissions, pages, pure logic): "
+        "the SQLite run checks it, the PostgreSQL run leaves it out (HOTLINE_TEST_ALL_DIALECTS=1 keeps it)",
+    )
     config.addinivalue_line("markers", "postgresql: only meaningful on PostgreSQL (row locks, races)")
     config.addinivalue_line("markers", "redis: needs the real Redis server")
     config.addinivalue_line("markers", "browser: drives a real headless Chromium")
+
+
+def pytest_collection_modifyitems(config, items):
+    root = str(config.rootpath) + os.sep
+    for item in items:
+        where = str(item.path).removeprefix(root).replace(os.sep, "/")
+        if item.get_closest_marker("any_database") and where.startswith(BOTH_DATABASES):
+            raise pytest.UsageError(f"{item.nodeid}: tests in {where.split('/')[1]} run on both databases")
+    if TEST_DB == "sqlite" or os.environ.get("HOTLINE_TEST_ALL_DIALECTS") == "1":
+        return
+    kept = [item for item in items if not item.get_closest_marker("any_database")]
+    left_out = [item for item in items if item.get_closest_marker("any_database")]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
 
 
 def pytest_report_header(config):
@@ -65,62 +107,215 @@ def worker_id(request):
     return getattr(request.config, "workerinput", {}).get("workerid", "main")
 
 
+class _Templates:
+    """Databases in a known state, built once per test session and copied for each test.
+
+    ``"empty"`` is the migrated schema; other templates are built on demand by a builder
+    (``builder(app)`` fills the database and returns a record the tests need, such as the
+    world's user ids and tokens). ``fresh(tmp_path, name)`` gives a test its own database
+    in that state; ``restore(app, name)`` puts an app's database back into it.
+    """
+
+    def __init__(self, data_dir: str):
+        self.data_dir = data_dir
+        self.records: dict[str, object] = {}
+        self.files: dict[str, str] = {}  # template → a folder copied into each test's DATA_DIR
+
+    def __call__(self, tmp_path, name: str = "empty") -> str:  # the original fixture's call
+        return self.fresh(tmp_path, name)
+
+    def config(self, url: str, data_dir: str, **overrides) -> dict:
+        config = {
+            "HOTLINE_ENV": "testing",
+            "SECRET_KEY": "test-secret",
+            "DATABASE_URL": url,
+            "DATA_DIR": data_dir,
+            "REDIS_URL": None,
+            "CLOCK": lambda: FROZEN_NOW,
+            "WTF_CSRF_ENABLED": False,
+            "SWEEP_TIMER": False,  # the embedded sweep thread, only where a test asks for it
+        }
+        config.update(overrides)
+        return config
+
+    def ensure(self, name: str, builder=None, **config) -> object:
+        """Build template ``name`` once with ``builder(app)``; returns the builder's record."""
+        if name not in self.records:
+            files = os.path.join(self.data_dir, f"files-{name}")
+            os.makedirs(files)
+            url = self._start_build(name)
+            app = create_app(self.config(url, files, **config))
+            with app.app_context():
+                record = builder(app)
+                db.session.commit()
+                db.session.remove()
+                db.engine.dispose()
+            self._finish_build(name, url)
+            self.records[name] = record
+            self.files[name] = files
+        return self.records[name]
+
+    def fresh(self, tmp_path, name: str = "empty") -> str:
+        if name in self.files:
+            shutil.copytree(self.files[name], tmp_path, dirs_exist_ok=True)
+        return self._fresh(tmp_path, name)
+
+    def restore(self, app, name: str) -> None:
+        """Put ``app``'s database (and its knowledge-base index) back into template ``name``."""
+        with app.app_context():
+            db.session.remove()
+            self._restore(app, name)
+        for key in ("kb_index", "kb_vectors", "kb_rebuild_requested_at"):
+            app.extensions.pop(key, None)
+        shutil.rmtree(os.path.join(app.config["DATA_DIR"], "kb_index"), ignore_errors=True)
+        if name in self.files:
+            shutil.copytree(self.files[name], app.config["DATA_DIR"], dirs_exist_ok=True)
+
+    def save(self, app, name: str) -> None:
+        """Make ``app``'s database as it is now (and its knowledge-base index) template ``name``."""
+        files = os.path.join(self.data_dir, f"files-{name}")
+        shutil.rmtree(files, ignore_errors=True)
+        index = os.path.join(app.config["DATA_DIR"], "kb_index")
+        if os.path.isdir(index):
+            shutil.copytree(index, os.path.join(files, "kb_index"))
+        else:
+            os.makedirs(files)
+        with app.app_context():
+            db.session.remove()
+            self._save(app, name)
+        self.files[name] = files
+        self.records[name] = None
+
+
+class _SqliteTemplates(_Templates):
+    """A template is a database file; a test gets a copy of it."""
+
+    def __init__(self, data_dir: str):
+        super().__init__(data_dir)
+        self.paths = {"empty": os.path.join(data_dir, "template-empty.sqlite3")}
+        _migrate(f"sqlite:///{self.paths['empty']}", data_dir)
+        self.records["empty"] = None
+
+    def _start_build(self, name):
+        self.paths[name] = os.path.join(self.data_dir, f"template-{name}.sqlite3")
+        shutil.copyfile(self.paths["empty"], self.paths[name])
+        return f"sqlite:///{self.paths[name]}"
+
+    def _finish_build(self, name, url):
+        pass  # the engine was disposed: the file holds everything (WAL checkpointed)
+
+    def _save(self, app, name):
+        db.engine.dispose()  # the WAL is checkpointed into the file
+        self.paths[name] = os.path.join(self.data_dir, f"template-{name}.sqlite3")
+        shutil.copyfile(make_url(app.config["DATABASE_URL"]).database, self.paths[name])
+
+    def _fresh(self, tmp_path, name):
+        path = os.path.join(tmp_path, "hotline.sqlite3")
+        shutil.copyfile(self.paths[name], path)
+        return f"sqlite:///{path}"
+
+    def _restore(self, app, name):
+        db.engine.dispose()  # no connection holds the old file open
+        path = make_url(app.config["DATABASE_URL"]).database
+        for leftover in (f"{path}-wal", f"{path}-shm"):
+            if os.path.exists(leftover):
+                os.remove(leftover)
+        shutil.copyfile(self.paths[name], path)
+
+
+class _PostgresTemplates(_Templates):
+    """One database per worker; a template is a snapshot of its rows (COPY) and sequences.
+
+    A test's database is the worker's database emptied with DELETE (not TRUNCATE: on the
+    few rows a test leaves, TRUNCATE's new files for every table and index are far slower)
+    and refilled with the template's rows. Replica mode skips the foreign-key checks and
+    the audit tables' immutability triggers for this clean-up.
+    """
+
+    def __init__(self, data_dir: str, worker_id: str):
+        super().__init__(data_dir)
+        self.name = f"hotline_test_{os.environ.get('HOTLINE_TEST_DB_SUFFIX', '')}{worker_id}".replace("-", "_")
+        self.admin = create_engine(
+            PG_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+        )
+        with self.admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{self.name}"'))
+        self.url = _pg_url(self.name)
+        _migrate(self.url, data_dir)
+        self.engine = create_engine(self.url)
+        with self.engine.connect() as conn:
+            self.tables = conn.scalars(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
+            ).all()
+            self.sequences = conn.scalars(
+                text("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")
+            ).all()
+        self.snapshots = {"empty": ({}, {s: (1, False) for s in self.sequences})}
+        self.records["empty"] = None
+
+    def close(self):
+        self.engine.dispose()
+        with self.admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+        self.admin.dispose()
+
+    def _load(self, name):
+        rows, sequences = self.snapshots[name]
+        with self.engine.begin() as conn:
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+            for table in self.tables:
+                conn.execute(text(f'DELETE FROM "{table}"'))
+            cursor = conn.connection.driver_connection.cursor()
+            for table, data in rows.items():
+                with cursor.copy(f'COPY "{table}" FROM STDIN') as copy:
+                    copy.write(data)
+            conn.execute(text("SELECT " + ", ".join(f"setval('\"{s}\"', {v}, {c})" for s, (v, c) in sequences.items())))
+
+    def _start_build(self, name):
+        self._load("empty")
+        return self.url
+
+    def _save(self, app, name):
+        self._finish_build(name, self.url)
+
+    def _finish_build(self, name, url):
+        rows = {}
+        with self.engine.connect() as conn:
+            cursor = conn.connection.driver_connection.cursor()
+            for table in self.tables:
+                data = bytearray()
+                with cursor.copy(f'COPY "{table}" TO STDOUT') as copy:
+                    for block in copy:
+                        data += block
+                if data:
+                    rows[table] = bytes(data)
+            sequences = {
+                s: tuple(conn.execute(text(f'SELECT last_value, is_called FROM "{s}"')).one()) for s in self.sequences
+            }
+        self.snapshots[name] = (rows, sequences)
+
+    def _fresh(self, tmp_path, name):
+        self._load(name)
+        return self.url
+
+    def _restore(self, app, name):
+        self._load(name)
+
+
 @pytest.fixture(scope="session")
 def database(tmp_path_factory, worker_id):
-    """Migrate a database once per test session; yields a function giving a fresh one per test."""
+    """Migrate a database once per test session; ``database(tmp_path, template)`` gives each
+    test a fresh one in a template's state (see _Templates)."""
     data_dir = str(tmp_path_factory.mktemp("template"))
     if TEST_DB == "sqlite":
-        template = os.path.join(data_dir, "template.sqlite3")
-        _migrate(f"sqlite:///{template}", data_dir)
-
-        def fresh(tmp_path):
-            path = tmp_path / "hotline.sqlite3"
-            shutil.copyfile(template, path)
-            return f"sqlite:///{path}"
-
-        yield fresh
+        yield _SqliteTemplates(data_dir)
         return
-
     if TEST_DB != "postgresql":
         raise pytest.UsageError("HOTLINE_TEST_DB must be sqlite or postgresql")
-    name = f"hotline_test_{os.environ.get('HOTLINE_TEST_DB_SUFFIX', '')}{worker_id}".replace("-", "_")
-    admin = create_engine(
-        PG_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = _pg_url(name)
-    _migrate(url, data_dir)
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        tables = [
-            r[0]
-            for r in conn.execute(
-                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
-            )
-        ]
-        sequences = conn.scalars(text("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")).all()
-    # DELETE, not TRUNCATE: on the few rows a test leaves, TRUNCATE (new files for every
-    # table and index) is far slower; tests/api on PostgreSQL ran in 3:30 instead of 5:19.
-    # Replica mode skips the foreign-key checks and the audit tables' immutability
-    # triggers for this clean-up.
-    clear = [text(f'DELETE FROM "{t}"') for t in tables]
-    restart = text("SELECT " + ", ".join(f"setval('\"{s}\"', 1, false)" for s in sequences))
-
-    def fresh(tmp_path):
-        with engine.begin() as conn:
-            conn.execute(text("SET LOCAL session_replication_role = replica"))
-            for statement in clear:
-                conn.execute(statement)
-            conn.execute(restart)  # ids start at 1 again, as after the migration
-        return url
-
-    yield fresh
-    engine.dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    templates = _PostgresTemplates(data_dir, worker_id)
+    yield templates
+    templates.close()
 
 
 @pytest.fixture(autouse=True)
@@ -149,24 +344,30 @@ def _no_machine_clock_outside_an_app(monkeypatch):
     monkeypatch.setattr(clock, "now", now)
 
 
+def _build_world(app):
+    built = World.build(app)
+    return dict(built.user_ids), dict(built.tokens)
+
+
 @pytest.fixture
-def make_app(database, tmp_path):
-    """Build an app on a fresh database; extra config overrides the defaults."""
+def make_app(database, tmp_path, request):
+    """Build an app on a fresh database; extra config overrides the defaults.
+
+    The first app's database starts from ``template``: by default the world's (see the
+    ``world`` fixture) when the test uses the world, else the empty migrated schema. Later
+    apps of the same test share the first one's database.
+    """
     apps = []
 
-    def factory(**overrides):
-        config = {
-            "HOTLINE_ENV": "testing",
-            "SECRET_KEY": "test-secret",
-            "DATABASE_URL": database(tmp_path) if not apps else apps[0].config["DATABASE_URL"],
-            "DATA_DIR": str(tmp_path),
-            "REDIS_URL": None,
-            "CLOCK": lambda: FROZEN_NOW,
-            "WTF_CSRF_ENABLED": False,
-            "SWEEP_TIMER": False,  # the embedded sweep thread, only where a test asks for it
-        }
-        config.update(overrides)
-        app = create_app(config)
+    def factory(template: str | None = None, **overrides):
+        if apps:
+            url = apps[0].config["DATABASE_URL"]
+        else:
+            template = template or ("world" if "world" in request.fixturenames else "empty")
+            if template == "world":
+                database.ensure("world", _build_world)
+            url = database.fresh(tmp_path, template)
+        app = create_app(database.config(url, str(tmp_path), **overrides))
         apps.append(app)
         return app
 
@@ -188,12 +389,32 @@ def app_ctx(app):
         yield app
 
 
+def world_on(app, database) -> World:
+    """The world of an app whose database was copied from the "world" template."""
+    user_ids, tokens = database.records["world"]
+    return World(app, dict(user_ids), dict(tokens))
+
+
 @pytest.fixture
-def world(app):
-    """Units, categories and one user per role (see tests/factories.py)."""
-    with app.app_context():
-        built = World.build(app)
-    return built
+def world(app, database):
+    """Units, categories and one user per role (see tests/factories.py), built once per
+    session into the "world" template that the test's database is copied from."""
+    return world_on(app, database)
+
+
+def _seed_demo(app):
+    result = app.test_cli_runner().invoke(args=["demo", "seed"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.fixture
+def demo(make_app, database):
+    """``(app, output)``: an app (development settings) on a copy of the demo city, and what
+    its first ``flask demo seed`` printed. The demo is seeded once per session into the
+    "demo" template (database and knowledge-base index); each test gets its own copy."""
+    output = database.ensure("demo", _seed_demo, HOTLINE_ENV="development")
+    return make_app("demo", HOTLINE_ENV="development"), output
 
 
 @pytest.fixture(scope="session")

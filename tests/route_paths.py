@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 
 def path_for(world, rule: str, spec: dict, **params) -> str:
     """``rule`` with its variables filled from ``params``, ``spec["path"]``, a ticket in
@@ -17,3 +19,12 @@ def path_for(world, rule: str, spec: dict, **params) -> str:
         for variable in (f"<{key}>", f"<int:{key}>", f"<path:{key}>"):
             path = path.replace(variable, str(value))
     return path
+
+
+def record_cells(kind: str, cells) -> None:
+    """Append the cells a matrix test checked to $HOTLINE_CHECKED_CELLS, when it is set
+    (``python -m tests.count_checks --checked FILE`` counts them after a run)."""
+    path = os.environ.get("HOTLINE_CHECKED_CELLS")
+    if path:
+        with open(path, "a", encoding="utf-8") as out:
+            out.write("".join("\t".join([kind, *map(str, cell)]) + "\n" for cell in cells))

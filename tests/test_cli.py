@@ -62,12 +62,10 @@ def test_users_disable_takes_effect_at_once(world, app):
     assert world.client("operator").get("/api/v1/auth/me").status_code == 401
 
 
-def test_demo_seed_is_complete_and_idempotent(make_app):
-    app = make_app(HOTLINE_ENV="development")
+def test_demo_seed_is_complete_and_idempotent(demo):
+    app, first_output = demo  # seeded once per session (tests/conftest.py)
     runner = app.test_cli_runner()
-    first = runner.invoke(args=["demo", "seed"])
-    assert first.exit_code == 0, first.output
-    assert "demo-12345" in first.output and "operator" in first.output
+    assert "demo-12345" in first_output and "operator" in first_output
     with app.app_context():
         levels = Counter(u.level for u in Unit.query)
         assert levels["district"] >= 3 and levels["town"] >= 6 and levels["city"] >= 9

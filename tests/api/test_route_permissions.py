@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from tests import route_guard
-from tests.route_paths import path_for
+from tests.route_paths import path_for, record_cells
+
+pytestmark = pytest.mark.any_database  # see BOTH_DATABASES in tests/conftest.py
 
 ROLES = [
     "anonymous",
@@ -138,17 +140,21 @@ def test_every_route_has_a_rule(app):
     assert not problems, "\n".join(problems)
 
 
-CASES = [(route, role) for route in RULES for role in ROLES]
-
-
-@pytest.mark.parametrize(("route", "role"), CASES, ids=[f"{m} {r} as {role}" for (m, r), role in CASES])
-def test_route_refuses_the_wrong_role_and_other_units(world, route, role):
-    method, rule = route
+def _prepare(world, route) -> tuple[str, object]:
+    """The path and body for ``route``: its ticket in the rule's state, what its setup makes."""
+    _method, rule = route
     spec = RULES[route]
     path = path_for(world, rule, spec)
     body = spec.get("body")
     if body and body.get("into") == "TARGET":
         body = {"into": world.ticket("new")}
+    return path, body
+
+
+def _check_cell(world, route, role, path, body) -> str | None:
+    """Call ``route`` as ``role``; None if it answered as its rule says, else what went wrong."""
+    method, _rule = route
+    spec = RULES[route]
     if spec.get("login"):
         username = "operator" if role == "anonymous" else USER_OF.get(role, role)
         body = {"username": username, "password": "password-123"}
@@ -157,6 +163,30 @@ def test_route_refuses_the_wrong_role_and_other_units(world, route, role):
         client.token = None
     kwargs = {"json": body} if body is not None else {}
     r = client.open(method, path, **kwargs)
-    assert r.status_code == spec["expected"][role], (r.status_code, r.get_json())
-    if r.status_code in (401, 403, 404):
-        assert r.json["error"]["code"]
+    if r.status_code != spec["expected"][role]:
+        return f"got {r.status_code}, expected {spec['expected'][role]}: {r.get_json()}"
+    if r.status_code in (401, 403, 404) and not r.json["error"]["code"]:
+        return f"{r.status_code} without an error code: {r.get_json()}"
+    return None
+
+
+@pytest.mark.parametrize("route", list(RULES), ids=[f"{m} {r}" for m, r in RULES])
+def test_route_refuses_the_wrong_role_and_other_units(world, database, route):
+    """Every role (unit staff of the own, an assisting and another unit) on one app.
+
+    The route's ticket and setup are made once and saved as a template; every cell starts
+    from that template (the database is restored between cells), so a cell sees exactly
+    what it would see alone, whatever the cells before it changed.
+    """
+    path, body = _prepare(world, route)
+    database.save(world.app, "cell")
+    failures, checked = [], []
+    for role in ROLES:
+        database.restore(world.app, "cell")
+        failure = _check_cell(world, route, role, path, body)
+        checked.append(role)
+        if failure:
+            failures.append(f"{route[0]} {route[1]} as {role}: {failure}")
+    assert checked == ROLES and set(RULES[route]["expected"]) == set(ROLES), "every role, each unit, is checked"
+    record_cells("api", [(*route, "", role) for role in checked])
+    assert not failures, "cells that failed:\n" + "\n".join(failures)

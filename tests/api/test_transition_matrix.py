@@ -6,6 +6,8 @@ import pytest
 from hotline.tickets import states
 from hotline.tickets.states import Action as A
 
+pytestmark = pytest.mark.any_database  # see BOTH_DATABASES in tests/conftest.py
+
 # Factory states → the ticket status they produce.
 STATES = {
     "new": "new",

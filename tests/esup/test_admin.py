@@ -185,11 +185,9 @@ def test_delivery_settings_come_from_the_environment(monkeypatch, tmp_path):
 # --- demo ---------------------------------------------------------------------------------
 
 
-def test_the_demo_has_templates_contacts_cases_and_messages_and_reseeds_nothing(make_app):
-    app = make_app(HOTLINE_ENV="development")
+def test_the_demo_has_templates_contacts_cases_and_messages_and_reseeds_nothing(demo):
+    app, _ = demo  # seeded once per session (tests/conftest.py)
     runner = app.test_cli_runner()
-    first = runner.invoke(args=["demo", "seed"])
-    assert first.exit_code == 0, first.output
     with app.app_context():
         counts = {
             model.__name__: db.session.scalar(select(func.count()).select_from(model))

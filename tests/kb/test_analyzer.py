@@ -6,6 +6,8 @@ from knowledge_base import states
 from knowledge_base.search.analyzer import BOUNDARY_WEIGHT, WORD_WEIGHT, HotlineTokenizer, normalise, terms
 from knowledge_base.search.query import Synonyms, query_terms, snippet
 
+pytestmark = pytest.mark.any_database  # see BOTH_DATABASES in tests/conftest.py
+
 
 def _terms(text, **kw):
     return [t for t, _, _ in terms(text, **kw)]

@@ -32,11 +32,9 @@ def _search(client, token, q) -> list[dict]:
     return r.json["results"]
 
 
-def test_demo_seed_loads_a_searchable_knowledge_base_once(make_app):
-    app = make_app(HOTLINE_ENV="development")
+def test_demo_seed_loads_a_searchable_knowledge_base_once(demo):
+    app, _ = demo  # seeded once per session (tests/conftest.py): its database and index
     runner = app.test_cli_runner()
-    first = runner.invoke(args=["demo", "seed"])
-    assert first.exit_code == 0, first.output
     with app.app_context():
         published = db.session.scalars(select(Article).where(Article.status == Status.PUBLISHED)).all()
         assert len(published) >= 60

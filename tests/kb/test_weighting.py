@@ -19,6 +19,8 @@ from knowledge_base.search.analyzer import ensure_jieba, terms
 from knowledge_base.search.index import WEIGHTING
 from knowledge_base.search.schema import CONTENT, make_schema
 
+pytestmark = pytest.mark.any_database  # see BOTH_DATABASES in tests/conftest.py
+
 WORDS = [
     "社保", "缴费", "养老保险", "公积金", "提取", "医保", "报销", "营业执照", "办理",
     "居住证", "补办", "失业", "生育", "退休", "转移", "不动产登记", "老年人优待证", "abc",

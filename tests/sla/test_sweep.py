@@ -336,10 +336,9 @@ def test_services_next_check_follows_the_records(world, app):
         assert services.next_check(deadline, recorded={"warning", "overdue", "red"}) is None
 
 
-def test_the_demo_city_shows_warnings_and_cards_without_redis(make_app):
-    app = make_app(HOTLINE_ENV="development")
-    r = app.test_cli_runner().invoke(args=["demo", "seed"])
-    assert r.exit_code == 0 and "deadline policies added: 3" in r.output, r.output
+def test_the_demo_city_shows_warnings_and_cards_without_redis(demo):
+    app, first_output = demo  # seeded once per session (tests/conftest.py)
+    assert "deadline policies added: 3" in first_output, first_output
     with app.app_context():
         result = run_sweep(FROZEN_NOW)
         counts = result.counts()
@@ -353,15 +352,13 @@ def test_the_demo_city_shows_warnings_and_cards_without_redis(make_app):
     assert "deadline policies added: 0" in again.output
 
 
-def test_the_demo_articles_past_their_review_date_reach_their_units_without_redis(make_app):
+def test_the_demo_articles_past_their_review_date_reach_their_units_without_redis(demo):
     from hotline.core import timer
     from hotline.core.wiring import periodic_jobs
     from hotline.notifications.models import Notification
     from knowledge_base.models import Article, Flag
 
-    app = make_app(HOTLINE_ENV="development")
-    r = app.test_cli_runner().invoke(args=["demo", "seed"])
-    assert r.exit_code == 0, r.output
+    app, _ = demo  # seeded once per session (tests/conftest.py)
     review_due = next(p for p in periodic_jobs(app) if p.name == "kb-review-due")
     # What the embedded timer runs every hour; twice, as a restarted process would.
     assert timer.run_periodic(app, review_due) == 3

@@ -4,6 +4,8 @@ from hypothesis import strategies as st
 
 from hotline.core.phones import InvalidPhone, mask, normalise
 
+pytestmark = pytest.mark.any_database  # see BOTH_DATABASES in tests/conftest.py
+
 
 @pytest.mark.parametrize(
     ("raw", "expected"),

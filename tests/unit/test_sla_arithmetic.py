@@ -11,6 +11,8 @@ from hotline.sla.calendars import WorkCalendar, package_knows
 
 from ..conftest import FROZEN_NOW
 
+pytestmark = pytest.mark.any_database  # see BOTH_DATABASES in tests/conftest.py
+
 SH = ZoneInfo("Asia/Shanghai")
 PERIODS = parse_working_hours(sla.DEFAULT_WORKING_HOURS)
 

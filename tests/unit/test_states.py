@@ -6,6 +6,8 @@ from hotline.tickets import states
 from hotline.tickets.states import Action as A
 from hotline.tickets.states import Status as S
 
+pytestmark = pytest.mark.any_database  # see BOTH_DATABASES in tests/conftest.py
+
 OPEN = [S.NEW, S.PENDING_DISPATCH, S.DISPATCHED, S.ACCEPTED, S.RETURNED, S.REPLIED]
 
 # The brief's table, written independently of states.py.

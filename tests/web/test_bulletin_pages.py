@@ -10,7 +10,7 @@ import pytest
 
 from ..reports.bulletin_helpers import at, handled
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.any_database]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 A4_WIDTH_PX = 794  # 210 mm at 96 px per inch
 

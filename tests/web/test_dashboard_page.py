@@ -12,7 +12,7 @@ from hotline.tickets.models import Ticket
 
 from ..conftest import FROZEN_NOW
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.any_database]
 
 
 def _due_in(world, number, minutes):

@@ -6,6 +6,8 @@ from sqlalchemy import func, select
 from hotline.extensions import db
 from knowledge_base.models import Flag
 
+pytestmark = pytest.mark.any_database  # see BOTH_DATABASES in tests/conftest.py
+
 BAD_NOTES = [
     pytest.param({"note": ""}, "说明：不能为空", id="empty"),
     pytest.param({"note": "  \r\n "}, "说明：不能为空", id="blank"),

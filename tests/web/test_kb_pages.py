@@ -7,7 +7,7 @@ import pytest
 from hotline.tickets.models import Ticket
 from knowledge_base.models import Flag
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.any_database]
 
 PENSION = (
     "退休后养老金怎么领取",

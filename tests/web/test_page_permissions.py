@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from tests import route_guard
-from tests.route_paths import path_for
+from tests.route_paths import path_for, record_cells
+
+pytestmark = pytest.mark.any_database  # see BOTH_DATABASES in tests/conftest.py
 
 ROLES = [
     "anonymous",
@@ -108,35 +110,72 @@ def test_every_page_has_a_rule(app):
     assert not problems, "\n".join(problems)
 
 
-CASES = []
-for route, spec in PAGES.items():
-    for name in spec.get("actions", [None]):
-        CASES.extend((route, name, role) for role in ROLES)
+def _spec(route, action_name):
+    return PAGES[route]["actions"][action_name] if action_name else PAGES[route]
 
 
-@pytest.mark.parametrize(
-    ("route", "action_name", "role"), CASES, ids=[f"{m} {r} {a or ''} as {role}" for (m, r), a, role in CASES]
-)
-def test_page_refuses_the_wrong_role_and_other_units(world, app, route, action_name, role):
-    method, rule = route
-    spec = PAGES[route]["actions"][action_name] if action_name else PAGES[route]
+def _prepare(world, route, action_name) -> tuple[str, dict]:
+    """The path and form for the page: its ticket in the rule's state, what its setup makes."""
+    _method, rule = route
+    spec = _spec(route, action_name)
     path = path_for(world, rule, spec, **({"action": action_name} if action_name and "<action>" in rule else {}))
     form = dict(spec.get("form") or {})
     if form.get("into") == "TARGET":
         form["into"] = world.ticket("new")
+    return path, form
+
+
+def _check_cell(world, route, action_name, role, path, form) -> str | None:
+    """Open the page (or send the form) as ``role``; None if it answered as its rule says,
+    else what went wrong."""
+    app = world.app
+    method, rule = route
+    spec = _spec(route, action_name)
     client = app.test_client()
     if role != "anonymous":
         user = USER_OF.get(role, role)
         signed = client.post("/login", data={"username": user, "password": "password-123"})
-        assert signed.status_code == 302
+        if signed.status_code != 302:
+            return f"signing in as {user} answered {signed.status_code}"
     if spec.get("login"):
         client = app.test_client()
         user = "operator" if role == "anonymous" else USER_OF.get(role, role)
         form = {"username": user, "password": "password-123"}
     r = client.open(path, method=method, data=form if method == "POST" else None)
     r.close()  # file responses (static) hold the file open until closed
-    assert r.status_code == spec["expected"][role], (r.status_code, r.get_data(as_text=True)[:300])
-    if role == "anonymous" and r.status_code == 302 and not spec.get("login") and rule != "/login":
-        assert "/login" in r.headers["Location"]
+    if r.status_code != spec["expected"][role]:
+        return f"got {r.status_code}, expected {spec['expected'][role]}: {r.get_data(as_text=True)[:300]}"
+    redirected = r.status_code == 302 and not spec.get("login") and rule != "/login"
+    if role == "anonymous" and redirected and "/login" not in r.headers["Location"]:
+        return f"redirected to {r.headers['Location']}, not to the sign-in page"
     if role == "anonymous" and rule.startswith("/ui/"):  # the pages' scripts get JSON they can show
-        assert r.json["error"]["code"] == "not_signed_in" and r.json["error"]["message_zh"]
+        error = (r.get_json(silent=True) or {}).get("error") or {}
+        if error.get("code") != "not_signed_in" or not error.get("message_zh"):
+            return f"the JSON error for the pages' scripts is missing: {r.get_data(as_text=True)[:300]}"
+    return None
+
+
+CASES = [(route, name) for route, spec in PAGES.items() for name in spec.get("actions", [None])]
+
+
+@pytest.mark.parametrize(("route", "action_name"), CASES, ids=[f"{m} {r} {a or ''}" for (m, r), a in CASES])
+def test_page_refuses_the_wrong_role_and_other_units(world, database, route, action_name):
+    """Every role (unit staff of the own, an assisting and another unit) on one app.
+
+    The page's ticket and setup are made once and saved as a template; every cell starts
+    from that template (the database is restored between cells), so a cell sees exactly
+    what it would see alone, whatever the cells before it changed.
+    """
+    path, form = _prepare(world, route, action_name)
+    database.save(world.app, "cell")
+    failures, checked = [], []
+    for role in ROLES:
+        database.restore(world.app, "cell")
+        failure = _check_cell(world, route, action_name, role, path, form)
+        checked.append(role)
+        if failure:
+            failures.append(f"{route[0]} {route[1]} {action_name or ''} as {role}: {failure}")
+    expected = _spec(route, action_name)["expected"]
+    assert checked == ROLES and set(expected) == set(ROLES), "every role, each unit, is checked"
+    record_cells("page", [(*route, action_name or "", role) for role in checked])
+    assert not failures, "cells that failed:\n" + "\n".join(failures)

@@ -8,7 +8,7 @@ from hotline.sla.sweep import run_sweep
 
 from ..conftest import FROZEN_NOW
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.any_database]
 
 
 def test_case_from_ticket_to_notice_response_and_close(sign_in, page, live_server, world):

@@ -6,7 +6,7 @@ import pytest
 
 from hotline.tickets.models import Ticket
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.any_database]
 
 
 def _status(page):
