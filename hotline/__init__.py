@@ -77,21 +77,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         if token is not None:
             core_db.reset_write_intent(token)
 
-    @app.after_request
-    def _security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if wiring.is_api_request():
-            response.headers.setdefault("Cache-Control", "no-store")
-        elif response.mimetype == "text/html":
-            response.headers.setdefault(
-                "Content-Security-Policy",
-                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-                "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-            )
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    app.after_request(_security_headers)
 
     wiring.declare_public(app, "static")
     wiring.init_domains(app, DOMAINS)
@@ -103,3 +89,23 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.register(app)
     cli.register(app)  # the platform's own commands: worker, scheduler
     return app
+
+
+def _security_headers(response):
+    """Every response: no sniffing or framing; API answers and pages are never cached; pages
+    run only the app's own scripts and styles."""
+    from .core import wiring
+
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if wiring.is_api_request():
+        response.headers.setdefault("Cache-Control", "no-store")
+    elif response.mimetype == "text/html":
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        )
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response

@@ -33,7 +33,6 @@ _NAV = (
 def init_app(app) -> None:
     """Register the domain's APIs, pages, CLI groups, receivers, periodic jobs, menu items,
     event labels and demo section (from ``create_app``)."""
-    from ..core.periodic import Periodic
     from ..core.wiring import register_api, register_cli, register_demo_section, register_pages, register_periodic
     from ..tickets import schemas as ticket_schemas
     from ..web import views as web_views
@@ -66,8 +65,13 @@ def init_app(app) -> None:
         if item not in web_views.NAV:
             web_views.NAV.append(item)
     register_demo_section(app, "hotline.reports.demo.seed_reasons")
-    register_periodic(
-        app,
+    register_periodic(app, *_periodic_jobs())
+
+
+def _periodic_jobs():
+    from ..core.periodic import Periodic
+
+    return (
         # Hot topics: tickets whose terms a lost job or a new analyser version left behind, and
         # the spike rule over the last 72 hours (every 10 minutes; idempotent: one term set per
         # ticket, one open spike per area/category and anchor term).
