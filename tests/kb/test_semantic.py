@@ -253,6 +253,7 @@ def test_semantic_search_is_off_unless_configured(world, app):
 
 @pytest.mark.redis
 def test_publish_embed_search_through_the_worker_on_redis(make_app, redis_url, clock_, tmp_path):
+    from hotline.core.wiring import periodic_jobs
     from workers.queues import make_worker
     from workers.schedule import tick
 
@@ -275,7 +276,7 @@ def test_publish_embed_search_through_the_worker_on_redis(make_app, redis_url, c
         db.session.commit()
     import redis as redis_lib
 
-    assert any("kb-embed-missing" in jid for jid in tick(redis_lib.Redis.from_url(redis_url)))
+    assert any("kb-embed-missing" in jid for jid in tick(redis_lib.Redis.from_url(redis_url), periodic_jobs(app)))
     make_worker(app, ["kb_vectors"], simple=True).work(burst=True)  # the sweep, then its jobs
     make_worker(app, ["kb_vectors"], simple=True).work(burst=True)
     assert len(stored(world)) == 2
