@@ -112,7 +112,7 @@ def worst_overdue(period, *, now: datetime, limit: int) -> list[dict]:
     from .sqlfuncs import epoch
 
     scope = make_scope(period, now=now)
-    sub = src_reply(scope).add_columns(Deadline.id.label("deadline_id")).subquery()
+    sub = src_reply(scope).subquery()
     late_until = func.coalesce(Deadline.stopped_at, now)
     lateness = (epoch(late_until) - epoch(Deadline.due_at)).label("late_seconds")
     stmt = (
