@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
-from hotline.tickets import sla
+from hotline.sla import arithmetic as sla
 
 from . import texts as words
 

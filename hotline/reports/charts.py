@@ -12,9 +12,12 @@ Only the object-oriented API (Figure, not pyplot): no global figure state, safe 
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import os
 import threading
+from collections import OrderedDict
 
 FONT_PATH = os.environ.get("HOTLINE_CJK_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 FONT_FAMILY = "WenQuanYi Micro Hei"
@@ -23,6 +26,9 @@ COLORS = ("#1565c0", "#c62828", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#5d
 
 _setup_lock = threading.Lock()
 _ready = False
+CACHE_SIZE = 64  # charts kept (a bulletin has six): drawing one costs ~0.2 s
+_cache: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+_cache_lock = threading.Lock()
 
 
 class ChartError(RuntimeError):
@@ -185,5 +191,24 @@ CHARTS = {
 }
 
 
-def draw(name: str, doc: dict) -> bytes:
-    return CHARTS[name][1](doc)
+def doc_hash(doc: dict) -> str:
+    """The document's fingerprint: equal documents draw the same bytes."""
+    text = json.dumps(doc, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def draw(name: str, doc: dict, *, digest: str | None = None) -> bytes:
+    """The chart ``name`` of ``doc``, drawn once per document (a published bulletin's page
+    is drawn on its first view and read from memory after; a new computation is a new
+    document). ``digest``: ``doc_hash(doc)`` when the caller has it already."""
+    key = (name, digest or doc_hash(doc))
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    svg = CHARTS[name][1](doc)
+    with _cache_lock:
+        _cache[key] = svg
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return svg

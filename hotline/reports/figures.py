@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, exists, false, func, literal, or_, select
+from sqlalchemy import and_, case, exists, false, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
@@ -45,7 +45,12 @@ def exempted_clause(ticket_id, unit_id):
 
 
 def _ticket_scope(stmt, ticket_id, scope: Scope):
-    """Join the ticket: merged duplicates never count; the category and area filters."""
+    """Merged duplicates never count; the category and area filters (on the joined ticket).
+    Without a filter, merged tickets are left out by NOT EXISTS (a few thousand rows read
+    by ix_tickets_status_created) rather than by joining every ticket."""
+    if scope.category_ids is None and scope.area_ids is None:
+        merged = aliased(Ticket)
+        return stmt.where(~exists().where(merged.id == ticket_id, merged.status == Status.MERGED.value))
     stmt = stmt.join(Ticket, Ticket.id == ticket_id).where(Ticket.status != Status.MERGED.value)
     if scope.category_ids is not None:
         stmt = stmt.where(Ticket.category_id.in_(scope.category_ids))
@@ -58,32 +63,55 @@ def _in_period(column, scope: Scope):
     return and_(column >= scope.start, column < scope.upto)
 
 
-def _is_reopen_round():
-    """A reply deadline opened by a reopen (重办): the ticket's previous reply deadline was met."""
-    prior = aliased(Deadline)
-    return exists().where(
-        prior.ticket_id == D.ticket_id,
-        prior.kind == DeadlineKind.REPLY.value,
-        prior.sequence == D.sequence - 1,
-        prior.stop_reason == StopReason.MET.value,
-    )
-
-
 # --- the sources ----------------------------------------------------------------------
 
 
 def src_rounds(scope: Scope):
-    """Reply deadlines opened in the period: each dispatch, re-dispatch or reopen of a ticket to a unit."""
-    reopen = _is_reopen_round()
-    stmt = select(
-        D.unit_id.label("unit_id"),
-        D.ticket_id.label("ticket_id"),
+    """Reply deadlines opened in the period: each dispatch, re-dispatch or reopen of a ticket to a unit.
+
+    A reopen round (重办): the ticket's previous reply deadline was met. That and
+    ``exempted_clause`` are each evaluated once per row by an outer join: at most one row
+    joins (deadlines are unique by ticket, kind and sequence; a unit has at most one live
+    exemption of a ticket, uq_exemptions_ticket_unit_live)."""
+    prior = aliased(Deadline)
+    exemption = aliased(Exemption)
+    inner = (
+        select(
+            D.unit_id.label("unit_id"),
+            D.ticket_id.label("ticket_id"),
+            D.sequence.label("sequence"),
+            prior.id.is_not(None).label("reopen"),
+            exemption.id.is_not(None).label("exempt"),
+        )
+        .outerjoin(
+            prior,
+            and_(
+                prior.ticket_id == D.ticket_id,
+                prior.kind == DeadlineKind.REPLY.value,
+                prior.sequence == D.sequence - 1,
+                prior.stop_reason == StopReason.MET.value,
+            ),
+        )
+        .outerjoin(
+            exemption,
+            and_(
+                exemption.ticket_id == D.ticket_id,
+                exemption.unit_id == D.unit_id,
+                exemption.status == ExemptionStatus.APPROVED.value,
+            ),
+        )
+        .where(D.kind == DeadlineKind.REPLY.value, _in_period(D.started_at, scope))
+    )
+    r = _ticket_scope(inner, D.ticket_id, scope).subquery()
+    reopen, exempt = r.c.reopen, r.c.exempt
+    return select(
+        r.c.unit_id,
+        r.c.ticket_id,
         _flag(~reopen).label("received"),
-        _flag(and_(~reopen, D.sequence > 1)).label("redispatched"),
-        _flag(and_(reopen, ~exempted_clause(D.ticket_id, D.unit_id))).label("reopened"),
-        _flag(and_(~reopen, exempted_clause(D.ticket_id, D.unit_id))).label("exempted"),
-    ).where(D.kind == DeadlineKind.REPLY.value, _in_period(D.started_at, scope))
-    return _ticket_scope(stmt, D.ticket_id, scope)
+        _flag(and_(~reopen, r.c.sequence > 1)).label("redispatched"),
+        _flag(and_(reopen, ~exempt)).label("reopened"),
+        _flag(and_(~reopen, exempt)).label("exempted"),
+    )
 
 
 def src_open(scope: Scope):
@@ -115,6 +143,7 @@ def _assessed(scope: Scope, kind: DeadlineKind, prefix: str):
     columns = [
         D.unit_id.label("unit_id"),
         D.ticket_id.label("ticket_id"),
+        D.id.label("deadline_id"),  # the bulletin's worst overdue cases
         literal(1).label(f"{prefix}_assessed"),
         _flag(on_time).label(f"{prefix}_on_time"),
         case((on_time, 0), else_=1).label(f"{prefix}_overdue"),  # not ~on_time: NULL stop_reason
@@ -124,12 +153,18 @@ def _assessed(scope: Scope, kind: DeadlineKind, prefix: str):
         early = and_(on_time, epoch(D.stopped_at) * 2 <= epoch(D.started_at) + epoch(D.due_at))
         columns.append(_flag(early).label("replied_early"))
     # Settled in the period: met on time in it, or fell due in it unmet (two index ranges).
-    stmt = select(*columns).where(
-        D.kind == kind.value,
-        or_(and_(on_time, _in_period(D.stopped_at, scope)), and_(missed, _in_period(D.due_at, scope))),
-        ~exempted_clause(D.ticket_id, D.unit_id),
-    )
-    return _ticket_scope(stmt, D.ticket_id, scope)
+    # The two are disjoint (on time means stopped_at <= due_at; missed, the contrary), so
+    # their UNION ALL has each deadline at most once; apart, each is one index range
+    # ((kind, stopped_at), (kind, due_at)), which PostgreSQL uses where it would not for the OR.
+    parts = [
+        _ticket_scope(
+            select(*columns).where(D.kind == kind.value, *branch, ~exempted_clause(D.ticket_id, D.unit_id)),
+            D.ticket_id,
+            scope,
+        )
+        for branch in ((on_time, _in_period(D.stopped_at, scope)), (missed, _in_period(D.due_at, scope)))
+    ]
+    return union_all(*parts)
 
 
 def src_reply(scope: Scope):
@@ -249,6 +284,32 @@ def _aggregate(source, keys: list[str], scope: Scope, unit_ids, *, group: bool) 
     return {row.unit_id: {k: int(getattr(row, k) or 0) for k in keys} for row in db.session.execute(stmt)}
 
 
+def _aggregate_with_total(source, keys: list[str], scope: Scope) -> tuple[dict, dict]:
+    """``_aggregate`` grouped by unit (every unit) and over all rows, from one scan of the
+    source: a CTE read by both halves of a UNION ALL (``is_total`` tells them apart)."""
+    src = source(scope).cte()
+
+    def aggs():
+        out = []
+        for key in keys:
+            if UNIT_FIGURES[key].distinct:
+                out.append(func.count(func.distinct(case((src.c[key] == 1, src.c.ticket_id)))).label(key))
+            else:
+                out.append(func.coalesce(func.sum(src.c[key]), 0).label(key))
+        return out
+
+    by_unit = select(literal(0).label("is_total"), src.c.unit_id, *aggs()).group_by(src.c.unit_id)
+    total = select(literal(1).label("is_total"), literal(None).label("unit_id"), *aggs())
+    grouped, whole = {}, {key: 0 for key in keys}
+    for row in db.session.execute(by_unit.union_all(total)):
+        values = {k: int(getattr(row, k) or 0) for k in keys}
+        if row.is_total:
+            whole = values
+        else:
+            grouped[row.unit_id] = values
+    return grouped, whole
+
+
 def _by_source() -> dict:
     grouped: dict = {}
     for key, fig in UNIT_FIGURES.items():
@@ -276,6 +337,30 @@ def _units(level: str | None, unit_code: str | None):
     return list(db.session.scalars(stmt))
 
 
+def _unit_rows(units, counts: dict) -> list[dict]:
+    rows = []
+    for unit in sorted(units, key=lambda u: (LEVEL_RANK[Level(u.level)], u.code)):
+        row = {"code": unit.code, "name": unit.name, "level": unit.level, "unit_id": unit.id}
+        row.update(_with_rates(counts.get(unit.id, {})))
+        rows.append(row)
+    return rows
+
+
+def unit_and_total_figures(period: Period, *, now: datetime) -> tuple[list[dict], dict]:
+    """``unit_figures(period, now=now)`` and ``total_figures(period, now=now)`` together,
+    each source read once (the bulletin needs both)."""
+    scope = make_scope(period, now=now)
+    units = _units(None, None)
+    counts: dict = {}
+    total: dict = {}
+    for source, keys in _by_source().items():
+        grouped, whole = _aggregate_with_total(source, keys, scope)
+        for uid, values in grouped.items():
+            counts.setdefault(uid, {}).update(values)
+        total.update(whole)
+    return _unit_rows(units, counts), _with_rates(total)
+
+
 def unit_figures(
     period: Period,
     *,
@@ -291,15 +376,12 @@ def unit_figures(
     units = _units(level, unit_code)
     unit_ids = [u.id for u in units]
     counts: dict[int, dict] = {uid: {} for uid in unit_ids}
+    # Grouped by unit, the other units' rows are simply not read back: no IN (every unit).
+    wanted = unit_ids if unit_code is not None else None
     for source, keys in _by_source().items():
-        for uid, values in _aggregate(source, keys, scope, unit_ids, group=True).items():
+        for uid, values in _aggregate(source, keys, scope, wanted, group=True).items():
             counts.setdefault(uid, {}).update(values)
-    rows = []
-    for unit in sorted(units, key=lambda u: (LEVEL_RANK[Level(u.level)], u.code)):
-        row = {"code": unit.code, "name": unit.name, "level": unit.level, "unit_id": unit.id}
-        row.update(_with_rates(counts.get(unit.id, {})))
-        rows.append(row)
-    return rows
+    return _unit_rows(units, counts)
 
 
 def total_figures(
@@ -321,145 +403,17 @@ def total_figures(
     return _with_rates(counts)
 
 
-# --- the centre's own figures ---------------------------------------------------------
-
-
-def src_volume(scope: Scope):
-    """Tickets taken in the period (merged duplicates left out: counted with the ticket they repeat)."""
-    answered = or_(Ticket.answer_article_id.is_not(None), Ticket.answer_text.is_not(None))
-    dispatched = exists().where(D.ticket_id == Ticket.id, D.kind == DeadlineKind.REPLY.value)
-    stmt = select(
-        literal(None).label("unit_id"),
-        Ticket.id.label("ticket_id"),
-        literal(1).label("centre_received"),
-        _flag(answered).label("answered_on_call"),
-        _flag(dispatched).label("dispatched"),
-    ).where(_in_period(Ticket.created_at, scope), Ticket.status != Status.MERGED.value)
-    return _scope_ticket_columns(stmt, scope)
-
-
-def _scope_ticket_columns(stmt, scope: Scope):
-    if scope.category_ids is not None:
-        stmt = stmt.where(Ticket.category_id.in_(scope.category_ids))
-    if scope.area_ids is not None:
-        stmt = stmt.where(Ticket.area_unit_id.in_(scope.area_ids))
-    return stmt
-
-
-def src_merged(scope: Scope):
-    stmt = select(literal(None).label("unit_id"), Ticket.id.label("ticket_id"), literal(1).label("merged")).where(
-        _in_period(Ticket.created_at, scope), Ticket.status == Status.MERGED.value
-    )
-    return _scope_ticket_columns(stmt, scope)
-
-
-def src_first_dispatch(scope: Scope):
-    """Tickets first dispatched in the period; accurate (一次派准) when the first lead unit
-    kept them: never returned, never held by another unit since."""
-    other = aliased(Deadline)
-    bounced = exists().where(
-        other.ticket_id == D.ticket_id,
-        or_(
-            other.stop_reason == StopReason.RETURNED.value,
-            and_(other.kind == DeadlineKind.REPLY.value, other.unit_id != D.unit_id),
-        ),
-    )
-    stmt = select(
-        D.unit_id.label("unit_id"),
-        D.ticket_id.label("ticket_id"),
-        literal(1).label("first_dispatched"),
-        _flag(~bounced).label("dispatched_accurately"),
-    ).where(D.kind == DeadlineKind.REPLY.value, D.sequence == 1, _in_period(D.started_at, scope))
-    return _ticket_scope(stmt, D.ticket_id, scope)
-
-
-def src_bounces(scope: Scope):
-    """Every return (退单) of a ticket by any unit in the period: a bounce between units."""
-    stmt = select(D.unit_id.label("unit_id"), D.ticket_id.label("ticket_id"), literal(1).label("bounces")).where(
-        D.kind == DeadlineKind.REPLY.value,
-        D.stop_reason == StopReason.RETURNED.value,
-        _in_period(D.stopped_at, scope),
-    )
-    return _ticket_scope(stmt, D.ticket_id, scope)
-
-
-CENTRE_FIGURES: dict[str, Figure] = {
-    f.key: f
-    for f in (
-        Figure("centre_received", src_volume),
-        Figure("answered_on_call", src_volume),
-        Figure("dispatched", src_volume),
-        Figure("merged", src_merged),
-        Figure("first_dispatched", src_first_dispatch),
-        Figure("dispatched_accurately", src_first_dispatch),
-        Figure("bounces", src_bounces),
-    )
-}
-
-CENTRE_RATES: dict[str, tuple[str, str]] = {
-    "answered_on_call_rate": ("answered_on_call", "centre_received"),
-    "first_dispatch_accuracy": ("dispatched_accurately", "first_dispatched"),
-}
-
-
-def _centre_counts(scope: Scope) -> dict:
-    grouped: dict = {}
-    for key, fig in CENTRE_FIGURES.items():
-        grouped.setdefault(fig.source, []).append(key)
-    counts = {}
-    for source, keys in grouped.items():
-        sub = source(scope).subquery()
-        row = db.session.execute(select(*[func.coalesce(func.sum(sub.c[k]), 0).label(k) for k in keys])).one()
-        counts.update({k: int(getattr(row, k)) for k in keys})
-    return counts
-
-
-def _volume_by(scope: Scope, column) -> list[dict]:
-    sub = src_volume(scope).add_columns(column.label("key")).subquery()
-    stmt = select(sub.c.key, func.count().label("count")).group_by(sub.c.key).order_by(func.count().desc(), sub.c.key)
-    return [{"key": key, "count": count} for key, count in db.session.execute(stmt)]
-
-
-def change(current: int, before: int) -> float | None:
-    """Relative change (环比/同比) as a fraction; None when there was nothing before."""
-    return None if not before else (current - before) / before
-
-
-def centre_figures(
-    period: Period, *, now: datetime, category_id: int | None = None, area_unit_id: int | None = None
-) -> dict:
-    """The centre's own figures and the volume of the period, with its month-on-month
-    and year-on-year change."""
-    scope = make_scope(period, now=now, category_id=category_id, area_unit_id=area_unit_id)
-    counts = _centre_counts(scope)
-    result = {"received": counts["centre_received"], **counts}
-    for name, (num, den) in CENTRE_RATES.items():
-        result[name] = rate(counts[num], counts[den])
-    result["by_channel"] = _volume_by(scope, Ticket.channel)
-    result["by_request_type"] = _volume_by(scope, Ticket.request_type)
-    result["by_category"] = _labelled(_volume_by(scope, Ticket.category_id), "category")
-    result["by_area"] = _labelled(_volume_by(scope, Ticket.area_unit_id), "area")
-    for name, other in (("previous", period.previous()), ("year_before", period.year_before())):
-        other_scope = make_scope(other, now=now, category_id=category_id, area_unit_id=area_unit_id)
-        before = _centre_counts(other_scope)["centre_received"] if other.start < now else 0
-        result[f"received_{name}"] = before
-    result["month_on_month"] = change(result["received"], result["received_previous"])
-    result["year_on_year"] = change(result["received"], result["received_year_before"])
-    return result
-
-
-def _labelled(rows: list[dict], kind: str) -> list[dict]:
-    from ..categories.models import Category
-
-    ids = [r["key"] for r in rows if r["key"] is not None]
-    model = Category if kind == "category" else Unit
-    names = dict(db.session.execute(select(model.id, model.name).where(model.id.in_(ids) if ids else false())).all())
-    codes = dict(db.session.execute(select(model.id, model.code).where(model.id.in_(ids) if ids else false())).all())
-    return [
-        {"key": codes.get(r["key"]), "name": names.get(r["key"], "未填写"), "count": r["count"], "id": r["key"]}
-        for r in rows
-    ]
-
+# The centre's own figures live in figures_centre.py (re-exported here: one public module).
+from .figures_centre import (  # noqa: E402
+    CENTRE_FIGURES,
+    CENTRE_RATES,
+    centre_figures,
+    change,
+    src_bounces,
+    src_first_dispatch,
+    src_merged,
+    src_volume,
+)
 
 __all__ = [
     "ALIASES",
@@ -468,7 +422,13 @@ __all__ = [
     "UNIT_FIGURES",
     "UNIT_RATES",
     "centre_figures",
+    "change",
     "exempted_clause",
+    "src_bounces",
+    "src_first_dispatch",
+    "src_merged",
+    "src_volume",
     "total_figures",
+    "unit_and_total_figures",
     "unit_figures",
 ]

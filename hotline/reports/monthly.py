@@ -160,12 +160,13 @@ def compute(month: str, *, now: datetime) -> dict:
     """The bulletin of ``month`` computed from the database as of ``now`` (not published)."""
     from . import monthly_parts as parts
     from . import periods, scores, topics
-    from .figures import centre_figures, total_figures, unit_figures
+    from .figures import centre_figures, unit_and_total_figures
 
     month = parse_month(month, now=now)
     period = periods.month_period(month, _zone())
     scheme = scores.scheme_for_period(period, now=now)
-    units = scores.score_units(unit_figures(period, now=now), scheme)
+    unit_rows, total = unit_and_total_figures(period, now=now)  # each source read once for both
+    units = scores.score_units(unit_rows, scheme)
     units.sort(key=lambda r: (LEVELS_ORDER.get(r["level"], 9), r["rank"] is None, r["rank"] or 0, r["code"]))
     centre = centre_figures(period, now=now)
     return {
@@ -180,7 +181,7 @@ def compute(month: str, *, now: datetime) -> dict:
             "complete": now >= period.end,
         },
         "centre": parts.centre_block(centre),
-        "summary": parts.summary_block(total_figures(period, now=now)),
+        "summary": parts.summary_block(total),
         "volume": parts.volume_block(centre),
         "trend": parts.trend(period, now=now),
         "levels": LEVELS,

@@ -64,9 +64,10 @@ def unit_row(row: dict) -> dict:
 
 def trend(period, *, now: datetime) -> list[dict]:
     """Tickets taken (话务受理量) and answered on the call in each of the twelve months up to
-    ``period``: one GROUP BY over the figures' own volume source (figures.src_volume) run
-    over the twelve months, each ticket put in its local month by a CASE on the months'
-    UTC bounds (the same SQL on SQLite and PostgreSQL)."""
+    ``period``: one pass over the figures' own volume source (figures.src_volume) for the
+    twelve months, each month's two counts a SUM over the rows whose created_at falls in that
+    month's UTC bounds (one row back, no GROUP BY: the same SQL on SQLite and PostgreSQL,
+    and no sort of a year of tickets)."""
     from .figures import src_volume
     from .periods import month_period
     from .scope import Scope
@@ -76,18 +77,16 @@ def trend(period, *, now: datetime) -> list[dict]:
     bounds = [month_period(m, zone) for m in months]
     scope = Scope(start=bounds[0].start, upto=period.upto(now))
     sub = src_volume(scope).add_columns(Ticket.created_at.label("created_at")).subquery()
-    bucket = case(
-        *[(and_(sub.c.created_at >= p.start, sub.c.created_at < p.end), m) for m, p in zip(months, bounds, strict=True)]
-    )
-    inner = select(bucket.label("month"), sub.c.centre_received, sub.c.answered_on_call).subquery()
-    stmt = select(inner.c.month, func.sum(inner.c.centre_received), func.sum(inner.c.answered_on_call)).group_by(
-        inner.c.month
-    )
-    counts = {m: (0, 0) for m in months}
-    for month, received, answered in db.session.execute(stmt):
-        if month in counts:
-            counts[month] = (int(received or 0), int(answered or 0))
-    return [{"month": m, "received": counts[m][0], "answered_on_call": counts[m][1]} for m in months]
+    columns = []
+    for p in bounds:
+        inside = and_(sub.c.created_at >= p.start, sub.c.created_at < p.end)
+        columns.append(func.sum(case((inside, sub.c.centre_received), else_=0)))
+        columns.append(func.sum(case((inside, sub.c.answered_on_call), else_=0)))
+    row = db.session.execute(select(*columns)).one()
+    return [
+        {"month": m, "received": int(row[2 * i] or 0), "answered_on_call": int(row[2 * i + 1] or 0)}
+        for i, m in enumerate(months)
+    ]
 
 
 def spikes_of(period, *, now: datetime, limit: int = 10) -> list[dict]:
@@ -112,17 +111,25 @@ def worst_overdue(period, *, now: datetime, limit: int) -> list[dict]:
     from .sqlfuncs import epoch
 
     scope = make_scope(period, now=now)
-    sub = src_reply(scope).add_columns(Deadline.id.label("deadline_id")).subquery()
+    sub = src_reply(scope).subquery()
     late_until = func.coalesce(Deadline.stopped_at, now)
     lateness = (epoch(late_until) - epoch(Deadline.due_at)).label("late_seconds")
-    stmt = (
-        select(Deadline, Ticket, Unit, lateness)
+    # The ``limit`` worst first (ids only), then their rows: the objects' eager loads run
+    # for those few, not for every overdue deadline of the month.
+    top = (
+        select(Deadline.id.label("id"), lateness)
         .join(sub, sub.c.deadline_id == Deadline.id)
-        .join(Ticket, Ticket.id == Deadline.ticket_id)
-        .join(Unit, Unit.id == Deadline.unit_id)
         .where(sub.c.reply_overdue == 1)
         .order_by(lateness.desc(), Deadline.id)
         .limit(limit)
+        .subquery()
+    )
+    stmt = (
+        select(Deadline, Ticket, Unit, top.c.late_seconds)
+        .join(top, top.c.id == Deadline.id)
+        .join(Ticket, Ticket.id == Deadline.ticket_id)
+        .join(Unit, Unit.id == Deadline.unit_id)
+        .order_by(top.c.late_seconds.desc(), Deadline.id)
     )
     rows = []
     for deadline, ticket, unit, late_seconds in db.session.execute(stmt):

@@ -37,8 +37,8 @@ def context(doc: dict, chart_src, drill=None) -> dict:
     }
 
 
-def _data_uri(doc: dict, name: str) -> str:
-    return "data:image/svg+xml;base64," + base64.b64encode(charts.draw(name, doc)).decode("ascii")
+def _data_uri(doc: dict, digest: str, name: str) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(charts.draw(name, doc, digest=digest)).decode("ascii")
 
 
 def render(doc: dict) -> bytes:
@@ -46,6 +46,6 @@ def render(doc: dict) -> bytes:
     html = render_template(
         "reports/bulletin_standalone.html",
         css=CSS_PATH.read_text(encoding="utf-8"),
-        **context(doc, partial(_data_uri, doc)),
+        **context(doc, partial(_data_uri, doc, charts.doc_hash(doc))),
     )
     return html.encode("utf-8")
