@@ -224,18 +224,21 @@ def _describe(burst: Burst) -> list[str]:
     return words + [t for t in burst.terms if t not in words][: max(0, MAX_TERMS - len(words))] or burst.terms
 
 
-def _record(burst: Burst, *, now: datetime) -> Spike:
-    key = f"{burst.scope}:{burst.scope_id}"
-    spike = None
-    # An open spike of the scope sharing a keyword; else one closed within the window (the
-    # rule stopped holding for a run, then held again): the same burst, opened again.
+def _same_burst(burst: Burst, key: str, *, now: datetime) -> Spike | None:
+    """An open spike of the scope sharing a keyword; else one closed within the window (the
+    rule stopped holding for a run, then held again): the same burst, opened again."""
     recent = or_(Spike.closed_at.is_(None), Spike.closed_at >= now - timedelta(hours=WINDOW_HOURS))
     for candidate in db.session.scalars(
         select(Spike).where(Spike.scope_key == key, recent).order_by(Spike.closed_at.is_not(None), Spike.id.desc())
     ):
         if candidate.anchor in burst.terms or set(candidate.keywords) & set(burst.terms):
-            spike = candidate
-            break
+            return candidate
+    return None
+
+
+def _record(burst: Burst, *, now: datetime) -> Spike:
+    key = f"{burst.scope}:{burst.scope_id}"
+    spike = _same_burst(burst, key, now=now)
     times = [at for _, at in burst.tickets.values()]
     described = _describe(burst)
     values = {
