@@ -22,27 +22,18 @@ EVENT_LABELS = {
     "exemption_refused": "考核免责未批准",
 }
 
-# Menu items: (label, endpoint, who sees it), after the other domains' items.
-_NAV = (
-    ("考核报表", "reports_pages.figures", "can_view_some_figures"),
-    ("热点诉求", "web_reports_topics.hot_topics", "can_view_hot_topics"),
-    ("运行通报", "web_bulletins.list_bulletins", "can_read_bulletins"),
-)
-
 
 def init_app(app) -> None:
-    """Register the domain's APIs, pages, CLI groups, receivers, periodic jobs, menu items,
-    event labels and demo section (from ``create_app``)."""
+    """Register the domain's APIs, pages, CLI groups, receivers, periodic jobs, event labels
+    and demo section (from ``create_app``); its menu items are in ``hotline.web.views.NAV``."""
     from ..core.wiring import register_api, register_cli, register_demo_section, register_pages, register_periodic
     from ..tickets import schemas as ticket_schemas
-    from ..web import views as web_views
     from . import (
         bulletin_pages,
         bulletin_views,
         dashboard_pages,
         dashboard_views,
         pages,
-        permissions,
         topics_pages,
         topics_terms,
         topics_views,
@@ -60,10 +51,6 @@ def init_app(app) -> None:
     app.jinja_env.globals["exemption_panel"] = pages.exemption_panel
     for action, label in EVENT_LABELS.items():
         ticket_schemas.EVENT_LABELS.setdefault(action, label)
-    for label, endpoint, predicate in _NAV:
-        item = (label, endpoint, getattr(permissions, predicate))
-        if item not in web_views.NAV:
-            web_views.NAV.append(item)
     register_demo_section(app, "hotline.reports.demo.seed_reasons")
     register_periodic(app, *_periodic_jobs())
 

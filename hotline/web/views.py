@@ -24,7 +24,7 @@ from .forms import LoginForm
 bp = Blueprint("web", __name__)
 
 
-# The navigation: (label, endpoint, who sees it). Pages of other domains add theirs here.
+# The navigation: (label, endpoint, who sees it), every domain's pages in one list.
 NAV = [
     ("工作台", "web_dashboard.show", report_permissions.can_view_dashboard),
     ("工单", "web_tickets.list_tickets", permissions.can_list_tickets),
@@ -33,6 +33,9 @@ NAV = [
     ("监察案件", "web_supervision.list_cases", supervision_permissions.can_list_cases),
     ("黄牌红牌", "web_supervision.list_cards", supervision_permissions.can_list_cards),
     ("消息记录", "web_supervision.outbox", outbox_permissions.can_view_outbox),
+    ("考核报表", "reports_pages.figures", report_permissions.can_view_some_figures),
+    ("热点诉求", "web_reports_topics.hot_topics", report_permissions.can_view_hot_topics),
+    ("运行通报", "web_bulletins.list_bulletins", report_permissions.can_read_bulletins),
 ]
 
 
