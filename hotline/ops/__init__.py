@@ -7,9 +7,9 @@ def init_app(app) -> None:
     """Register the failed-jobs API and the ``jobs`` commands, connect the receivers (from ``create_app``)."""
     from ..core.wiring import register_api, register_cli
     from . import receivers
-    from .cli import jobs_cli
+    from .cli import backup_command, jobs_cli, restore_command
     from .views import bp
 
     register_api(app, bp)
-    register_cli(app, jobs_cli)
+    register_cli(app, jobs_cli, backup_command, restore_command)
     receivers.connect()

@@ -278,7 +278,7 @@ def volume(scope: Scope, *, now: datetime) -> dict:
 def cards(scope: Scope, *, now: datetime, unit_rows: int = 5) -> dict:
     """Yellow and red cards recorded this month (centre's local month), and the units with most."""
     start = local_month_start(now)
-    where = [Card.recorded_at >= start, Card.recorded_at <= now]
+    where = [Card.recorded_at >= start, Card.recorded_at <= now, Card.voided_at.is_(None)]
     if scope.is_unit:
         where.append(Card.unit_id == scope.unit_id)
     yellow = func.count().filter(Card.color == CardColor.YELLOW.value)

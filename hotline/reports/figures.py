@@ -211,7 +211,11 @@ def src_cards(scope: Scope):
         Card.ticket_id.label("ticket_id"),
         _flag(Card.color == CardColor.YELLOW.value).label("yellow_cards"),
         _flag(Card.color == CardColor.RED.value).label("red_cards"),
-    ).where(_in_period(Card.recorded_at, scope), ~exempted_clause(Card.ticket_id, Card.unit_id))
+    ).where(
+        _in_period(Card.recorded_at, scope),
+        Card.voided_at.is_(None),
+        ~exempted_clause(Card.ticket_id, Card.unit_id),
+    )
     return _ticket_scope(stmt, Card.ticket_id, scope)
 
 

@@ -178,6 +178,8 @@ def card_document(card: Card) -> dict:
         "deadline_kind": card.deadline_kind,
         "due_at": _iso(card.due_at),
         "recorded_at": _iso(card.recorded_at),
+        "voided_at": _iso(card.voided_at),
+        "void_reason": card.void_reason,
     }
 
 
@@ -196,6 +198,7 @@ def case_document(case) -> dict:
         "opened_at": _iso(case.opened_at),
         "closed_at": _iso(case.closed_at),
         "closing_note": case.closing_note,
+        "merged_into_case_id": case.merged_into_id,
         "cards": [card_document(c) for c in cards],
         "orders": [
             {"id": o.id, "kind": o.kind, "unit": _unit(o.unit), "note": o.note, "issued_at": _iso(o.issued_at)}

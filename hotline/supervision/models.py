@@ -30,6 +30,7 @@ class CaseOrigin(StrEnum):
     COMPLAINT = "complaint"  # every complaint (投诉), at intake
     CARD = "card"  # a yellow or red card on a ticket with no open case
     SUPERVISOR = "supervisor"  # opened by a supervisor on any ticket
+    MERGE = "merge"  # carried over from a duplicate's case when the duplicate was merged into this ticket
 
 
 class OrderKind(StrEnum):
@@ -94,6 +95,8 @@ class SupervisionCase(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     closing_note: Mapped[str | None] = mapped_column(Text)
+    # A duplicate's case, closed when the duplicate was merged: the surviving ticket's case.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("supervision_cases.id"))
 
     ticket = relationship("Ticket")
     unit = relationship("Unit")
@@ -152,12 +155,17 @@ class RectificationNotice(db.Model):
 
 
 class Card(db.Model):
-    """A yellow or red card against a unit, for one missed deadline. Once per (deadline, color)."""
+    """A yellow or red card against a unit, for one missed deadline. Once per (deadline, color).
+
+    A voided card (``voided_at``) is kept for the record and left out of every count: a card
+    on a duplicate merged into a ticket the same unit answers for (the unit is held to
+    account once, on the surviving ticket)."""
 
     __tablename__ = "cards"
     __table_args__ = (
         CheckConstraint(_in("color", CardColor), name="color"),
         CheckConstraint("deadline_kind IN ('accept', 'reply', 'rectification')", name="deadline_kind"),
+        CheckConstraint("(voided_at IS NULL) = (void_reason IS NULL)", name="voided"),
         UniqueConstraint("deadline_id", "color", name="uq_cards_deadline_color"),
         Index("ix_cards_unit_recorded", "unit_id", "recorded_at"),
         Index("ix_cards_recorded_at", "recorded_at"),  # the month's cards, city-wide (the dashboard)
@@ -173,9 +181,15 @@ class Card(db.Model):
     case_id: Mapped[int] = mapped_column(ForeignKey("supervision_cases.id"), index=True)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    void_reason: Mapped[str | None] = mapped_column(Text)
 
     unit = relationship("Unit")
     ticket = relationship("Ticket")
+
+    @property
+    def is_voided(self) -> bool:
+        return self.voided_at is not None
 
 
 class EsupDelivery(db.Model):

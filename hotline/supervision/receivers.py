@@ -3,7 +3,8 @@ each receiver runs in the sender's transaction and is idempotent.
 
 - ticket_created: every complaint (投诉) opens a supervision case at intake;
 - ticket_changed: urge/supervise actions are recorded on the ticket's open case; on
-  dispatch the open case that names no unit yet gets the lead unit;
+  dispatch the open case that names no unit yet gets the lead unit; on merge the
+  duplicate's case and cards are settled (``merging``);
 - deadline_reached: "overdue" records a yellow card, "red" a red card, against the
   responsible unit, on the ticket's open case (opened if none). Once per (deadline, color).
 """
@@ -14,7 +15,7 @@ import logging
 
 from ..core import signals
 from ..tickets.models import RequestType
-from . import services
+from . import merging, services
 from .models import CardColor, CaseOrigin
 
 log = logging.getLogger(__name__)
@@ -38,11 +39,15 @@ def on_ticket_changed(ticket, *, event, actor=None, now, **_):
         services.record_ticket_order(ticket, event, actor=actor, now=now)
     elif event.action in ("dispatch", "reopen"):
         services.assign_unit(ticket, now=now)
+    elif event.action == "merge":
+        merging.on_merged(ticket, actor=actor, now=now)
 
 
 def on_deadline_reached(deadline, *, ticket, kind, unit_id, now, **_):
     color = _CARD_FOR.get(kind)
     if color is None:  # a warning: a message, no card
+        return
+    if ticket.status == "merged":  # a sweep that raced the merge: the duplicate earns nothing
         return
     if unit_id is None:
         log.error("deadline_reached(%s) for deadline %s names no unit: no card recorded", kind, deadline.id)

@@ -95,6 +95,8 @@ class CardOut(BaseModel):
     deadline_kind: str
     due_at: str | None
     recorded_at: str
+    voided_at: str | None = None
+    void_reason: str | None = None
 
 
 class OrderOut(BaseModel):
@@ -203,6 +205,8 @@ def card_out(card) -> CardOut:
         deadline_kind=card.deadline_kind,
         due_at=clock.isoformat(card.due_at),
         recorded_at=clock.isoformat(card.recorded_at),
+        voided_at=clock.isoformat(card.voided_at) if card.voided_at else None,
+        void_reason=card.void_reason,
     )
 
 

@@ -201,7 +201,11 @@ def list_cards():
         current_user, unit_id=_unit_id(params.unit), color=params.color, page=params.page, per_page=params.per_page
     )
     # Cards per unit: what the monthly report names.
-    totals = select(Unit.code, Unit.name, Card.color, func.count()).join(Unit, Unit.id == Card.unit_id)
+    totals = (
+        select(Unit.code, Unit.name, Card.color, func.count())
+        .join(Unit, Unit.id == Card.unit_id)
+        .where(Card.voided_at.is_(None))  # voided cards are listed, never counted
+    )
     if current_user.is_unit_staff:
         totals = totals.where(Card.unit_id == current_user.unit_id)
     by_unit: dict[str, dict] = {}
