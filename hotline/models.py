@@ -6,6 +6,7 @@ from .accounts.models import ApiToken, User  # noqa: F401
 from .audit.models import AuditEvent  # noqa: F401
 from .callers.models import Caller  # noqa: F401
 from .categories.models import Category  # noqa: F401
+from .core.ratelimit import RateLimitWindow  # noqa: F401
 from .notifications.models import Notification, NotificationTemplate  # noqa: F401
 from .ops.models import FailedJob  # noqa: F401
 from .reports.bulletin_models import Bulletin, BulletinCorrection  # noqa: F401

@@ -1,0 +1,24 @@
+"""Citizens' own channels (公众服务): what a citizen reaches without a staff sign-in.
+
+- ``progress``: 办理进度查询, the ticket's progress from its number and the last four digits
+  of the caller's phone, nothing personal; ``views`` (``POST /api/v1/progress``) and
+  ``pages`` (``/progress``), both public and rate-limited (``hotline.core.ratelimit``);
+- ``jobs``: the hourly pruning of the database's rate-limit windows.
+"""
+
+from __future__ import annotations
+
+from ..core.periodic import Periodic
+
+
+def init_app(app) -> None:
+    """Register the public API and page and the pruning job (from ``create_app``)."""
+    from ..core.wiring import register_api, register_pages, register_periodic
+    from . import pages, views
+
+    register_api(app, views.bp)
+    register_pages(app, pages.bp)
+    register_periodic(
+        app,
+        Periodic(name="rate-limit-prune", path="hotline.citizens.jobs.prune", every=3600, queue="default", timeout=300),
+    )
