@@ -25,7 +25,7 @@ bp = Blueprint("citizens_api", __name__, url_prefix="/api/v1")
     body=ProgressIn,
     response=ProgressOut,
     roles="anyone (rate-limited per client address and per ticket number)",
-    description="A wrong number or a wrong pair both answer 404 not_found; too many lookups answer 429 with Retry-After.",
+    description="A wrong number or pair answers 404 not_found; too many lookups answer 429 with Retry-After.",
 )
 def lookup():
     data = body(ProgressIn)
