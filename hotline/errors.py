@@ -46,9 +46,11 @@ def register(app: Flask) -> None:
     def domain_error(exc: DomainError):
         db.session.rollback()
         headers = {"WWW-Authenticate": 'Bearer realm="hotline"'} if exc.status == 401 else None
+        headers = {**(headers or {}), **getattr(exc, "headers", {})} or None  # e.g. 429's Retry-After
         if wants_json():
             return _json(exc.status, exc.to_dict(), headers)
-        return _page(exc.status, _HTTP_CODES.get(exc.status, ("error", "出错了"))[1], exc.message_zh)
+        title = _HTTP_CODES.get(exc.status, ("error", "出错了"))[1]
+        return _page(exc.status, title, exc.message_zh)[0], exc.status, headers or {}
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

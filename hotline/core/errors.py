@@ -79,3 +79,18 @@ class ConcurrentUpdate(Conflict):
     def __init__(self, message: str = "The ticket was changed by someone else; reload and try again.", **kw):
         kw.setdefault("message_zh", "工单已被他人处理，请刷新后重试。")
         super().__init__(message, **kw)
+
+
+class TooManyRequests(DomainError):
+    """Slow down: try again in ``retry_after`` seconds (sent as the Retry-After header)."""
+
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after: int, **kw) -> None:
+        super().__init__(message, **kw)
+        self.retry_after = max(1, int(retry_after))
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
