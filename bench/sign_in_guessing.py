@@ -97,7 +97,7 @@ class Run:
 
 def _runs(values):
     out, last, n = [], None, 0
-    for v in values + [None]:
+    for v in [*values, None]:
         if v == last:
             n += 1
             continue
