@@ -87,9 +87,8 @@ class Run:
     def report(self):
         waits = _runs(self.waits)
         print(f"\n{self.name}")
-        print(
-            f"  requests {sum(self.statuses.values())}: guesses checked (401) {self.statuses[401]}, 429 {self.statuses[429]}"
-        )
+        total = sum(self.statuses.values())
+        print(f"  requests {total}: guesses checked (401) {self.statuses[401]}, 429 {self.statuses[429]}")
         print(f"  allowed before the first 429: {self.first_429}")
         print(f"  Retry-After seen (seconds x times): {waits}")
         print(f"  the real user meanwhile: {', '.join(self.user)}")
