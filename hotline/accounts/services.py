@@ -215,7 +215,7 @@ def _in_words(seconds: int) -> str:
     return f"{seconds} 秒" if seconds < 60 else f"{math.ceil(seconds / 60)} 分钟"
 
 
-def lift_sign_in_lock(user: User, *, actor, now: datetime) -> int:
+def lift_sign_in_lock(user: User, actor, now: datetime) -> int:
     """Lift every sign-in lock on ``user``'s account, from every address (admins). Audited;
     returns how many throttle counters were forgotten."""
     lifted = throttle.lift(user.username)
@@ -232,7 +232,7 @@ def lift_sign_in_lock(user: User, *, actor, now: datetime) -> int:
     return lifted
 
 
-def sign_in_lock_state(user: User, *, now: datetime) -> dict:
+def sign_in_lock_state(user: User, now: datetime) -> dict:
     """For an admin: ``account_failures`` (from unknown addresses, recent), ``locked_until``
     (the latest wait still running on any address, or None), ``locked_addresses``."""
     return throttle.state(user.username, now=now)
