@@ -166,6 +166,15 @@ def install(app, viewer_is_masked: Callable[[], bool | None]) -> None:
     app.jinja_env.finalize = finalize
 
 
+def settle(masked: bool) -> None:
+    """Record, as soon as the request's viewer is known (authentication), whether it is masked:
+    asking later, after the commit, would read the expired user back from the database."""
+    from flask import g, has_request_context
+
+    if has_request_context():
+        g._masks_personal_numbers = bool(masked)
+
+
 def masking_now() -> bool:
     """Whether the current request's viewer must see personal numbers masked (memoised per request)."""
     from flask import current_app, g, has_request_context
