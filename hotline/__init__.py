@@ -6,7 +6,7 @@ import logging
 import os
 from pathlib import Path
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 
 from .config import ConfigError, load
 
@@ -66,6 +66,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     timer.install(app)  # the embedded mode's periodic jobs, started by the first request
 
     app.before_request(refuse_nul_in_path)
+    from .core import clients
+
+    clients.install(app)
 
     @app.before_request
     def _transaction_mode():
@@ -100,6 +103,9 @@ def _security_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        # Cookies only travel over HTTPS: so does everything else, for a year (HSTS).
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     if wiring.is_api_request():
         response.headers.setdefault("Cache-Control", "no-store")
     elif response.mimetype == "text/html":

@@ -60,9 +60,15 @@ def _from_environment(env, instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": _int("HOTLINE_MAX_CONTENT_LENGTH", 1024 * 1024),
         "MAX_FORM_MEMORY_SIZE": 512 * 1024,
         "MAX_FORM_PARTS": 200,
-        # Failed logins before a temporary lock, and its length.
+        # The sign-in throttle (hotline.accounts.throttle): failures of one client address with
+        # one username before it must wait (1 min, doubling up to LOGIN_LOCK_MINUTES), of one
+        # address with any username, of one username from addresses it never signed in from.
         "LOGIN_MAX_FAILURES": _int("HOTLINE_LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCK_MINUTES": _int("HOTLINE_LOGIN_LOCK_MINUTES", 15),
+        "LOGIN_ADDRESS_MAX_FAILURES": _int("HOTLINE_LOGIN_ADDRESS_MAX_FAILURES", 20),
+        "LOGIN_ACCOUNT_MAX_FAILURES": _int("HOTLINE_LOGIN_ACCOUNT_MAX_FAILURES", 10),
+        # Reverse proxies in front of the app whose X-Forwarded-For is trusted (hotline.core.clients).
+        "TRUSTED_PROXIES": _int("HOTLINE_TRUSTED_PROXIES", 0),
         "TIMEZONE": env.get("HOTLINE_TIMEZONE", "Asia/Shanghai"),
         # The centre's telephone area code (e.g. 0757): a 7–8 digit local landline heard
         # without it is completed with it. Unset: such numbers are refused.
@@ -97,7 +103,8 @@ def _check_and_complete(config: dict) -> None:
             )
         config["SECRET_KEY"] = "development-only-not-secret"
     _check_delivery_settings(config)
-    config.setdefault("SESSION_COOKIE_SECURE", production)
+    # Cookies only over HTTPS (and HSTS sent): on in production unless switched off.
+    config.setdefault("SESSION_COOKIE_SECURE", _bool("HOTLINE_SESSION_COOKIE_SECURE", production))
     config.setdefault("TESTING", config["HOTLINE_ENV"] == "testing")
     # The embedded mode's sweep thread (never in tests unless a test asks for it).
     config.setdefault("SWEEP_TIMER", config["HOTLINE_ENV"] != "testing")

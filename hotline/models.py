@@ -2,7 +2,7 @@
 
 from knowledge_base.models import Article, ArticleVersion, Flag, SynonymGroup  # noqa: F401
 
-from .accounts.models import ApiToken, User  # noqa: F401
+from .accounts.models import ApiToken, SignInCounter, User  # noqa: F401
 from .audit.models import AuditEvent  # noqa: F401
 from .callers.models import Caller  # noqa: F401
 from .categories.models import Category  # noqa: F401

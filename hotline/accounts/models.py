@@ -96,3 +96,21 @@ class ApiToken(db.Model):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user = relationship(User, lazy="joined")
+
+
+class SignInCounter(db.Model):
+    """A sign-in throttle's counter, when there is no Redis (hotline.accounts.throttle).
+
+    ``key`` names what is counted: failures of one client address with one username, of
+    one address with any username, of one username from addresses it never signed in
+    from; or an address a user signed in from (``known``). ``username`` (as typed) lets an
+    admin lift every lock on an account. A row past ``expires_at`` counts as absent.
+    """
+
+    __tablename__ = "sign_in_counters"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    username: Mapped[str | None] = mapped_column(String(64), index=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -12,6 +12,12 @@ def can_see_full_phone(user) -> bool:
     return user.role in FULL_PHONE_ROLES
 
 
+def must_mask_personal_numbers(user) -> bool:
+    """Phone and identity numbers inside any text (content, address, notes, replies, messages)
+    are masked for this user in every answer, page, export and message (hotline.core.privacy)."""
+    return not can_see_full_phone(user)
+
+
 def can_manage_users(user) -> bool:
     return user.role == Role.ADMIN
 
@@ -30,4 +36,9 @@ def can_view_directory(user) -> bool:
 
 
 def can_view_audit(user) -> bool:
+    return user.role in (Role.ADMIN, Role.SUPERVISOR)
+
+
+def can_view_caller_lookups(user) -> bool:
+    """Who looked a citizen's history up (the audit trail of caller lookups)."""
     return user.role in (Role.ADMIN, Role.SUPERVISOR)

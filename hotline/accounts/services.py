@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import secrets
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import bindparam, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit.services import record
-from ..core.errors import Conflict, InvalidInput, Unauthorized
+from ..core.errors import Conflict, InvalidInput, TooManyRequests, Unauthorized
 from ..extensions import db
 from ..units import queries as unit_queries
+from . import throttle
 from .models import ROLES, ApiToken, Role, User
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{2,64}$")
@@ -144,6 +147,7 @@ def update_user(user: User, *, actor, now: datetime, changes: dict) -> User:
         user.failed_login_count = 0
         user.locked_until = None
         audit["password"] = "changed"
+        audit["sign_in_counters_lifted"] = throttle.lift(user.username)
         _revoke_sessions(user, now)
     user.updated_at = now
     db.session.flush()
@@ -158,31 +162,80 @@ def _revoke_sessions(user: User, now: datetime) -> None:
     )
 
 
-def authenticate(username: str, password: str, *, now: datetime, max_failures: int = 5, lock_minutes: int = 15) -> User:
-    """The user for these credentials, or Unauthorized (the same message either way)."""
-    refused = Unauthorized("Wrong username or password.", message_zh="用户名或密码错误。", code="invalid_credentials")
-    user = db.session.scalar(select(User).where(User.username == username)) if username else None
-    if user is None:
-        check_password_hash(_DUMMY_HASH, password or "")
-        raise refused
-    if user.locked_until is not None and user.locked_until > now:
-        raise Unauthorized(
-            "Too many failed logins; try again later.", message_zh="登录失败次数过多，请稍后再试。", code="locked"
+def authenticate(username: str, password: str, *, address: str, via: str, now: datetime) -> User:
+    """The user for these credentials, or one answer for every failure.
+
+    Every attempt is audited (``login``, or ``login.failed`` with the reason and the client's
+    address; never the password). A client the sign-in throttle (``throttle``) holds back
+    gets TooManyRequests (429, Retry-After) and its password is not checked. Otherwise a
+    wrong password, an unknown username and a disabled account all get the same
+    Unauthorized, after the same password hashing: a disabled account never confirms its
+    password, and nothing tells which usernames exist.
+    """
+    config = current_app.config
+    attempt = throttle.Attempt(username or "", address or "")
+    typed = (username or "")[:64]
+    wait = throttle.retry_after(attempt, now=now, config=config)
+    if wait:
+        _audit_failure(typed, "throttled", address, via, now, retry_after=wait)
+        raise TooManyRequests(
+            f"Too many failed sign-ins; try again in {wait} seconds.",
+            message_zh=f"登录失败次数过多，请 {_in_words(wait)}后再试。",
+            code="too_many_attempts",
+            retry_after=wait,
         )
-    if not check_password_hash(user.password_hash, password or ""):
-        user.failed_login_count = (user.failed_login_count or 0) + 1
-        if user.failed_login_count >= max_failures:
-            user.locked_until = now + timedelta(minutes=lock_minutes)
-            user.failed_login_count = 0
-        record(actor=None, action="login.failed", object_type="user", object_id=user.username, now=now)
-        raise refused
-    if not user.is_active:
-        raise Unauthorized("This account is disabled.", message_zh="账号已停用。", code="disabled")
+    user = db.session.scalar(select(User).where(User.username == username)) if username else None
+    usable = user is not None and user.is_active
+    # The same work whoever asks: a disabled or unknown account is checked against a dummy hash.
+    matches = check_password_hash(user.password_hash if usable else _DUMMY_HASH, password or "")
+    if not (usable and matches):
+        throttle.failed(attempt, now=now, config=config)
+        reason = "unknown_user" if user is None else "disabled" if not user.is_active else "wrong_password"
+        _audit_failure(typed, reason, address, via, now)
+        raise Unauthorized("Wrong username or password.", message_zh="用户名或密码错误。", code="invalid_credentials")
+    throttle.succeeded(attempt, now=now)
+    user.last_login_at = now
+    record(
+        actor=user,
+        action="login",
+        object_type="user",
+        object_id=user.username,
+        now=now,
+        data={"address": address, "via": via},
+    )
+    return user
+
+
+def _audit_failure(username: str, reason: str, address: str, via: str, now: datetime, **extra) -> None:
+    data = {"reason": reason, "address": address, "via": via, **extra}
+    record(actor=None, action="login.failed", object_type="user", object_id=username or None, now=now, data=data)
+
+
+def _in_words(seconds: int) -> str:
+    return f"{seconds} 秒" if seconds < 60 else f"{math.ceil(seconds / 60)} 分钟"
+
+
+def lift_sign_in_lock(user: User, actor, now: datetime) -> int:
+    """Lift every sign-in lock on ``user``'s account, from every address (admins). Audited;
+    returns how many throttle counters were forgotten."""
+    lifted = throttle.lift(user.username)
     user.failed_login_count = 0
     user.locked_until = None
-    user.last_login_at = now
-    record(actor=user, action="login", object_type="user", object_id=user.username, now=now)
-    return user
+    record(
+        actor=actor,
+        action="user.unlock",
+        object_type="user",
+        object_id=user.username,
+        now=now,
+        data={"counters": lifted},
+    )
+    return lifted
+
+
+def sign_in_lock_state(user: User, now: datetime) -> dict:
+    """For an admin: ``account_failures`` (from unknown addresses, recent), ``locked_until``
+    (the latest wait still running on any address, or None), ``locked_addresses``."""
+    return throttle.state(user.username, now=now)
 
 
 def _hash_token(token: str) -> str:

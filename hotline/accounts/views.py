@@ -8,7 +8,8 @@ from ..api.auth import actor, require, token_required
 from ..api.helpers import body, changes, ok, query
 from ..api.openapi import doc
 from ..core import clock
-from ..core.errors import NotFound, Unauthorized
+from ..core.clients import client_address
+from ..core.errors import NotFound, TooManyRequests, Unauthorized
 from ..core.wiring import public
 from ..extensions import db
 from . import permissions, queries, schemas, services
@@ -23,22 +24,19 @@ bp = Blueprint("accounts_api", __name__, url_prefix="/api/v1")
     body=schemas.TokenIn,
     response=schemas.TokenOut,
     roles="anyone with an account",
-    description="Five wrong passwords lock the account for 15 minutes. Tokens last 12 hours by default.",
+    description="Every failure answers 401 invalid_credentials, whatever went wrong. Repeated failures are "
+    "throttled per client address and username, per client address, and per username from addresses it never "
+    "signed in from: 429 too_many_attempts with Retry-After (seconds), the wait doubling with each failure. "
+    "Tokens last 12 hours by default.",
 )
 @public
 def issue_token():
     data = body(schemas.TokenIn)
     now = clock.now()
     try:
-        user = services.authenticate(
-            data.username,
-            data.password,
-            now=now,
-            max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-            lock_minutes=current_app.config["LOGIN_LOCK_MINUTES"],
-        )
-    except Unauthorized:
-        db.session.commit()  # keep the failure count and its audit record
+        user = services.authenticate(data.username, data.password, address=client_address(), via="api", now=now)
+    except (Unauthorized, TooManyRequests):
+        db.session.commit()  # keep the failure's counters and its audit record
         raise
     token, row = services.issue_token(user, now=now, ttl_hours=current_app.config["TOKEN_TTL_HOURS"])
     db.session.commit()

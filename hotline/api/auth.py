@@ -10,8 +10,9 @@ import functools
 
 from flask import g, request
 
+from ..accounts.permissions import must_mask_personal_numbers
 from ..accounts.services import resolve_token
-from ..core import clock
+from ..core import clock, privacy
 from ..core.errors import Forbidden, Unauthorized
 from ..core.wiring import mark_bearer
 
@@ -42,6 +43,7 @@ def token_required(view):
                 "The token is invalid, expired or revoked.", message_zh="登录已失效，请重新登录。", code="invalid_token"
             )
         g.actor, g.api_token = found
+        privacy.settle(must_mask_personal_numbers(g.actor))
         return view(*args, **kwargs)
 
     return mark_bearer(wrapper)

@@ -117,6 +117,7 @@ _ERROR_RESPONSES = (
     ("409", "Conflict with the current state"),
     ("413", "Body too large"),
     ("422", "Invalid field"),
+    ("429", "Too many failed sign-ins from this client or on this account: wait Retry-After seconds"),
 )
 
 

@@ -5,4 +5,5 @@ from __future__ import annotations
 
 def init_app(app) -> None:
     """Nothing to register: a caller's history is served by the tickets API
-    (``/api/v1/callers/<phone>/tickets``) and the pages (``/ui/callers/...``)."""
+    (``POST /api/v1/callers/lookup``, the number in the body) and the pages
+    (``POST /ui/callers/lookup``); every lookup is audited (``services.look_up``)."""

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, select
 
+from ..audit.services import record
 from ..core.db import adopt, built_once, upsert_insert
 from ..extensions import db
 from .models import Caller
@@ -40,3 +41,24 @@ def _insert_new():
 
 
 _BY_PHONE = select(Caller).where(Caller.phone == bindparam("phone"))
+
+
+# A caller's history looked up by number: who, when, which number (audit: object type and id).
+LOOKUP_ACTION = "caller.lookup"
+LOOKUP_OBJECT = "caller_phone"
+
+
+def look_up(phone: str, *, actor, now: datetime) -> Caller | None:
+    """The caller with this normalised number (or None), the lookup recorded in the audit
+    trail whether or not the number is known, so that a supervisor can answer "who looked
+    this citizen up" (:func:`hotline.callers.queries.lookups`)."""
+    caller = db.session.scalar(_BY_PHONE, {"phone": phone})
+    record(
+        actor=actor,
+        action=LOOKUP_ACTION,
+        object_type=LOOKUP_OBJECT,
+        object_id=phone,
+        now=now,
+        data={"caller_id": caller.id if caller else None},
+    )
+    return caller

@@ -7,6 +7,7 @@ from dataclasses import asdict
 from flask import Blueprint, render_template, request
 
 from ..core import clock
+from ..core.clients import client_address
 from ..core.errors import InvalidInput, TooManyRequests
 from ..core.validation import validate
 from ..core.wiring import public
@@ -31,7 +32,7 @@ def progress_page():
         error = f"{label}：格式不正确" if label else "请填写工单编号和来电号码后四位。"
         return render_template("citizens/progress.html", form=form, result=None, error=error), 400
     try:
-        services.count_lookup(data.number, request.remote_addr or "unknown", now=clock.now())
+        services.count_lookup(data.number, client_address(), now=clock.now())
     except TooManyRequests as exc:
         page = render_template("citizens/progress.html", form=form, result=None, error=exc.message_zh)
         return page, 429, exc.headers

@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from ..core import clock
-from ..core.privacy import mask_numbers
+from ..core.privacy import mask_personal_numbers
 from ..core.ratelimit import Limit
 from ..core.vocabulary import REQUEST_TYPE_LABELS
 from ..extensions import db
@@ -105,11 +105,11 @@ def document(ticket: Ticket) -> Progress:
         progress.merged_into = ticket.duplicate_of.number
     if status in (Status.REPLIED, Status.CLOSED):
         if ticket.answer_text and ticket.lead_unit_id is None:  # answered on the call
-            progress.reply, progress.replied_at = mask_numbers(ticket.answer_text), _iso(ticket.closed_at)
+            progress.reply, progress.replied_at = mask_personal_numbers(ticket.answer_text), _iso(ticket.closed_at)
         else:
             reply = db.session.scalar(
                 select(Reply).where(Reply.ticket_id == ticket.id).order_by(Reply.created_at.desc(), Reply.id.desc())
             )
             if reply is not None:
-                progress.reply, progress.replied_at = mask_numbers(reply.content), _iso(reply.created_at)
+                progress.reply, progress.replied_at = mask_personal_numbers(reply.content), _iso(reply.created_at)
     return progress

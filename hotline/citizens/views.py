@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from flask import Blueprint, request
+from flask import Blueprint
 
 from ..api.helpers import body, ok
 from ..api.openapi import doc
 from ..core import clock
+from ..core.clients import client_address
 from ..core.errors import NotFound
 from ..core.wiring import public
 from . import progress, services
@@ -29,7 +30,7 @@ bp = Blueprint("citizens_api", __name__, url_prefix="/api/v1")
 )
 def lookup():
     data = body(ProgressIn)
-    services.count_lookup(data.number, request.remote_addr or "unknown", now=clock.now())
+    services.count_lookup(data.number, client_address(), now=clock.now())
     ticket = progress.find(data.number, data.phone_last4)
     if ticket is None:
         raise NotFound("No such ticket for that number.", message_zh=services.NOT_FOUND_ZH)

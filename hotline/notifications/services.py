@@ -18,12 +18,14 @@ from ..audit.services import record as audit
 from ..core import clock, jobs
 from ..core.db import upsert_insert
 from ..core.errors import Conflict, InvalidInput
-from ..core.privacy import mask_address
+from ..core.privacy import mask_address, scrub
 from ..extensions import db
 from . import channels, templates
 from .models import ChannelName, Notification, NotificationTemplate, RecipientType, Status
 
 DELIVER_JOB = "hotline.notifications.jobs.deliver"
+# Messages to these recipients have personal numbers in their placeholders masked.
+_MASKED_RECIPIENTS = frozenset({RecipientType.UNIT.value, RecipientType.UNIT_HEAD.value})
 DEADLINE_LABELS = {"accept": "签收", "reply": "答复", "rectification": "整改"}
 
 
@@ -176,6 +178,9 @@ def notify(code: str, recipient: Recipient, *, key: str, ticket=None, context: d
     Returns the new Notification's id, or None when ``key`` was already used.
     """
     template = get_template(code)
+    if recipient.type in _MASKED_RECIPIENTS:
+        # A unit never reads a citizen's number, here neither (a note may hold one).
+        context = scrub(context)
     address = address_for(template, recipient)
     config = current_app.config
     channel = template.channel

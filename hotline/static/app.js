@@ -18,7 +18,8 @@ function setupCallerHistory() {
   const input = document.getElementById("caller_phone");
   const box = document.getElementById("caller-history");
   if (!input || !box) return;
-  const template = input.dataset.historyUrl;
+  const url = input.dataset.historyUrl;
+  const token = document.querySelector("input[name=csrf_token]");
   let last = "";
   const load = async () => {
     const phone = input.value.trim();
@@ -26,7 +27,12 @@ function setupCallerHistory() {
     last = phone;
     if (phone.replace(/\D/g, "").length < 7) { box.textContent = "输入来电号码后显示该来电人的历史工单。"; return; }
     try {
-      const response = await fetch(template.replace("__PHONE__", encodeURIComponent(phone)), {headers: {Accept: "application/json"}});
+      // The number goes in the body, never in the URL (proxies' access logs keep URLs).
+      const response = await fetch(url, {
+        method: "POST",
+        body: JSON.stringify({phone}),
+        headers: {Accept: "application/json", "Content-Type": "application/json", "X-CSRFToken": token ? token.value : ""},
+      });
       const data = await response.json();
       box.replaceChildren();
       if (!response.ok) { box.textContent = (data.error && data.error.message_zh) || "查询失败。"; return; }

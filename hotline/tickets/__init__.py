@@ -8,7 +8,9 @@ def init_app(app) -> None:
     turn the deadline watch's signals into ticket events (from ``create_app``)."""
     from ..core.wiring import register_api
     from . import receivers
+    from .caller_views import bp as callers_bp
     from .views import bp
 
     register_api(app, bp)
+    register_api(app, callers_bp)
     receivers.connect()

@@ -111,6 +111,17 @@ class NoteIn(Schema):
     note: Text(MAX_NOTE)
 
 
+class CallerLookupIn(Schema):
+    """A caller's number in a request body, never in a URL (proxies' access logs keep URLs)."""
+
+    phone: Line(32) = Field(description="the caller's number, in any shape: spaces, dashes, +86, full-width digits")
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        return normalise_phone(value)
+
+
 class TicketListQuery(QuerySchema):
     status: StatusName | None = None
     unit: Code | None = Field(default=None, description="unit code: tickets it leads or assists")
@@ -236,6 +247,20 @@ class CallerOut(BaseModel):
 class CallerTicketsOut(BaseModel):
     caller: CallerOut | None
     items: list[TicketOut]
+    total: int
+
+
+class CallerLookupOut(BaseModel):
+    at: str
+    actor: str | None = Field(description="username of who looked the caller up")
+    actor_name: str | None
+    actor_role: str | None
+    found: bool = Field(description="whether the number belonged to a known caller then")
+
+
+class CallerLookupsOut(BaseModel):
+    phone: str
+    items: list[CallerLookupOut]
     total: int
 
 

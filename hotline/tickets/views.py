@@ -1,4 +1,4 @@
-"""Ticket API: /api/v1/tickets and /api/v1/callers/<phone>/tickets."""
+"""Ticket API: /api/v1/tickets (callers' history: caller_views.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from flask import Blueprint, request, url_for
 from ..api.auth import actor, require, token_required
 from ..api.helpers import body, ok, query
 from ..api.openapi import doc
-from ..callers import queries as caller_queries
 from ..core import clock
 from ..core.errors import BadRequest, InvalidInput, NotFound
 from ..extensions import db
@@ -284,33 +283,4 @@ def unknown_action(number, action):
         message_zh="不支持的操作。",
         code="unknown_action",
         field="action",
-    )
-
-
-@bp.get("/callers/<phone>/tickets")
-@doc(
-    summary="A caller's tickets, found by phone number (any format)",
-    tags=["callers"],
-    response=schemas.CallerTicketsOut,
-    roles="operator, dispatcher, supervisor, admin",
-)
-@token_required
-def caller_tickets(phone):
-    user = actor()
-    require(permissions.can_lookup_caller(user), "Your role may not look up callers.", "您的角色无权查询来电人。")
-    try:
-        normalised = schemas.normalise_phone(phone)
-    except ValueError as exc:
-        raise InvalidInput(f"phone: {exc}", message_zh="电话号码格式不正确。", field="phone") from None
-    caller = caller_queries.get_by_phone(normalised)
-    if caller is None:
-        return ok(schemas.CallerTicketsOut(caller=None, items=[], total=0))
-    page = queries.search(user, caller_id=caller.id, page=1, per_page=100)
-    now = clock.now()
-    return ok(
-        schemas.CallerTicketsOut(
-            caller=schemas.CallerOut(phone=caller.phone, name=caller.name),
-            items=[schemas.ticket_out(t, user, now) for t in page.items],
-            total=page.total,
-        )
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from knowledge_base import permissions as kb_permissions
@@ -17,7 +17,7 @@ from ..supervision import permissions as supervision_permissions
 from ..supervision import queries as supervision_queries
 from ..tickets import permissions, queries, schemas, services
 from ..tickets.models import CHANNEL_LABELS, REQUEST_TYPE_LABELS, SATISFACTION_LABELS, URGENCY_LABELS
-from ..tickets.states import ACTION_LABELS, STATUS_LABELS, Action, Status
+from ..tickets.states import ACTION_LABELS, STATUS_LABELS, Action
 from ..tickets.views import ACTIONS, detail
 from ..units import queries as unit_queries
 from ..units.models import Level
@@ -213,35 +213,3 @@ def act(number, action):
     if not permissions.can_view(current_user, ticket):  # e.g. a unit returned it
         return redirect(url_for("web_tickets.list_tickets"), 303)
     return redirect(url_for("web_tickets.show_ticket", number=number), 303)
-
-
-@bp.get("/ui/callers/<phone>/tickets")
-@role_required(permissions.can_lookup_caller)
-def caller_history(phone):
-    """The caller's earlier tickets, for the intake form (JSON, session-authenticated, read-only)."""
-    try:
-        normalised = schemas.normalise_phone(phone)
-    except ValueError:
-        return jsonify(
-            {"error": {"code": "validation_error", "field": "phone", "message_zh": "电话号码格式不正确。"}}
-        ), 422
-    from ..callers import queries as caller_queries
-
-    caller = caller_queries.get_by_phone(normalised)
-    if caller is None:
-        return jsonify({"caller": None, "items": []})
-    page = queries.search(current_user, caller_id=caller.id, page=1, per_page=20)
-    now = clock.now()
-    items = [
-        {
-            "number": t.number,
-            "url": url_for("web_tickets.show_ticket", number=t.number),
-            "status_label": STATUS_LABELS[Status(t.status)],
-            "request_type_label": REQUEST_TYPE_LABELS[t.request_type],
-            "content": t.content[:80],
-            "created_at": clock.local(t.created_at).strftime("%Y-%m-%d %H:%M"),
-            "overdue": schemas.ticket_out(t, current_user, now).is_overdue,
-        }
-        for t in page.items
-    ]
-    return jsonify({"caller": {"phone": caller.phone, "name": caller.name}, "items": items, "total": page.total})

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from knowledge_base import permissions as kb_permissions
 
+from ..accounts import permissions as account_permissions
 from ..accounts import services as accounts
 from ..accounts.models import ROLE_LABELS, Role
 from ..core import clock
-from ..core.errors import Unauthorized
+from ..core.clients import client_address
+from ..core.errors import TooManyRequests, Unauthorized
 from ..core.wiring import public
 from ..extensions import db
 from ..notifications import permissions as outbox_permissions
@@ -33,6 +35,7 @@ NAV = [
     ("监察案件", "web_supervision.list_cases", supervision_permissions.can_list_cases),
     ("黄牌红牌", "web_supervision.list_cards", supervision_permissions.can_list_cards),
     ("消息记录", "web_supervision.outbox", outbox_permissions.can_view_outbox),
+    ("来电查询记录", "web_callers.lookups", account_permissions.can_view_caller_lookups),
     ("考核报表", "reports_pages.figures", report_permissions.can_view_some_figures),
     ("热点诉求", "web_reports_topics.hot_topics", report_permissions.can_view_hot_topics),
     ("运行通报", "web_bulletins.list_bulletins", report_permissions.can_read_bulletins),
@@ -95,16 +98,13 @@ def login():
         now = clock.now()
         try:
             user = accounts.authenticate(
-                form.username.data,
-                form.password.data,
-                now=now,
-                max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-                lock_minutes=current_app.config["LOGIN_LOCK_MINUTES"],
+                form.username.data, form.password.data, address=client_address(), via="web", now=now
             )
-        except Unauthorized as exc:
-            db.session.commit()  # keep the failure count
+        except (Unauthorized, TooManyRequests) as exc:
+            db.session.commit()  # keep the failure's counters and its audit record
             form.password.errors.append(exc.message_zh)
-            return render_template("login.html", form=form), 401
+            headers = getattr(exc, "headers", {})
+            return render_template("login.html", form=form), exc.status, headers
         db.session.commit()
         session.clear()
         login_user(user)

@@ -122,9 +122,13 @@ RULES = {
         "expected": _ok_for(SIGNED_IN, 404),
     },
     ("GET", "/api/v1/audit-events"): {"expected": _ok_for(["admin", "supervisor"])},
-    ("GET", "/api/v1/callers/<phone>/tickets"): {
-        "path": {"phone": "13800138000"},
+    ("POST", "/api/v1/callers/lookup"): {
+        "body": {"phone": "13800138000"},
         "expected": _ok_for(["operator", "dispatcher", "supervisor", "admin"]),
+    },
+    ("POST", "/api/v1/callers/lookups"): {
+        "body": {"phone": "13800138000"},
+        "expected": _ok_for(["supervisor", "admin"]),
     },
 }
 

@@ -38,7 +38,7 @@ def test_unit_staff_see_the_phone_masked_everywhere(world):
 
 def test_unit_staff_cannot_search_by_phone(world):
     world.ticket("dispatched", phone="13812341234")
-    assert world.client("staff_a").get("/api/v1/callers/13812341234/tickets").status_code == 403
+    assert world.client("staff_a").post("/api/v1/callers/lookup", json={"phone": "13812341234"}).status_code == 403
     r = world.client("staff_a").get("/api/v1/tickets?q=13812341234")
     assert r.json["total"] == 0
 
@@ -96,5 +96,5 @@ def test_operator_sees_caller_history(world):
     for _ in range(2):
         op.post("/api/v1/tickets", json={**NEW_TICKET, "caller_phone": "15012345678"})
     op.post("/api/v1/tickets", json={**NEW_TICKET, "caller_phone": "13912345678"})
-    r = op.get("/api/v1/callers/+86 150 1234 5678/tickets")
+    r = op.post("/api/v1/callers/lookup", json={"phone": "+86 150 1234 5678"})
     assert r.json["total"] == 2 and all(t["caller_phone"] == "15012345678" for t in r.json["items"])

@@ -66,10 +66,12 @@ PAGES = {
         "expected": ok_for(["operator"], 303),
     },
     ("GET", "/tickets/<number>"): {"state": "dispatched", "expected": ok_for(TICKET_ROLES, hidden=("staff_other",))},
-    ("GET", "/ui/callers/<phone>/tickets"): {
-        "path": {"phone": "13800138000"},
+    ("POST", "/ui/callers/lookup"): {
+        "form": {"phone": "13800138000"},
         "expected": ok_for(["operator", "dispatcher", "supervisor", "admin"], anonymous=401),
     },
+    ("GET", "/callers/lookups"): {"expected": ok_for(["supervisor", "admin"])},
+    ("POST", "/callers/lookups"): {"form": {"phone": "13800138000"}, "expected": ok_for(["supervisor", "admin"])},
 }
 
 ACTION_CASES = {
