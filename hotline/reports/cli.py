@@ -91,8 +91,9 @@ def rollup_command(month):
     try:
         if month:
             row = rollups.build(month, now=now)
+            said = f"stored the figures of {row.month} in {row.build_ms} ms (version {row.version})"
             db.session.commit()
-            click.echo(f"stored the figures of {row.month} in {row.build_ms} ms (version {row.version})")
+            click.echo(said)
             return
         built = rollups.refresh(now)
     except DomainError as exc:

@@ -28,6 +28,12 @@ decision or a moved due time, an edited category or area, any deletion. A "close
 here is one that ends before ``now + GRACE``: a change flushed in the last minutes of a
 month bumps that month too, so a transaction would have to stay open ``GRACE`` after its
 flush and commit after the month's rollup was built to slip past.
+
+Only rows written through the session are seen. The Core statements that write these tables
+today change no closed month: intake's ticket (created now), a card's insert (recorded now,
+and the deadline watch's ticket event beside it), and the withdrawal of a pending extension
+request on a reply, return or merge (pending to withdrawn: neither is an approved extension).
+A new Core write to these tables must bump the months it changes with :func:`bump`.
 """
 
 from __future__ import annotations

@@ -119,7 +119,7 @@ def _period(month: str, now: datetime):
     if period.end > now:
         raise InvalidInput(
             f"{month} is not over yet: its figures are computed live.",
-            message_zh=f"{month} 尚未结束，其数据实时计算，不生成汇总。",
+            message_zh=f"{month} 这个月尚未结束，数据实时计算，不生成汇总。",
             field="month",
         )
     return period
