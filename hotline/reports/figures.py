@@ -367,6 +367,34 @@ def total_counts(scope: Scope, unit_ids) -> dict:
     return counts
 
 
+def level_counts(scope: Scope) -> dict[str, dict]:
+    """``total_counts`` of each level's active units, all levels in one pass per source
+    (GROUP BY the unit's level): what a rollup stores for ``total_figures(level=...)``."""
+    counts: dict[str, dict] = {level.value: {} for level in Level}
+    for source, keys in _by_source().items():
+        sub = source(scope).subquery()
+        aggs = []
+        for key in keys:
+            if UNIT_FIGURES[key].distinct:
+                aggs.append(func.count(func.distinct(case((sub.c[key] == 1, sub.c.ticket_id)))).label(key))
+            else:
+                aggs.append(func.coalesce(func.sum(sub.c[key]), 0).label(key))
+        stmt = (
+            select(Unit.level.label("level"), *aggs)
+            .join(Unit, Unit.id == sub.c.unit_id)
+            .where(Unit.is_active.is_(True))
+            .group_by(Unit.level)
+        )
+        seen = set()
+        for row in db.session.execute(stmt):
+            counts[row.level].update({k: int(getattr(row, k) or 0) for k in keys})
+            seen.add(row.level)
+        for level in counts:
+            if level not in seen:
+                counts[level].update({k: 0 for k in keys})
+    return counts
+
+
 def _stored_units(period: Period, now: datetime, category_id=None, area_unit_id=None) -> dict | None:
     """A closed month's stored counts (hotline.reports.rollups), when current; else None."""
     if category_id is not None or area_unit_id is not None:

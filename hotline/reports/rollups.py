@@ -135,10 +135,11 @@ def compute(period, *, now: datetime) -> dict:
 
     scope = make_scope(period, now=now)
     counts, total = figures.unit_and_total_counts(scope)
-    levels = {}
-    for level in Level:
-        ids = sorted(u.id for u in _units(level.value, None))
-        levels[level.value] = {"unit_ids": ids, "total": figures.total_counts(scope, ids)}
+    by_level = figures.level_counts(scope)
+    levels = {
+        level.value: {"unit_ids": sorted(u.id for u in _units(level.value, None)), "total": by_level[level.value]}
+        for level in Level
+    }
     return {
         "units": {"units": {str(uid): c for uid, c in counts.items()}, "total": total, "levels": levels},
         "centre": centre_counts_and_volume(scope),
