@@ -18,11 +18,15 @@ printed in milliseconds and as a multiple of the floor (median of ``--runs``):
   Target: within 10x the floor.
 - the ranking: hotline.reports.figures.unit_figures + scores.score_units;
   centre_figures beside it;
+- each of these three twice: "stored", reading the closed months' rollups
+  (hotline.reports.rollups, built first for the month and the eleven before it, as the
+  periodic job would, with their build time printed), and "live" (REPORT_ROLLUPS off);
 - the hot topics of the month (hotline.reports.topics.hot_topics) and current spikes;
 - the supervisor's dashboard (page and API) through the Flask test client, as a supervisor
   and as the staff of the busiest unit: p50 and p95 over ``--requests`` requests, its cache
-  on (300 s, the default: the month's rates computed by the first request only) and, for the
-  API, off (DASHBOARD_CACHE_SECONDS=0: every request computes all). Target: p95 under 200 ms.
+  off (DASHBOARD_CACHE_SECONDS=0: every request computes all), in Redis (``--redis-url``)
+  and in the process (300 s, the default: the month's rates computed once, in the
+  background, before the requests are timed). Target: p95 under 200 ms.
 
 Whatever of these is not in the code yet (its branch not merged) is listed as missing.
 For every measure the slowest SQL statements are printed; ``--explain`` runs EXPLAIN
@@ -37,6 +41,7 @@ import argparse
 import importlib
 import statistics
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -224,6 +229,9 @@ class Bench:
                 self.missing.append(f"{name}: HTTP {first.status_code}")
                 print(f"{name:<62} MISSING/FAILED: HTTP {first.status_code}")
                 continue
+            for thread in threading.enumerate():  # the cache's first fill: measure the steady state
+                if thread.name.startswith("dashboard-"):
+                    thread.join()
             times = []
             with self.statements.collect() as statements:
                 for _ in range(requests):
@@ -316,9 +324,10 @@ def store_topics_snapshot(app, month: str, as_of: datetime) -> None:
         print(f"hot topics snapshot of {month}: {state}")
 
 
-def run_all(bench: Bench, app, month: str, as_of: datetime, requests: int) -> None:
+def run_all(bench: Bench, app, month: str, as_of: datetime, requests: int, redis_url: str | None = None) -> None:
     monthly_needs = ("hotline.reports.monthly:compute", "hotline.reports.figures:unit_figures")
     computed = {}
+    compute_ms: dict = {}
 
     def compute():
         from hotline.reports import monthly
@@ -328,10 +337,16 @@ def run_all(bench: Bench, app, month: str, as_of: datetime, requests: int) -> No
     def render_only(fmt):
         return lambda: find("hotline.reports.cli:render")(computed["doc"], fmt)
 
-    # The whole bulletin in a format = its computation + its rendering, each measured apart
-    # (computing it once per format would only repeat the same SQL).
-    bench.measure("bulletin compute (monthly.compute)", compute, target=BULLETIN_TARGET, needs=monthly_needs)
-    compute_ms = bench.results[-1][1] if bench.results and bench.results[-1][0].startswith("bulletin compute") else None
+    # Each figure twice: read from the closed months' rollups (the product as shipped, once
+    # the periodic job has stored them) and computed live (REPORT_ROLLUPS off: the code before
+    # rollups), in the same run. The whole bulletin in a format = its computation + its
+    # rendering, each measured apart (computing it once per format would only repeat the SQL).
+    for mode in ("stored", "live"):
+        app.config["REPORT_ROLLUPS"] = mode == "stored"
+        name = f"bulletin compute, {mode}"
+        bench.measure(name, compute, target=BULLETIN_TARGET, needs=monthly_needs)
+        compute_ms[mode] = bench.results[-1][1] if bench.results and bench.results[-1][0] == name else None
+    app.config["REPORT_ROLLUPS"] = True
     for fmt in ("json", "xlsx", "html"):
         bench.measure(
             f"bulletin render {fmt} (no SQL)",
@@ -339,31 +354,38 @@ def run_all(bench: Bench, app, month: str, as_of: datetime, requests: int) -> No
             needs=(*monthly_needs, "hotline.reports.cli:render"),
             setup=lambda: computed.get("doc") or compute(),
         )
-        if compute_ms is not None and bench.results[-1][0] == f"bulletin render {fmt} (no SQL)":
-            whole = compute_ms + bench.results[-1][1]
+        if bench.results[-1][0] != f"bulletin render {fmt} (no SQL)":
+            continue
+        for mode, ms in compute_ms.items():
+            if ms is None:
+                continue
+            whole = ms + bench.results[-1][1]
             multiple = whole / bench.floor_ms
             verdict = "ok" if multiple <= BULLETIN_TARGET else f"MISSED (target {BULLETIN_TARGET:g}x)"
-            print(f"{'bulletin ' + fmt + ' whole':<34} {whole:>9.1f} ms {multiple:>7.1f}x floor  {verdict}")
-            bench.results.append((f"bulletin {fmt} whole (compute + render)", whole, multiple, verdict))
+            label = f"bulletin {fmt} whole, {mode}"
+            print(f"{label:<34} {whole:>9.1f} ms {multiple:>7.1f}x floor  {verdict}")
+            bench.results.append((f"{label} (compute + render)", whole, multiple, verdict))
 
     def ranking():
         from hotline.reports import figures, scores
 
         scores.score_units(figures.unit_figures(_period(app, month), now=as_of), scores.active_scheme(as_of))
 
-    bench.measure(
-        "ranking (unit_figures + scores)",
-        ranking,
-        target=BULLETIN_TARGET,
-        needs=("hotline.reports.figures:unit_figures", "hotline.reports.scores:score_units"),
-    )
-
     def centre():
         from hotline.reports import figures
 
         figures.centre_figures(_period(app, month), now=as_of)
 
-    bench.measure("centre_figures", centre, needs=("hotline.reports.figures:centre_figures",))
+    for mode in ("stored", "live"):
+        app.config["REPORT_ROLLUPS"] = mode == "stored"
+        bench.measure(
+            f"ranking (unit_figures + scores), {mode}",
+            ranking,
+            target=BULLETIN_TARGET,
+            needs=("hotline.reports.figures:unit_figures", "hotline.reports.scores:score_units"),
+        )
+        bench.measure(f"centre_figures, {mode}", centre, needs=("hotline.reports.figures:centre_figures",))
+    app.config["REPORT_ROLLUPS"] = True
 
     def hot_topics():
         from hotline.reports import topics
@@ -393,16 +415,48 @@ def run_all(bench: Bench, app, month: str, as_of: datetime, requests: int) -> No
             {"start": start, "end": end},
         ).scalar()
         bench.db.session.rollback()
-    for cache in (300, 0):
-        # On (the product's default, 300 s): the month's rates come from the cache after the
-        # first request; off: every request computes everything (the worst case: the API only).
+    caches = [("cache off", 0, None), ("cache 300s in process", 300, None)]
+    if redis_url:
+        caches.insert(1, ("cache 300s in Redis", 300, redis_url))
+    for label, cache, url in caches:
+        # Off: every request computes everything (the worst case); on (300 s, the product's
+        # default): the month's rates from the cache after the first request, kept in Redis
+        # when it is configured (shared by every process), else in the process.
         app.config["DASHBOARD_CACHE_SECONDS"] = cache
+        app.config["REDIS_URL"] = url
+        app.extensions.pop("hotline.redis", None)
         app.extensions.pop("hotline.dashboard_cache", None)
-        label = "cache off" if not cache else f"cache {cache}s"
-        bench.dashboard(f"supervisor, {label},", "sup1", requests, page=bool(cache))
+        if url:
+            import redis
+
+            client = redis.Redis.from_url(url)
+            for key in client.scan_iter("hotline:dashboard:*"):
+                client.delete(key)
+            client.close()
+        bench.dashboard(f"supervisor, {label},", "sup1", requests)
         if busiest:
-            bench.dashboard(f"unit {busiest}, {label},", busiest.lower(), requests, page=bool(cache))
+            bench.dashboard(f"unit {busiest}, {label},", busiest.lower(), requests)
     app.config["DASHBOARD_CACHE_SECONDS"] = 0
+    app.config["REDIS_URL"] = None
+
+
+def store_rollups(app, month: str, as_of: datetime) -> None:
+    """The closed months' stored figures (rollups) the bulletin reads: the month and the
+    eleven before it, built as the periodic job builds them (only those missing or stale)."""
+    refresh = find("hotline.reports.rollups:refresh")
+    if refresh is None:
+        return
+    from hotline.reports import monthly
+
+    with app.app_context():
+        months = [monthly.shift_month(month, -back) for back in range(12)]
+        t0 = time.perf_counter()
+        built = refresh(as_of, months=months)
+        took = time.perf_counter() - t0
+    if built:
+        print(f"rollups of {len(built)} months stored in {took:.1f} s ({took / len(built):.1f} s a month)")
+    else:
+        print("rollups: every month already current")
 
 
 def main(argv=None) -> int:
@@ -417,6 +471,9 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs of each measure (the median is printed)")
     parser.add_argument("--requests", type=int, default=30, help="dashboard requests per user and endpoint")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the slowest statement of a miss")
+    parser.add_argument(
+        "--redis-url", help="also measure the dashboard with its cache in this Redis (a database it may write)"
+    )
     parser.add_argument("--only", help="comma-separated parts of the names of the measures to run (default: all)")
     parser.add_argument(
         "--pg-options",
@@ -474,9 +531,10 @@ def main(argv=None) -> int:
     )
     try_indexes(app, create=False)  # a run stopped halfway may have left them
     store_topics_snapshot(app, month, as_of)
+    store_rollups(app, month, as_of)
     bench = Bench(app, as_of, month, args.runs, args.explain)
     bench.floor()
-    run_all(bench, app, month, as_of, args.requests)
+    run_all(bench, app, month, as_of, args.requests, args.redis_url)
     passes = [("as the code stands", bench)]
     if args.try_indexes:
         print("\nThe same with candidate indexes (--try-indexes; dropped afterwards):")
@@ -484,7 +542,7 @@ def main(argv=None) -> int:
         try:
             again = Bench(app, as_of, month, args.runs, args.explain)
             again.floor()
-            run_all(again, app, month, as_of, args.requests)
+            run_all(again, app, month, as_of, args.requests, args.redis_url)
             passes.append(("with the candidate indexes", again))
         finally:
             try_indexes(app, create=False)

@@ -118,6 +118,9 @@ def _check_and_complete(config: dict) -> None:
     config.setdefault(
         "DASHBOARD_CACHE_SECONDS", _int("HOTLINE_DASHBOARD_CACHE_SECONDS", 0 if config["TESTING"] else 300)
     )
+    # Closed months' figures read from their stored rollups (hotline.reports.rollups) when
+    # current; off: every figure computed live (the benches compare the two).
+    config.setdefault("REPORT_ROLLUPS", _bool("HOTLINE_REPORT_ROLLUPS", True))
     config.setdefault("DASHBOARD_REFRESH_SECONDS", _int("HOTLINE_DASHBOARD_REFRESH_SECONDS", 60))
     if config["DASHBOARD_CACHE_SECONDS"] < 0 or config["DASHBOARD_REFRESH_SECONDS"] < 1:
         raise ConfigError(

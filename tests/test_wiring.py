@@ -37,6 +37,7 @@ def test_a_domain_is_one_folder_and_one_line(throwaway_app):
         "topics-terms-backfill",
         "topics-spikes",
         "topics-snapshots",
+        "figure-rollups",
         "bulletin-corrections",
         "throwaway",
     ]

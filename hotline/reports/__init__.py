@@ -9,6 +9,7 @@ topics and spikes, the monthly bulletin (运行情况通报) and the supervisor'
 - ``topics``: hot topics and spikes (``topics_*``);
 - ``monthly``: the bulletin's document; ``bulletins``: publish, freeze, corrections;
   ``render_html``/``render_xlsx``/``charts``: its formats; ``cli``: ``flask report monthly``;
+- ``rollups``: closed months' figures stored, ``rollup_watch``: what makes them stale;
 - ``dashboard``: the supervisor's start page (工作台) and the unit's version
   (``dashboard_pages``, ``dashboard_views``).
 """
@@ -34,6 +35,7 @@ def init_app(app) -> None:
         dashboard_pages,
         dashboard_views,
         pages,
+        rollup_watch,
         topics_pages,
         topics_terms,
         topics_views,
@@ -48,6 +50,7 @@ def init_app(app) -> None:
         register_pages(app, bp)
     register_cli(app, report_cli, topics_cli)
     topics_terms.connect()
+    rollup_watch.install()
     app.jinja_env.globals["exemption_panel"] = pages.exemption_panel
     for action, label in EVENT_LABELS.items():
         ticket_schemas.EVENT_LABELS.setdefault(action, label)
@@ -84,6 +87,16 @@ def _periodic_jobs():
             every=3600,
             queue="default",
             timeout=900,
+        ),
+        # Closed months' figures stored (rollups) for the bulletin, the ranking and the trend:
+        # the last twelve months that lack a current one (every 10 minutes; a month is rebuilt
+        # only after a change made it stale; idempotent, two at once both store current rows).
+        Periodic(
+            name="figure-rollups",
+            path="hotline.reports.rollups.refresh_job",
+            every=600,
+            queue="default",
+            timeout=1800,
         ),
         # Published bulletins of the last twelve months compared with their months computed
         # now: differences become one dated correction each (daily; a second run finds nothing

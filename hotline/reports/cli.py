@@ -19,7 +19,7 @@ from ..core import clock
 from ..core.errors import DomainError
 from ..extensions import db
 
-report_cli = AppGroup("report", help="Reports: the monthly bulletin (运行情况通报).")
+report_cli = AppGroup("report", help="Reports: the monthly bulletin (运行情况通报) and stored figures.")
 FORMATS = ("json", "xlsx", "html")
 
 
@@ -75,6 +75,31 @@ def monthly_command(month, fmt, out):
     write_atomically(out, data)
     state = "published" if doc["published"] else f"computed as of {doc['as_of']}"
     click.echo(f"wrote {out}: bulletin {doc['month']} ({state}), {fmt}, {len(data)} bytes")
+
+
+@report_cli.command("rollup")
+@click.option(
+    "--month",
+    help="A closed month, YYYY-MM: (re)build its stored figures. Default: each of the last "
+    "twelve closed months whose stored figures are missing or stale.",
+)
+def rollup_command(month):
+    """Store the figures of closed months (rollups), read by the bulletin, ranking and trend."""
+    from . import rollups
+
+    now = clock.now()
+    try:
+        if month:
+            row = rollups.build(month, now=now)
+            said = f"stored the figures of {row.month} in {row.build_ms} ms (version {row.version})"
+            db.session.commit()
+            click.echo(said)
+            return
+        built = rollups.refresh(now)
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(f"{exc.message} ({exc.message_zh})") from None
+    click.echo(f"stored the figures of {', '.join(built)}" if built else "every closed month's figures are current")
 
 
 def register(app) -> None:

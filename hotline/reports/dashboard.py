@@ -13,7 +13,8 @@ city's scale (1,000,000 tickets, 400 units):
 - this month's cards: a range of ``cards.recorded_at`` (its index) or ``(unit_id, recorded_at)``;
 - this month's per-unit rates come from :func:`hotline.reports.figures.unit_figures`, the
   one definition of each figure: seconds at that scale, so kept a few minutes per scope and
-  recomputed in the background (``DASHBOARD_CACHE_SECONDS``, :func:`_cached`).
+  recomputed in the background (``DASHBOARD_CACHE_SECONDS``, :func:`_cached`): in Redis
+  when it is configured (shared by every process and host), else in the process.
 
 A scope is the whole city (``unit_id=None``: supervisors, admins) or one unit (its staff):
 within a unit's scope nothing of another unit is read. Lists carry no phone numbers;
@@ -23,8 +24,6 @@ numbers inside a ticket's text are masked.
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -39,6 +38,7 @@ from ..supervision.models import Card, CardColor
 from ..tickets.models import ExtensionRequest, ExtensionStatus, Ticket
 from ..tickets.states import STATUS_LABELS, Status
 from ..units.models import Unit
+from .dashboard_cache import cached as _cached
 
 log = logging.getLogger(__name__)
 
@@ -316,53 +316,6 @@ RATES = (
     ("replied_on_time_rate", "replied_on_time", "按期办结率"),
     ("satisfaction_rate", "satisfaction", "满意率"),
 )
-
-
-def _cached(key: tuple, compute):
-    """``compute()``'s value, kept ``DASHBOARD_CACHE_SECONDS`` per app process and key.
-
-    The month's figures take seconds at a big city's scale (all units, 1M tickets), far
-    over the page's budget, so no request waits for them once they exist: a stale value is
-    returned at once while one background thread computes the next; before the first
-    value exists the result is None ("being computed") and the page's next refresh shows
-    it. With 0 seconds (the default under testing) every call computes, synchronously.
-    """
-    app = current_app._get_current_object()
-    seconds = app.config["DASHBOARD_CACHE_SECONDS"]
-    if not seconds:
-        return compute()
-    store = app.extensions.setdefault("hotline.dashboard_cache", {})
-    hit = store.get(key)
-    if hit is None or hit[0] <= time.monotonic():
-        _refresh_in_background(app, store, key, compute, seconds)
-    return hit[1] if hit else None
-
-
-_refreshing_lock = threading.Lock()
-
-
-def _refresh_in_background(app, store: dict, key: tuple, compute, seconds: int) -> None:
-    """Compute ``key``'s value in a thread of its own (one per key at a time)."""
-    refreshing = app.extensions.setdefault("hotline.dashboard_refreshing", set())
-    with _refreshing_lock:
-        if key in refreshing:
-            return
-        refreshing.add(key)
-
-    def run():
-        try:
-            with app.app_context():
-                try:
-                    store[key] = (time.monotonic() + seconds, compute())
-                finally:
-                    db.session.remove()
-        except Exception:  # logged; the next request tries again
-            log.exception("dashboard: computing %s failed", key)
-        finally:
-            with _refreshing_lock:
-                refreshing.discard(key)
-
-    threading.Thread(target=run, name=f"dashboard-{'-'.join(map(str, key))}", daemon=True).start()
 
 
 def _rate_row(row: dict, rate: str, counts: tuple[str, str]) -> dict:

@@ -350,11 +350,8 @@ def _unit_rows(units, counts: dict) -> list[dict]:
     return rows
 
 
-def unit_and_total_figures(period: Period, *, now: datetime) -> tuple[list[dict], dict]:
-    """``unit_figures(period, now=now)`` and ``total_figures(period, now=now)`` together,
-    each source read once (the bulletin needs both)."""
-    scope = make_scope(period, now=now)
-    units = _units(None, None)
+def unit_and_total_counts(scope: Scope) -> tuple[dict, dict]:
+    """The raw counts per unit id and over all units, each source read once (live)."""
     counts: dict = {}
     total: dict = {}
     for source, keys in _by_source().items():
@@ -362,6 +359,64 @@ def unit_and_total_figures(period: Period, *, now: datetime) -> tuple[list[dict]
         for uid, values in grouped.items():
             counts.setdefault(uid, {}).update(values)
         total.update(whole)
+    return counts, total
+
+
+def total_counts(scope: Scope, unit_ids) -> dict:
+    """The raw counts over ``unit_ids`` (None: every unit) as one row (live)."""
+    counts: dict = {}
+    for source, keys in _by_source().items():
+        for values in _aggregate(source, keys, scope, unit_ids, group=False).values():
+            counts.update(values)
+    return counts
+
+
+def level_counts(scope: Scope) -> dict[str, dict]:
+    """``total_counts`` of each level's active units, all levels in one pass per source
+    (GROUP BY the unit's level): what a rollup stores for ``total_figures(level=...)``."""
+    counts: dict[str, dict] = {level.value: {} for level in Level}
+    for source, keys in _by_source().items():
+        sub = source(scope).subquery()
+        aggs = []
+        for key in keys:
+            if UNIT_FIGURES[key].distinct:
+                aggs.append(func.count(func.distinct(case((sub.c[key] == 1, sub.c.ticket_id)))).label(key))
+            else:
+                aggs.append(func.coalesce(func.sum(sub.c[key]), 0).label(key))
+        stmt = (
+            select(Unit.level.label("level"), *aggs)
+            .join(Unit, Unit.id == sub.c.unit_id)
+            .where(Unit.is_active.is_(True))
+            .group_by(Unit.level)
+        )
+        seen = set()
+        for row in db.session.execute(stmt):
+            counts[row.level].update({k: int(getattr(row, k) or 0) for k in keys})
+            seen.add(row.level)
+        for level in counts:
+            if level not in seen:
+                counts[level].update({k: 0 for k in keys})
+    return counts
+
+
+def _stored_units(period: Period, now: datetime, category_id=None, area_unit_id=None) -> dict | None:
+    """A closed month's stored counts (hotline.reports.rollups), when current; else None."""
+    if category_id is not None or area_unit_id is not None:
+        return None
+    from . import rollups
+
+    return rollups.stored(period, now=now, part="units")
+
+
+def unit_and_total_figures(period: Period, *, now: datetime) -> tuple[list[dict], dict]:
+    """``unit_figures(period, now=now)`` and ``total_figures(period, now=now)`` together,
+    each source read once (the bulletin needs both); a closed month's from its rollup."""
+    units = _units(None, None)
+    stored = _stored_units(period, now)
+    if stored is not None:
+        counts, total = stored["units"], stored["total"]
+    else:
+        counts, total = unit_and_total_counts(make_scope(period, now=now))
     return _unit_rows(units, counts), _with_rates(total)
 
 
@@ -375,9 +430,13 @@ def unit_figures(
     area_unit_id: int | None = None,
 ) -> list[dict]:
     """One dict per unit (of ``level``, or just ``unit_code``; all active units by default),
-    units with no tickets included (their rates None). Sorted by level, then code."""
-    scope = make_scope(period, now=now, category_id=category_id, area_unit_id=area_unit_id)
+    units with no tickets included (their rates None). Sorted by level, then code.
+    A closed month without filters is read from its rollup (hotline.reports.rollups)."""
     units = _units(level, unit_code)
+    stored = _stored_units(period, now, category_id, area_unit_id)
+    if stored is not None:
+        return _unit_rows(units, stored["units"])
+    scope = make_scope(period, now=now, category_id=category_id, area_unit_id=area_unit_id)
     unit_ids = [u.id for u in units]
     counts: dict[int, dict] = {uid: {} for uid in unit_ids}
     # Grouped by unit, the other units' rows are simply not read back: no IN (every unit).
@@ -397,14 +456,19 @@ def total_figures(
     area_unit_id: int | None = None,
 ) -> dict:
     """The same figures for a whole level, or the whole city (``level`` None), as one row.
-    Tickets held by several units in turn count once in ``received`` and ``still_open``."""
-    scope = make_scope(period, now=now, category_id=category_id, area_unit_id=area_unit_id)
+    Tickets held by several units in turn count once in ``received`` and ``still_open``.
+    A closed month without filters is read from its rollup while its level has the same
+    active units as when it was stored."""
     unit_ids = [u.id for u in _units(level, None)] if level is not None else None
-    counts: dict = {}
-    for source, keys in _by_source().items():
-        for values in _aggregate(source, keys, scope, unit_ids, group=False).values():
-            counts.update(values)
-    return _with_rates(counts)
+    stored = _stored_units(period, now, category_id, area_unit_id)
+    if stored is not None:
+        if level is None:
+            return _with_rates(stored["total"])
+        kept = stored["levels"].get(level)
+        if kept is not None and sorted(kept["unit_ids"]) == sorted(unit_ids):
+            return _with_rates(kept["total"])
+    scope = make_scope(period, now=now, category_id=category_id, area_unit_id=area_unit_id)
+    return _with_rates(total_counts(scope, unit_ids))
 
 
 # The centre's own figures live in figures_centre.py (re-exported here: one public module).
@@ -432,7 +496,9 @@ __all__ = [
     "src_first_dispatch",
     "src_merged",
     "src_volume",
+    "total_counts",
     "total_figures",
+    "unit_and_total_counts",
     "unit_and_total_figures",
     "unit_figures",
 ]

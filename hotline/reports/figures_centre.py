@@ -121,24 +121,57 @@ def change(current: int, before: int) -> float | None:
     return None if not before else (current - before) / before
 
 
+VOLUME_BY = (
+    ("by_channel", Ticket.channel),
+    ("by_request_type", Ticket.request_type),
+    ("by_category", Ticket.category_id),
+    ("by_area", Ticket.area_unit_id),
+)
+
+
+def centre_counts_and_volume(scope: Scope) -> dict:
+    """The centre's counts and the volume's breakdowns, raw (live): what a rollup stores."""
+    result = {"counts": _centre_counts(scope)}
+    for name, column in VOLUME_BY:
+        result[name] = _volume_by(scope, column)
+    return result
+
+
+def _received(other: Period, *, now: datetime, category_id, area_unit_id) -> int:
+    if other.start >= now:
+        return 0
+    if category_id is None and area_unit_id is None:
+        from . import rollups
+
+        stored = rollups.stored(other, now=now, part="centre")
+        if stored is not None:
+            return stored["counts"]["centre_received"]
+    scope = make_scope(other, now=now, category_id=category_id, area_unit_id=area_unit_id)
+    return _centre_counts(scope, ("centre_received",))["centre_received"]
+
+
 def centre_figures(
     period: Period, *, now: datetime, category_id: int | None = None, area_unit_id: int | None = None
 ) -> dict:
     """The centre's own figures and the volume of the period, with its month-on-month
-    and year-on-year change."""
-    scope = make_scope(period, now=now, category_id=category_id, area_unit_id=area_unit_id)
-    counts = _centre_counts(scope)
+    and year-on-year change; a closed month without filters read from its rollup."""
+    raw = None
+    if category_id is None and area_unit_id is None:
+        from . import rollups
+
+        raw = rollups.stored(period, now=now, part="centre")
+    if raw is None:
+        raw = centre_counts_and_volume(make_scope(period, now=now, category_id=category_id, area_unit_id=area_unit_id))
+    counts = raw["counts"]
     result = {"received": counts["centre_received"], **counts}
     for name, (num, den) in CENTRE_RATES.items():
         result[name] = rate(counts[num], counts[den])
-    result["by_channel"] = _volume_by(scope, Ticket.channel)
-    result["by_request_type"] = _volume_by(scope, Ticket.request_type)
-    result["by_category"] = _labelled(_volume_by(scope, Ticket.category_id), "category")
-    result["by_area"] = _labelled(_volume_by(scope, Ticket.area_unit_id), "area")
+    result["by_channel"] = [dict(r) for r in raw["by_channel"]]
+    result["by_request_type"] = [dict(r) for r in raw["by_request_type"]]
+    result["by_category"] = _labelled(raw["by_category"], "category")
+    result["by_area"] = _labelled(raw["by_area"], "area")
     for name, other in (("previous", period.previous()), ("year_before", period.year_before())):
-        other_scope = make_scope(other, now=now, category_id=category_id, area_unit_id=area_unit_id)
-        before = _centre_counts(other_scope, ("centre_received",))["centre_received"] if other.start < now else 0
-        result[f"received_{name}"] = before
+        result[f"received_{name}"] = _received(other, now=now, category_id=category_id, area_unit_id=area_unit_id)
     result["month_on_month"] = change(result["received"], result["received_previous"])
     result["year_on_year"] = change(result["received"], result["received_year_before"])
     return result

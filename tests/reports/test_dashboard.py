@@ -428,3 +428,43 @@ def test_current_spikes_for_supervisors_not_for_units(world, app):
     assert "当前突发热点" not in unit_page and numbers[-1] not in unit_page
     assert world.client("staff_a").get("/api/v1/reports/dashboard").json["spikes"] is None
     assert world.client("admin").get("/api/v1/reports/dashboard").json["spikes"]["total"] == 1
+
+
+def test_with_redis_the_month_figures_are_kept_in_redis_for_every_process(world, app, redis_url):
+    import json
+
+    import redis
+
+    from hotline.reports.dashboard_cache import redis_key
+
+    later = NOW + timedelta(hours=1)
+    world.ticket("closed", lead="DEPT-A")  # its jobs inline, before Redis is configured
+    app.config.update(REDIS_URL=redis_url, DASHBOARD_CACHE_SECONDS=300)
+    assert _build(world, "supervisor", now=later)["month"]["pending"] is True
+    first = _wait_for_month(world, "supervisor", later)
+    assert first["satisfaction"]["rated_units"] == 1
+    assert "hotline.dashboard_cache" not in app.extensions  # nothing kept in the process
+    client = redis.Redis.from_url(redis_url)
+    name = redis_key(("month", "2026-11", "*"))
+    kept = json.loads(client.get(name))
+    assert kept["value"]["satisfaction"] == first["satisfaction"] and client.ttl(name) > 300
+    # What another process (or host) stored is what this one shows.
+    kept["value"]["satisfaction"]["rated_units"] = 7
+    client.set(name, json.dumps(kept))
+    assert _build(world, "supervisor", now=later)["month"]["satisfaction"]["rated_units"] == 7
+    # Expired: the old value at once, the next computed once in the background, the lock freed.
+    kept["expires"] = 0
+    client.set(name, json.dumps(kept))
+    assert _build(world, "supervisor", now=later)["month"]["satisfaction"]["rated_units"] == 7
+    fresh = _wait_for_month(world, "supervisor", later, until=lambda m: m["satisfaction"]["rated_units"] == 1)
+    assert fresh["satisfaction"] == first["satisfaction"]
+    assert client.get(name + ":refreshing") is None
+    client.close()
+
+
+def test_without_redis_reachable_the_process_cache_is_used(world, app):
+    later = NOW + timedelta(hours=1)
+    world.ticket("closed", lead="DEPT-A")
+    app.config.update(REDIS_URL="redis://127.0.0.1:1/0", DASHBOARD_CACHE_SECONDS=300)  # nothing listens there
+    assert _wait_for_month(world, "supervisor", later)["satisfaction"]["rated_units"] == 1
+    assert app.extensions["hotline.dashboard_cache"]

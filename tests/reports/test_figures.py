@@ -14,6 +14,21 @@ NOW = local(12, 10, 12)
 NOV = month_period("2026-11", "Asia/Shanghai")
 
 
+@pytest.fixture(params=["live", "stored"])
+def november(request, november):
+    """Every figure below checked twice: computed live, and read from November's rollup
+    (hotline.reports.rollups), which must give exactly the same numbers."""
+    if request.param == "stored":
+        from hotline.extensions import db
+        from hotline.reports import rollups
+
+        for month in ("2026-10", "2026-11"):
+            rollups.build(month, now=NOW)
+        db.session.commit()
+        assert rollups.stored(NOV, now=NOW, part="units") is not None
+    return november
+
+
 def by_code(rows):
     return {r["code"]: r for r in rows}
 

@@ -35,6 +35,7 @@ def test_the_periodic_sweep_is_enqueued_once_per_minute_however_often_the_schedu
         "periodic-topics-terms-backfill",
         "periodic-topics-spikes",
         "periodic-topics-snapshots",
+        "periodic-figure-rollups",
         "periodic-bulletin-corrections",
     ]
     # Restarts (and a second scheduler) in the same minute enqueue nothing more.
@@ -42,9 +43,9 @@ def test_the_periodic_sweep_is_enqueued_once_per_minute_however_often_the_schedu
     assert schedule.tick(connection, periodic, T) == []
     assert Job.fetch(first[0], connection=connection).func_name == SWEEP
     assert queue.count == 2  # the sweep and the requeue of lost e-supervision deliveries
-    # The hourly review-due check, the terms backfill, the spike run, the topics' snapshots
-    # and the daily bulletin check.
-    assert Queue("default", connection=connection).count == 5
+    # The hourly review-due check, the terms backfill, the spike run, the topics' snapshots,
+    # the figures' rollups and the daily bulletin check.
+    assert Queue("default", connection=connection).count == 6
     assert Queue("notifications", connection=connection).count == 1  # the requeue of lost messages
     assert Queue("kb_vectors", connection=connection).count == 1  # the hourly check for missing vectors
     # The next minute gets its own sweep; the others wait for their next bucket.
