@@ -111,7 +111,7 @@ def _check_and_complete(config: dict) -> None:
     config.setdefault("KB_SEMANTIC", _bool("HOTLINE_KB_SEMANTIC", config["HOTLINE_ENV"] != "testing"))
     # Web processes load the search's parts before their first search (knowledge_base.warmup);
     # not in tests, which load what they test.
-    config.setdefault("KB_WARM_UP", config["HOTLINE_ENV"] != "testing")
+    config.setdefault("KB_WARM_UP", _bool("HOTLINE_KB_WARM_UP", config["HOTLINE_ENV"] != "testing"))
     # The dashboard (hotline.reports.dashboard): how long the month's figures are kept before
     # they are recomputed in the background (0: computed in every request, as in tests), and
     # how often the page refreshes itself.

@@ -6,7 +6,8 @@ in ``kb_article_vectors``; the row names the model and the text it came from
 (``content_sha``), so running a job twice, or two at once, computes nothing twice and
 leaves one row. Any number of workers may serve the queue. A full ``kb reindex`` does not
 touch the vectors: the lexical index rebuilds in seconds, embedding 27k articles takes
-about 40 minutes on two cores, and only changed texts need it.
+minutes (README, "Benchmarks"), and only changed texts need it. Processes that embed run
+below the web processes (``lower_priority``).
 
 Each search process keeps every vector in one matrix (27k articles: 40 MB) and reloads
 only the rows written since it last looked, at most every ``KB_VECTOR_REFRESH_SECONDS``.

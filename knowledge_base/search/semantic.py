@@ -38,7 +38,7 @@ DIM = 384
 # (of the model's 510): the cost of a passage grows with its tokens (more than linearly:
 # attention), and the start says what an article is about (figures: README, "Figures behind
 # the design"). Part of ``content_sha``: changing it computes every vector again.
-PASSAGE_TOKENS = 510
+PASSAGE_TOKENS = 32
 QUERY_CHARS = 256  # a longer question is cut (the start says what it is about) ...
 QUERY_TOKENS = 128  # ... and to this many tokens, which also bounds its cost
 QUERY_THREADS = 1  # OpenMP threads for a question (see the module's docstring)
