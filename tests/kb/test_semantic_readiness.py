@@ -169,7 +169,7 @@ def test_the_kb_vectors_worker_runs_below_the_web_processes(redis_url, tmp_path)
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=900,
     )
     assert done.returncode == 0, done.stderr
     start, other, with_vectors, again = (int(x) for x in done.stdout.split())
