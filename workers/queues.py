@@ -36,8 +36,10 @@ def make_worker(app: Flask, names=(), *, simple: bool = False, name: str | None 
         from knowledge_base.search import semantic
 
         # Embedding is CPU-bound for minutes: below the web processes, whose searches come
-        # first (the work-horses inherit it).
-        vectors.lower_priority(app)
+        # first (the work-horses inherit it). A simple worker runs jobs in the calling
+        # process (tests, debugging), whose priority is left alone.
+        if not simple:
+            vectors.lower_priority(app)
         if app.config.get("KB_SEMANTIC"):
             semantic.available()  # the model too (its threads start on first use, in the horse)
     cls = SimpleWorker if simple else Worker
