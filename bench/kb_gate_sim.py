@@ -58,7 +58,7 @@ def candidates(articles_path: Path, queries: list[dict], workdir: Path, cache: P
                 query, _ = build(searcher, q["query"], synonyms)
                 top = weighting.top_n(searcher, query, allowed, searching.LEXICAL_CANDIDATES) if query else []
                 lexical = [(int(searcher.stored_fields(d)["id"]), s) for s, d in top]
-                vector = semantic.embed_query(q["query"], wait=5.0)
+                vector = semantic.embed_query(q["query"])
                 dense = store.nearest(vector, searching.CANDIDATES) if vector is not None else []
                 out.append({"lexical": lexical, "dense": dense, "relevant": set(q["relevant_ids"])})
         print(f"  {len(queries)} questions in {time.perf_counter() - started:.0f} s")

@@ -86,6 +86,10 @@ def _from_environment(env, instance_path: str) -> dict:
         "SWEEP_BATCH_PAUSE_SECONDS": _float("HOTLINE_SWEEP_BATCH_PAUSE_SECONDS", 0),
         # Semantic search (KB_SEMANTIC, set below): vectors are reloaded at most this often.
         "KB_VECTOR_REFRESH_SECONDS": _float("HOTLINE_KB_VECTOR_REFRESH_SECONDS", 5.0),
+        # A search waits for the semantic side at most as long as its lexical side took plus
+        # this; the niceness of processes that embed articles (kb_vectors workers, kb embed).
+        "KB_SEMANTIC_BUDGET_MS": _float("HOTLINE_KB_SEMANTIC_BUDGET_MS", 25.0),
+        "KB_WORKER_NICE": _int("HOTLINE_KB_WORKER_NICE", 10),
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
         "JSON_SORT_KEYS": False,
     }
@@ -112,6 +116,9 @@ def _check_and_complete(config: dict) -> None:
     # tests, which turn it on where they test it. Without the model installed, search stays
     # lexical whatever this says.
     config.setdefault("KB_SEMANTIC", _bool("HOTLINE_KB_SEMANTIC", config["HOTLINE_ENV"] != "testing"))
+    # Web processes load the search's parts before their first search (knowledge_base.warmup);
+    # not in tests, which load what they test.
+    config.setdefault("KB_WARM_UP", _bool("HOTLINE_KB_WARM_UP", config["HOTLINE_ENV"] != "testing"))
     # The dashboard (hotline.reports.dashboard): how long the month's figures are kept before
     # they are recomputed in the background (0: computed in every request, as in tests), and
     # how often the page refreshes itself.

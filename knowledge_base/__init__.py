@@ -14,6 +14,10 @@ import os
 # ones then wait on each other, and embedding a question gets several times slower at p95
 # on two cores (figures: README, "Benchmarks", "Figures behind the design").
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+# Before the semantic model's engine loads OpenMP: its threads sleep when they have nothing
+# to do instead of spinning for a while, so an idle model takes no core from the web
+# processes or the jobs beside it (figures: README, "Figures behind the design").
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 def init_app(app) -> None:
@@ -46,3 +50,6 @@ def init_app(app) -> None:
         ),
     )
     register_demo_section(app, "knowledge_base.demo.seed_knowledge_base")
+    from . import warmup
+
+    warmup.install(app)

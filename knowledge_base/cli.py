@@ -280,6 +280,7 @@ def embed_command():
     """Compute here the semantic vectors of every article whose text changed since its last one."""
     if not vectors.enabled():
         raise click.ClickException("semantic search is off (HOTLINE_KB_SEMANTIC) or its model is not installed")
+    vectors.lower_priority()  # minutes of CPU: the web processes beside it come first
     done = embed_missing()
     have, total = vectors.coverage()
     click.echo(f"embedded {done} articles; {have} of {total} have a vector")

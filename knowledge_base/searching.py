@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 
 import numpy as np
@@ -111,8 +112,9 @@ def _search(text, *, limit, category, owner_unit, status) -> list[SearchResult]:
     if owner_unit:
         filters.append(wq.Term("owner_unit", owner_unit))
     where = wq.And(filters)
+    started = time.perf_counter()
     index = get_index()
-    hybrid = vectors.enabled()
+    hybrid = bool(current_app.config.get("KB_SEMANTIC")) and not semantic.failed()
     hits, used, unsure = None, set(), False
     for attempt in range(3):
         try:
@@ -144,7 +146,7 @@ def _search(text, *, limit, category, owner_unit, status) -> list[SearchResult]:
         return []
     if unsure:
         try:
-            hits = _fuse(text, hits)
+            hits = _fuse(text, hits, wait=time.perf_counter() - started + _budget())
         except Exception:  # the semantic side only ever adds: never an error because of it
             log.exception("the semantic side of a search failed; answering lexically")
     return _results(hits, used, limit=limit, status=status, category=category, owner_unit=owner_unit)
@@ -188,15 +190,37 @@ def _combine(lexical: list[tuple[int, float]], dense: list[tuple[int, float]]) -
     return sorted(((k, v) for k, v in fused.items() if v > 0), key=lambda item: (-item[1], item[0]))
 
 
-def _fuse(text: str, hits: list[tuple[int, float]]) -> list[tuple[int, float]]:
-    """The lexical candidates fused with the articles nearest in meaning, best first."""
-    store = vectors.get_store()
-    if not len(store.ids):
-        return hits  # no vectors yet: do not pay for embedding the question
-    vector = semantic.embed_query(text)
-    if vector is None:
+def _budget() -> float:
+    """Seconds the semantic side may take beyond what the lexical side took."""
+    return float(current_app.config.get("KB_SEMANTIC_BUDGET_MS", 25)) / 1000
+
+
+def _fuse(text: str, hits: list[tuple[int, float]], *, wait: float) -> list[tuple[int, float]]:
+    """The lexical candidates fused with the articles nearest in meaning, best first; the
+    lexical candidates alone when the semantic side cannot answer within ``wait`` seconds
+    (the model or the vectors still loading, the model busy, the machine busy)."""
+    if not semantic.ready():
+        semantic.start_loading()
+        return hits  # the first searches of a process: lexical until the model is loaded
+    store = vectors.get_store(wait=False)
+    if store is None or not len(store.ids):
+        return hits  # no vectors (yet): do not pay for embedding the question
+    # The question's vector and its nearest articles, on the model's query thread.
+    future = semantic.query_future(text, then=lambda vector: store.nearest(vector, CANDIDATES))
+    if future is None:
         return hits
-    return _combine(hits, store.nearest(vector, CANDIDATES))
+    try:
+        nearest = future.result(timeout=max(wait, 0.0))
+    except FutureTimeout:
+        future.cancel()  # dropped if it has not started; if it has, its vector is kept for next time
+        log.info("knowledge base: the semantic side did not answer within %.0f ms; lexical answer", wait * 1000)
+        return hits
+    return hits if nearest is None else _combine(hits, nearest)
+
+
+def warm_search(text: str) -> None:
+    """One search for ``text`` with everything it loads (``knowledge_base.warmup``)."""
+    _search(text, limit=LEXICAL_CANDIDATES, category=None, owner_unit=None, status=Status.PUBLISHED)
 
 
 def _top(searcher, query, allowed, limit: int) -> list[tuple[float, int]]:

