@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from ..categories import queries as category_queries
 from ..core import clock
 from ..core.errors import BadRequest, NotFound
-from ..core.validation import Code, Line, QuerySchema, Schema, Text
+from ..core.validation import Code, Line, QuerySchema, Schema, Text, parse_int
 from ..units import queries as unit_queries
 from ..units.models import LEVEL_LABELS, Level
 from . import permissions
@@ -110,9 +110,10 @@ def page_args(args, *, default: int = 50, maximum: int = 200) -> tuple[int, int]
         if value is None:
             out.append(fallback)
             continue
-        if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= top:
+        number = parse_int(value, minimum=1, maximum=top)
+        if number is None:
             raise BadRequest(f"{name} must be 1 to {top}.", message_zh=f"页码参数应为 1 到 {top} 的整数。", field=name)
-        out.append(int(value))
+        out.append(number)
     return out[0], out[1]
 
 

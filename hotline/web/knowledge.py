@@ -15,7 +15,7 @@ from ..api.ids import path_id
 from ..categories import queries as category_queries
 from ..core import clock
 from ..core.errors import DomainError, NotFound
-from ..core.validation import validate
+from ..core.validation import validate, validate_query
 from ..extensions import db
 from ..units import queries as unit_queries
 from .helpers import field_errors, filters, form_data, role_required
@@ -177,7 +177,7 @@ def flag_from_search(article_id):
     """纠错 from a search result; back to the same search (its query string is this form's)."""
     article = _article(article_id)
     try:
-        params = validate(schemas.SearchQuery, {k: v for k, v in request.args.items() if v != ""})
+        params = validate_query(schemas.SearchQuery, {k: v for k, v in request.args.items() if v != ""})
     except DomainError:
         params = schemas.SearchQuery()  # an address tampered with: back to an empty search
     try:
