@@ -49,8 +49,8 @@ def create_app(test_config: dict | None = None) -> Flask:
             logging.getLogger(name).setLevel(logging.INFO)
 
     from . import models  # noqa: F401 - the whole schema, for Alembic and create_all
-    from .core import db as core_db
     from .core import bodies, hooks, timer, wiring
+    from .core import db as core_db
     from .core.validation import refuse_nul_in_path
     from .extensions import csrf, db, login_manager, migrate
 

@@ -98,6 +98,23 @@ def suggest():
     return ok(schemas.results_out(services.suggest(user, params.text, limit=params.limit)))
 
 
+@bp.post("/suggest")
+@doc(
+    summary="Articles for a ticket's content of any length (the text in the body)",
+    tags=TAGS,
+    body=schemas.SuggestIn,
+    response=schemas.SearchOut,
+    roles=READERS,
+    description="The same as GET /suggest, for text up to the longest ticket content (5,000 characters), "
+    "which a query string cannot carry.",
+)
+@token_required
+def suggest_text():
+    user = _reader()
+    data = body(schemas.SuggestIn)
+    return ok(schemas.results_out(services.suggest(user, data.text, limit=data.limit)))
+
+
 # --- articles ----------------------------------------------------------------------------
 
 
