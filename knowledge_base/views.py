@@ -197,7 +197,7 @@ def update_article(article_id):
 
 
 def _workflow(name: str, summary: str, service, roles: str = EDITORS):
-    @doc(summary=summary, tags=TAGS, body=EmptyIn, response=schemas.ArticleDetailOut, roles=roles)
+    @doc(summary=summary, tags=TAGS, body=EmptyIn, response=schemas.ArticleDetailOut, roles=roles, body_required=False)
     @token_required
     def view(article_id):
         user = _editor()
@@ -261,7 +261,14 @@ def list_flags():
 
 
 @bp.post("/flags/<flag_id>/resolve")
-@doc(summary="Resolve a flag", tags=TAGS, body=schemas.FlagResolveIn, response=schemas.FlagOut, roles=EDITORS)
+@doc(
+    summary="Resolve a flag",
+    tags=TAGS,
+    body=schemas.FlagResolveIn,
+    response=schemas.FlagOut,
+    roles=EDITORS,
+    body_required=False,
+)
 @token_required
 def resolve_flag(flag_id):
     user = _editor()
