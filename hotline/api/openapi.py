@@ -198,8 +198,18 @@ def _without_null(schema: dict) -> dict:
 _ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
 
 
+# Path variables whose text has a shape of its own.
+_PATH_SCHEMAS = {
+    "month": {"type": "string", "pattern": r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$"},
+    "day": {"type": "string", "format": "date"},
+}
+
+
 def _path_parameter(name: str) -> dict:
-    schema = _ID_SCHEMA if name == "id" or name.endswith("_id") else {"type": "string", "minLength": 1}
+    if name == "id" or name.endswith("_id"):
+        schema = _ID_SCHEMA
+    else:
+        schema = _PATH_SCHEMAS.get(name, {"type": "string", "minLength": 1})
     return {"name": name, "in": "path", "required": True, "schema": dict(schema)}
 
 

@@ -24,7 +24,8 @@ from werkzeug.exceptions import RequestEntityTooLarge, RequestURITooLarge
 from .errors import BadRequest
 
 _TOO_LARGE = "hotline.body_too_large"
-MAX_QUERY_STRING = 8 * 1024
+# 2,000 characters of text (the longest a query parameter takes), percent-encoded.
+MAX_QUERY_STRING = 32 * 1024
 
 
 class StreamedBodyLimit:
