@@ -112,7 +112,7 @@ def allowed_shape_is_accepted(ctx, response, case):
 @settings(max_examples=EXAMPLES, suppress_health_check=list(HealthCheck), database=None, deadline=None)
 def test_the_api_keeps_its_document(case, live, role, record_property):
     app, world = live
-    schema.app = app
+    case.operation.app = case.operation.schema.app = app  # its WSGI transport, for the checks' probes too
     case.call_and_validate(
         headers={"Authorization": f"Bearer {world.tokens[role]}"},
         excluded_checks=[positive_data_acceptance],
