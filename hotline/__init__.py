@@ -50,11 +50,12 @@ def create_app(test_config: dict | None = None) -> Flask:
             logging.getLogger(name).setLevel(logging.INFO)
 
     from . import models  # noqa: F401 - the whole schema, for Alembic and create_all
+    from .core import bodies, hooks, timer, wiring
     from .core import db as core_db
-    from .core import hooks, timer, wiring
     from .core.validation import refuse_nul_in_path
     from .extensions import csrf, db, login_manager, migrate
 
+    bodies.install(app)  # first: the CSRF check below reads the form
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     login_manager.init_app(app)

@@ -17,6 +17,7 @@ _HTTP_CODES = {
     405: ("method_not_allowed", "不支持的请求方法。"),
     409: ("conflict", "与当前状态冲突。"),
     413: ("too_large", "提交的内容过大。"),
+    414: ("uri_too_long", "请求地址过长，长文本请放在请求内容中提交。"),
     415: ("unsupported_media_type", "不支持的内容类型。"),
     422: ("invalid", "内容不合法。"),
     429: ("too_many_requests", "请求过于频繁，请稍后再试。"),

@@ -35,6 +35,19 @@ class SuggestQuery(QuerySchema):
     limit: int = Field(default=5, ge=1, le=20)
 
 
+# As long as the longest ticket content (hotline.tickets.schemas.MAX_CONTENT; a test keeps
+# them equal): the intake form asks for suggestions for whatever the operator has typed.
+SUGGEST_MAX_TEXT = 5000
+
+
+class SuggestIn(Schema):
+    """Suggestions for a ticket's content, in a body: text of any length a ticket accepts
+    (a query string of that much Chinese is longer than servers accept)."""
+
+    text: Text(SUGGEST_MAX_TEXT, min_length=0) = Field(default="", description="the ticket's content so far")
+    limit: int = Field(default=5, ge=1, le=20)
+
+
 class SearchResultOut(BaseModel):
     id: int
     external_id: str | None

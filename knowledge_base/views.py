@@ -98,6 +98,23 @@ def suggest():
     return ok(schemas.results_out(services.suggest(user, params.text, limit=params.limit)))
 
 
+@bp.post("/suggest")
+@doc(
+    summary="Articles for a ticket's content of any length (the text in the body)",
+    tags=TAGS,
+    body=schemas.SuggestIn,
+    response=schemas.SearchOut,
+    roles=READERS,
+    description="The same as GET /suggest, for text up to the longest ticket content (5,000 characters), "
+    "which a query string cannot carry.",
+)
+@token_required
+def suggest_text():
+    user = _reader()
+    data = body(schemas.SuggestIn)
+    return ok(schemas.results_out(services.suggest(user, data.text, limit=data.limit)))
+
+
 # --- articles ----------------------------------------------------------------------------
 
 
@@ -180,7 +197,7 @@ def update_article(article_id):
 
 
 def _workflow(name: str, summary: str, service, roles: str = EDITORS):
-    @doc(summary=summary, tags=TAGS, body=EmptyIn, response=schemas.ArticleDetailOut, roles=roles)
+    @doc(summary=summary, tags=TAGS, body=EmptyIn, response=schemas.ArticleDetailOut, roles=roles, body_required=False)
     @token_required
     def view(article_id):
         user = _editor()
@@ -244,7 +261,14 @@ def list_flags():
 
 
 @bp.post("/flags/<flag_id>/resolve")
-@doc(summary="Resolve a flag", tags=TAGS, body=schemas.FlagResolveIn, response=schemas.FlagOut, roles=EDITORS)
+@doc(
+    summary="Resolve a flag",
+    tags=TAGS,
+    body=schemas.FlagResolveIn,
+    response=schemas.FlagOut,
+    roles=EDITORS,
+    body_required=False,
+)
 @token_required
 def resolve_flag(flag_id):
     user = _editor()

@@ -444,3 +444,16 @@ def redis_url(redis_test_url):
 @pytest.fixture
 def unique():
     return lambda prefix="x": f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How many requests the contract run (tests/api/test_contract.py) generated."""
+    requests = sum(
+        value
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        for name, value in getattr(report, "user_properties", ())
+        if name == "contract_request" and getattr(report, "when", "") == "call"
+    )
+    if requests:
+        terminalreporter.write_line(f"contract: {requests} requests generated from the OpenAPI document")

@@ -30,7 +30,13 @@ def doc(
     status: int = 200,
     roles: str | None = None,
     description: str | None = None,
+    body_required: bool = True,
+    also_status: tuple[int, ...] = (),
 ):
+    """Document an API view. ``body_required=False`` where an empty body is accepted (the
+    view parses it with ``allow_empty=True``); ``also_status``: other success codes, with
+    the same response."""
+
     def decorate(view):
         view.__hotline_doc__ = {
             "summary": summary,
@@ -41,6 +47,8 @@ def doc(
             "status": status,
             "roles": roles,
             "description": description,
+            "body_required": body_required,
+            "also_status": also_status,
         }
         return view
 
@@ -69,18 +77,21 @@ def _error_schema() -> dict:
 
 def build(app: Flask) -> dict[str, Any]:
     entries, models = _documented_rules(app)
-    _, defs = models_json_schema(
-        [(m, "validation") for m in sorted(models, key=lambda m: m.__name__)],
+    # Requests are described as pydantic validates them, answers as it serialises them; a
+    # model used both ways gets two names, and every reference is the name pydantic gave.
+    refs, defs = models_json_schema(
+        sorted(models, key=lambda m: (m[0].__module__, m[0].__name__, m[1])),
         ref_template="#/components/schemas/{model}",
     )
     schemas = dict(defs.get("$defs", {}))
     schemas["Error"] = _error_schema()
+    components = _Components(refs, schemas)
 
     paths: dict[str, dict] = {}
     for rule, meta in sorted(entries, key=lambda e: e[0].rule):
         path = _PARAM.sub(r"{\1}", rule.rule)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            paths.setdefault(path, {})[method.lower()] = _operation(rule, meta, method)
+            paths.setdefault(path, {})[method.lower()] = _operation(rule, meta, method, components)
 
     return {
         "openapi": "3.1.0",
@@ -107,6 +118,8 @@ _UNDOCUMENTED = {
     "status": 200,
     "roles": None,
     "description": None,
+    "body_required": True,
+    "also_status": (),
 }
 
 _ERROR_RESPONSES = (
@@ -121,27 +134,87 @@ _ERROR_RESPONSES = (
 )
 
 
-def _documented_rules(app: Flask) -> tuple[list, set[type[BaseModel]]]:
-    """The API's URL rules with their ``@doc`` metadata, and the models they name."""
-    models: set[type[BaseModel]] = set()
+def _documented_rules(app: Flask) -> tuple[list, set[tuple[type[BaseModel], str]]]:
+    """The API's URL rules with their ``@doc`` metadata, and the models they name (with the
+    mode each is documented in)."""
+    models: set[tuple[type[BaseModel], str]] = set()
     entries = []
     for rule in app.url_map.iter_rules():
         if not is_api(app, rule.endpoint):
             continue
         view = app.view_functions[rule.endpoint]
         meta = getattr(view, "__hotline_doc__", None) or {"summary": rule.endpoint, **_UNDOCUMENTED}
-        for key in ("body", "query", "response"):
+        for key, mode in (("body", "validation"), ("query", "validation"), ("response", "serialization")):
             if meta[key] is not None:
-                models.add(meta[key])
+                models.add((meta[key], mode))
         entries.append((rule, {**meta, "auth": access_of(app, rule.endpoint) != PUBLIC}))
     return entries, models
 
 
-def _ref(model) -> dict:
-    return {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}
+class _Components:
+    """The component schemas, and the reference of each model in each mode."""
+
+    def __init__(self, refs: dict, schemas: dict):
+        self.refs = refs
+        self.schemas = schemas
+
+    def content(self, model, mode: str) -> dict:
+        return {"application/json": {"schema": dict(self.refs[(model, mode)])}}
+
+    def query_parameters(self, model) -> list[dict]:
+        """One parameter per field, typed as the query parser converts it (a query string
+        has no null: "or null" is left out)."""
+        schema = self._resolve(self.refs[(model, "validation")])
+        required = set(schema.get("required", []))
+        params = []
+        for name, field_schema in schema.get("properties", {}).items():
+            field_schema = _without_null(dict(field_schema))
+            description = field_schema.pop("description", "") or ""
+            field_schema.pop("title", None)
+            param = {"name": name, "in": "query", "required": name in required, "schema": field_schema}
+            if description:
+                param["description"] = description
+            params.append(param)
+        return params
+
+    def _resolve(self, schema: dict) -> dict:
+        while "$ref" in schema:
+            schema = self.schemas[schema["$ref"].rsplit("/", 1)[1]]
+        return schema
 
 
-def _operation(rule, meta: dict, method: str) -> dict[str, Any]:
+def _without_null(schema: dict) -> dict:
+    for key in ("anyOf", "oneOf"):
+        if key in schema:
+            options = [o for o in schema[key] if o.get("type") != "null"]
+            if len(options) == 1:
+                return _without_null({**options[0], **{k: v for k, v in schema.items() if k != key}})
+            schema[key] = options
+    if schema.get("default", 0) is None:
+        del schema["default"]
+    return schema
+
+
+# A path variable named like these is a numeric id (hotline.api.ids.path_id): anything else is a 404.
+_ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+
+
+# Path variables whose text has a shape of its own.
+_PATH_SCHEMAS = {
+    "month": {"type": "string", "pattern": r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$"},
+    "day": {"type": "string", "format": "date"},
+}
+
+
+def _path_parameter(name: str) -> dict:
+    if name == "id" or name.endswith("_id"):
+        schema = _ID_SCHEMA
+    else:
+        schema = _PATH_SCHEMAS.get(name, {"type": "string", "minLength": 1})
+    return {"name": name, "in": "path", "required": True, "schema": dict(schema)}
+
+
+def _operation(rule, meta: dict, method: str, components: _Components) -> dict[str, Any]:
     op: dict[str, Any] = {"summary": meta["summary"], "operationId": f"{rule.endpoint}.{method.lower()}"}
     if meta["tags"]:
         op["tags"] = meta["tags"]
@@ -150,31 +223,24 @@ def _operation(rule, meta: dict, method: str) -> dict[str, Any]:
         description = (description + "\n\n" if description else "") + f"Who: {meta['roles']}."
     if description:
         op["description"] = description
-    params = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}} for name in rule.arguments]
+    params = [_path_parameter(name) for name in sorted(rule.arguments)]
     if meta["query"] is not None:
-        for name, field in meta["query"].model_fields.items():
-            params.append(
-                {
-                    "name": name,
-                    "in": "query",
-                    "required": field.is_required(),
-                    "description": field.description or "",
-                    "schema": {},
-                }
-            )
+        params.extend(components.query_parameters(meta["query"]))
     if meta["body"] is not None:
-        op["requestBody"] = {"required": True, "content": _ref(meta["body"])}
+        op["requestBody"] = {
+            "required": meta["body_required"],
+            "content": components.content(meta["body"], "validation"),
+        }
     if params:
         op["parameters"] = params
     ok: dict[str, Any] = {"description": "OK"}
     if meta["response"] is not None:
-        ok["content"] = _ref(meta["response"])
-    responses = {str(meta["status"]): ok}
+        ok["content"] = components.content(meta["response"], "serialization")
+    responses = {str(status): ok for status in (meta["status"], *meta["also_status"])}
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
     for code, text in _ERROR_RESPONSES:
-        responses[code] = {
-            "description": text,
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-        }
+        responses[code] = {"description": text, "content": error}
+    responses["default"] = {"description": "Any other error, in the same format", "content": error}
     op["responses"] = responses
     if meta["auth"]:
         op["security"] = [{"bearer": []}]

@@ -121,6 +121,8 @@ def list_corrections(month):
     status=201,
     roles="supervisor",
     description="201 with the correction when figures changed; 200 with null when nothing changed.",
+    body_required=False,
+    also_status=(200,),
 )
 @token_required
 def record_corrections(month):

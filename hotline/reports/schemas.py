@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from flask import current_app
 from pydantic import BaseModel, Field
@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from ..categories import queries as category_queries
 from ..core import clock
 from ..core.errors import BadRequest, NotFound
-from ..core.validation import Code, Line, QuerySchema, Schema, Text
+from ..core.validation import Code, Line, QuerySchema, Schema, Text, parse_int
 from ..units import queries as unit_queries
 from ..units.models import LEVEL_LABELS, Level
 from . import permissions
@@ -110,9 +110,10 @@ def page_args(args, *, default: int = 50, maximum: int = 200) -> tuple[int, int]
         if value is None:
             out.append(fallback)
             continue
-        if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= top:
+        number = parse_int(value, minimum=1, maximum=top)
+        if number is None:
             raise BadRequest(f"{name} must be 1 to {top}.", message_zh=f"页码参数应为 1 到 {top} 的整数。", field=name)
-        out.append(int(value))
+        out.append(number)
     return out[0], out[1]
 
 
@@ -131,14 +132,22 @@ def period_out(period: Period) -> dict:
 # --- documentation of the query strings (parsed by parse_filters) ----------------------
 
 
+# Typed as parse_filters and page_args read them, so that the OpenAPI document is exact.
+Month = Annotated[str, Field(pattern=r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$")]
+LocalDate = Annotated[str, Field(pattern=r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$")]
+ParamCode = Annotated[str, Field(min_length=1, max_length=MAX_PARAM, pattern=r"^[A-Za-z0-9_.-]+$")]
+Page = Annotated[int, Field(ge=1, le=100000)]
+PerPage = Annotated[int, Field(ge=1, le=200)]
+
+
 class FiguresQuery(QuerySchema):
-    month: str | None = Field(None, description="YYYY-MM in the centre's zone (default: this month)")
-    from_: str | None = Field(None, alias="from", description="first local date YYYY-MM-DD (with to)")
-    to: str | None = Field(None, description="last local date YYYY-MM-DD, inclusive")
+    month: Month | None = Field(None, description="YYYY-MM in the centre's zone (default: this month)")
+    from_: LocalDate | None = Field(None, alias="from", description="first local date YYYY-MM-DD (with to)")
+    to: LocalDate | None = Field(None, description="last local date YYYY-MM-DD, inclusive")
     level: Literal["city", "district", "town"] | None = Field(None, description="city departments, districts, towns")
-    unit: str | None = Field(None, description="one unit's code (unit staff: always their own)")
-    category: str | None = Field(None, description="a category code (its subcategories included)")
-    area: str | None = Field(None, description="a district or town code (the towns under a district included)")
+    unit: ParamCode | None = Field(None, description="one unit's code (unit staff: always their own)")
+    category: ParamCode | None = Field(None, description="a category code (its subcategories included)")
+    area: ParamCode | None = Field(None, description="a district or town code (the towns under a district included)")
 
 
 class RankingQuery(FiguresQuery):
@@ -146,18 +155,18 @@ class RankingQuery(FiguresQuery):
 
 
 class TicketsQuery(FiguresQuery):
-    figure: str = Field(description="a figure or rate key, e.g. replied_on_time_rate")
+    figure: ParamCode = Field(description="a figure or rate key, e.g. replied_on_time_rate")
     part: Literal["numerator", "denominator"] | None = Field(None, description="for a rate (default numerator)")
-    page: int | None = None
-    per_page: int | None = Field(None, description="1-200, default 50")
+    page: Page | None = None
+    per_page: PerPage | None = Field(None, description="1-200, default 50")
 
 
 class ExemptionListQuery(QuerySchema):
     status: Literal["pending", "approved", "refused"] | None = None
-    unit: str | None = None
-    ticket: str | None = None
-    page: int | None = None
-    per_page: int | None = None
+    unit: ParamCode | None = None
+    ticket: Annotated[str, Field(min_length=1, max_length=MAX_PARAM)] | None = None
+    page: Page | None = None
+    per_page: PerPage | None = None
 
 
 # --- outputs ---------------------------------------------------------------------------

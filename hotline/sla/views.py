@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from ..api.auth import actor, require, token_required
 from ..api.helpers import body, changes, ok, query
+from ..api.ids import path_id
 from ..api.openapi import doc
 from ..core import clock
 from ..core.errors import NotFound
@@ -77,11 +78,7 @@ def create_policy():
 @token_required
 def update_policy(policy_id):
     _require_manage_policies()
-    policy = (
-        db.session.get(SlaPolicy, int(policy_id))
-        if policy_id.isascii() and policy_id.isdigit() and len(policy_id) < 10
-        else None
-    )
+    policy = db.session.get(SlaPolicy, path_id(policy_id, "policy", "时限规则"))
     if policy is None:
         raise NotFound(f"No policy {policy_id}.", message_zh="时限规则不存在。")
     data = body(schemas.PolicyPatchIn)

@@ -110,8 +110,14 @@ function setupSuggestions() {
     last = text;
     if (text.length < 4) { box.textContent = "输入诉求内容后显示可直接答复的知识条目。"; return; }
     try {
-      const url = `${content.dataset.suggestUrl}?text=${encodeURIComponent(text.slice(0, 2000))}&limit=5`;
-      const response = await fetch(url, {headers: {Accept: "application/json"}});
+      // The text goes in the body: a query string of a few hundred Chinese characters is
+      // longer than servers accept, and a ticket's content may have 5,000.
+      const token = document.querySelector("input[name=csrf_token]");
+      const response = await fetch(content.dataset.suggestUrl, {
+        method: "POST",
+        body: new URLSearchParams({text, limit: "5"}),
+        headers: {Accept: "application/json", "X-CSRFToken": token ? token.value : ""},
+      });
       const data = await response.json();
       box.replaceChildren();
       if (!response.ok) { box.textContent = (data.error && data.error.message_zh) || "知识库暂时无法查询。"; return; }

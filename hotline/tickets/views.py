@@ -252,7 +252,14 @@ ACTIONS = {
 def _make_action_view(action: Action):
     schema, handler, allow_empty, summary, roles = ACTIONS[action]
 
-    @doc(summary=summary, tags=TAGS, body=schema, response=schemas.TicketDetailOut, roles=roles)
+    @doc(
+        summary=summary,
+        tags=TAGS,
+        body=schema,
+        response=schemas.TicketDetailOut,
+        roles=roles,
+        body_required=not allow_empty,
+    )
     @token_required
     def view(number):
         user = actor()

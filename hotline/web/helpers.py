@@ -8,7 +8,7 @@ from flask import abort, flash
 from flask_login import current_user, login_required
 
 from ..core.errors import DomainError, InvalidInput
-from ..core.validation import validate
+from ..core.validation import parse_int, validate_query
 
 
 def role_required(predicate):
@@ -45,7 +45,8 @@ def form_data(form, *, ints=(), bools=(), lists=(), optional=()) -> dict:
         if key in optional and value.strip() == "":
             continue
         if key in ints:
-            data[key] = int(value) if value.strip().lstrip("-").isdigit() else value
+            number = parse_int(value)
+            data[key] = value if number is None else number
         elif key in bools:
             data[key] = {"true": True, "false": False}.get(value, value)
         else:
@@ -63,7 +64,7 @@ def field_errors(exc: DomainError) -> dict[str, str]:
 def filters(schema, args):
     """A list page's filters from its query string, or None (with a message) when they are wrong."""
     try:
-        return validate(schema, {k: v for k, v in args.items() if v != ""})
+        return validate_query(schema, {k: v for k, v in args.items() if v != ""})
     except InvalidInput as exc:
         flash(f"筛选条件有误：{exc.message_zh}", "error")
         return None

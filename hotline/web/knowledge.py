@@ -14,8 +14,8 @@ from knowledge_base.views import detail
 from ..api.ids import path_id
 from ..categories import queries as category_queries
 from ..core import clock
-from ..core.errors import DomainError, NotFound
-from ..core.validation import validate
+from ..core.errors import DomainError, InvalidInput, NotFound
+from ..core.validation import validate, validate_query
 from ..extensions import db
 from ..units import queries as unit_queries
 from .helpers import field_errors, filters, form_data, role_required
@@ -83,11 +83,19 @@ def _render_search(params, *, flag_form=None, status=200):
     )
 
 
-@bp.get("/ui/kb/suggest")
+@bp.route("/ui/kb/suggest", methods=["GET", "POST"])
 @role_required(permissions.can_search)
 def suggest():
-    """Articles for the ticket being typed (JSON for the intake form; read-only)."""
-    params = filters(schemas.SuggestQuery, request.args)
+    """Articles for the ticket being typed (JSON for the intake form; read-only). The form
+    POSTs the text: a query string of a few hundred Chinese characters is longer than
+    servers accept (gunicorn: 4 KiB), and a ticket's content may have 5,000."""
+    if request.method == "POST":
+        try:
+            params = validate(schemas.SuggestIn, form_data(request.form, ints=("limit",)))
+        except InvalidInput as exc:
+            return jsonify({"error": exc.to_dict()}), exc.status
+    else:
+        params = filters(schemas.SuggestQuery, request.args)
     if params is None:
         return jsonify({"error": {"code": "validation_error", "message_zh": "查询条件有误。"}}), 422
     results = services.suggest(current_user, params.text, limit=params.limit)
@@ -177,7 +185,7 @@ def flag_from_search(article_id):
     """纠错 from a search result; back to the same search (its query string is this form's)."""
     article = _article(article_id)
     try:
-        params = validate(schemas.SearchQuery, {k: v for k, v in request.args.items() if v != ""})
+        params = validate_query(schemas.SearchQuery, {k: v for k, v in request.args.items() if v != ""})
     except DomainError:
         params = schemas.SearchQuery()  # an address tampered with: back to an empty search
     try:

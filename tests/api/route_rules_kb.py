@@ -15,6 +15,7 @@ ARTICLE = "/api/v1/kb/articles/<article_id>"
 RULES = {
     ("GET", "/api/v1/kb/search"): {"expected": _ok_for(READERS)},
     ("GET", "/api/v1/kb/suggest"): {"expected": _ok_for(READERS)},
+    ("POST", "/api/v1/kb/suggest"): {"body": {"text": "社保卡丢失"}, "expected": _ok_for(READERS)},
     ("GET", "/api/v1/kb/articles"): {"expected": _ok_for(READERS)},
     ("POST", "/api/v1/kb/articles"): {
         "body": {"title": "居住证办理", "body": "持身份证到社区登记。", "category": "SOC"},

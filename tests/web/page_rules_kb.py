@@ -19,6 +19,10 @@ ARTICLE = {
 PAGES = {
     ("GET", "/kb"): {"path": {}, "expected": ok_for(READERS)},
     ("GET", "/ui/kb/suggest"): {"expected": ok_for(READERS, anonymous=401)},
+    ("POST", "/ui/kb/suggest"): {
+        "form": {"text": "社保卡丢失怎么办", "limit": "5"},
+        "expected": ok_for(READERS, anonymous=401),
+    },
     ("GET", "/kb/articles/<article_id>"): {"setup": kb_setups.article("published"), "expected": ok_for(READERS)},
     ("POST", "/kb/articles/<article_id>/flags"): {
         "setup": kb_setups.article("published"),
