@@ -31,6 +31,7 @@ DOMAINS: tuple[str, ...] = (
     "hotline.supervision",
     "hotline.ops",
     "hotline.reports",
+    "hotline.queues",
     "hotline.api",
     "hotline.web",
     "hotline.health",
