@@ -8,11 +8,13 @@
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..categories import queries as category_queries
 from ..core import clock
@@ -29,6 +31,7 @@ from . import export, permissions, queries, rows
 from .definitions import DEADLINES, EXTENSIONS, NOTICES, QUEUES, queues_for
 
 bp = Blueprint("web_queues", __name__)
+log = logging.getLogger(__name__)
 
 PER_PAGE = 25
 
@@ -40,7 +43,11 @@ def queue_tabs() -> list[dict]:
     mine = queues_for(current_user)
     if not mine:
         return []
-    counts = queries.counts(mine, current_user, clock.now())
+    try:
+        counts = queries.counts(mine, current_user, clock.now())
+    except SQLAlchemyError:  # e.g. the error page of a failed transaction: the page, without counts
+        log.warning("queue counts unavailable", exc_info=True)
+        return []
     return [
         {"key": q.key, "label": q.label, "count": counts[q.key], "url": url_for("web_queues.show", key=q.key)}
         for q in mine

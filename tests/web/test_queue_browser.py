@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.any_database]
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 SIZE = {"width": 1366, "height": 768}
 
-OVERDUE_RGB = "rgb(183, 28, 28)"  # queues.css: .countdown.tone-overdue
+OVERDUE_RGB = "rgb(183, 28, 28)"  # queues.css: .time-left.tone-overdue
 WARNING_RGB = "rgb(230, 81, 0)"
 NORMAL_RGB = "rgb(27, 94, 32)"
 
@@ -135,10 +135,10 @@ def test_countdown_colours_and_the_counts_refresh_without_reload(sign_in, page, 
         (t["doing_warn"], "warning", WARNING_RGB),
         (t["doing_ok"], "normal", NORMAL_RGB),
     ):
-        badge = page.locator(f'tr[data-number="{number}"] .countdown[data-kind="reply"]')
+        badge = page.locator(f'tr[data-number="{number}"] .time-left[data-kind="reply"]')
         assert f"tone-{tone}" in badge.get_attribute("class")
         assert badge.evaluate("n => getComputedStyle(n).color") == rgb
-    late = page.locator(f'tr[data-number="{t["doing_late"]}"] .countdown[data-kind="reply"]').inner_text()
+    late = page.locator(f'tr[data-number="{t["doing_late"]}"] .time-left[data-kind="reply"]').inner_text()
     assert late == "答复 已超时 5 小时 10 分"
 
     # A new ticket for the unit: the menu's count follows within a refresh, no reload.

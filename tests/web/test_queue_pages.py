@@ -175,7 +175,7 @@ def test_countdown_colours_on_the_list_and_the_ticket_page(app, world):
     assert re.search(r'tone-warning"[^>]*>答复 剩余 1 小时 40 分<', html)
     assert re.search(r'tone-normal"[^>]*>答复 剩余 10 小时<', html)
     detail = page_of(client, f"/tickets/{overdue}")
-    assert re.search(r'id="countdowns"><span class="countdown tone-overdue"[^>]*>答复时限 已超时 5 分钟<', detail)
+    assert re.search(r'id="countdowns"><span class="time-left tone-overdue"[^>]*>答复时限 已超时 5 分钟<', detail)
 
 
 def test_list_filters_and_orders(app, world):
