@@ -32,6 +32,7 @@ DOMAINS: tuple[str, ...] = (
     "hotline.ops",
     "hotline.reports",
     "hotline.citizens",
+    "hotline.queues",
     "hotline.api",
     "hotline.web",
     "hotline.health",

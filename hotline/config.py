@@ -133,6 +133,14 @@ def _check_and_complete(config: dict) -> None:
         raise ConfigError(
             "HOTLINE_DASHBOARD_CACHE_SECONDS must be 0 or more, HOTLINE_DASHBOARD_REFRESH_SECONDS 1 or more"
         )
+    # The work queues (hotline.queues): how often the menu's counts refresh, and an open
+    # queue or list fetches itself again (its countdowns), in seconds.
+    config.setdefault("QUEUE_COUNTS_REFRESH_SECONDS", _int("HOTLINE_QUEUE_COUNTS_REFRESH_SECONDS", 30))
+    config.setdefault("QUEUE_PAGE_REFRESH_SECONDS", _int("HOTLINE_QUEUE_PAGE_REFRESH_SECONDS", 60))
+    if config["QUEUE_COUNTS_REFRESH_SECONDS"] < 1 or config["QUEUE_PAGE_REFRESH_SECONDS"] < 1:
+        raise ConfigError(
+            "HOTLINE_QUEUE_COUNTS_REFRESH_SECONDS and HOTLINE_QUEUE_PAGE_REFRESH_SECONDS must be 1 or more"
+        )
     if config["SWEEP_BATCH_SIZE"] < 1:
         raise ConfigError("HOTLINE_SWEEP_BATCH_SIZE must be at least 1")
 

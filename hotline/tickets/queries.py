@@ -51,7 +51,7 @@ class Page:
         return max(1, -(-self.total // self.per_page))
 
 
-def search(
+def statement(
     user,
     *,
     status: str | None = None,
@@ -59,10 +59,11 @@ def search(
     request_type: str | None = None,
     q: str | None = None,
     caller_id: int | None = None,
-    page: int = 1,
-    per_page: int = 20,
-) -> Page:
-    stmt = select(Ticket).where(visible_clause(user))
+    clauses=(),
+):
+    """SELECT the tickets ``user`` may see that match these filters (``clauses``: more
+    WHERE clauses, e.g. :func:`hotline.tickets.listing.where`), unordered."""
+    stmt = select(Ticket).where(visible_clause(user), *clauses)
     if status:
         stmt = stmt.where(Ticket.status == status)
     if unit_id is not None:
@@ -83,11 +84,30 @@ def search(
                 Ticket.address.like(pattern, escape="\\"),
             )
         )
+    return stmt
+
+
+def search(
+    user,
+    *,
+    status: str | None = None,
+    unit_id: int | None = None,
+    request_type: str | None = None,
+    q: str | None = None,
+    caller_id: int | None = None,
+    clauses=(),
+    order_by=None,
+    page: int = 1,
+    per_page: int = 20,
+) -> Page:
+    stmt = statement(
+        user, status=status, unit_id=unit_id, request_type=request_type, q=q, caller_id=caller_id, clauses=clauses
+    )
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     items = list(
         db.session.scalars(
             stmt.options(*TICKET_LOAD)
-            .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+            .order_by(*(order_by or (Ticket.created_at.desc(), Ticket.id.desc())))
             .limit(per_page)
             .offset((page - 1) * per_page)
         ).unique()

@@ -13,19 +13,24 @@ from ..core import clock
 from ..core.errors import DomainError, InvalidInput
 from ..core.validation import validate
 from ..extensions import db
+from ..queues import rows as queue_rows
+from ..queues import views as queue_views
+from ..sla import queries as sla_queries
 from ..supervision import permissions as supervision_permissions
 from ..supervision import queries as supervision_queries
-from ..tickets import permissions, queries, schemas, services
+from ..tickets import listing, permissions, queries, schemas, services
 from ..tickets.models import CHANNEL_LABELS, REQUEST_TYPE_LABELS, SATISFACTION_LABELS, URGENCY_LABELS
 from ..tickets.states import ACTION_LABELS, STATUS_LABELS, Action
 from ..tickets.views import ACTIONS, detail
 from ..units import queries as unit_queries
 from ..units.models import Level
-from .helpers import field_errors, filters, form_data, role_required
+from .helpers import field_errors, form_data, role_required
 
 bp = Blueprint("web_tickets", __name__)
 
 PER_PAGE = 25
+# The running deadlines a ticket's page counts down: signing for it, replying, rectifying.
+COUNTDOWN_KINDS = ("accept", "reply", "rectification")
 
 # How each action's form fields are typed (see form_data).
 FORM_TYPES = {
@@ -65,26 +70,30 @@ def _choices() -> dict:
 @bp.get("/tickets")
 @role_required(permissions.can_list_tickets)
 def list_tickets():
-    params = filters(schemas.TicketListQuery, request.args)
-    if params is None:
+    """The ticket list: filtered and ordered in SQL (:mod:`hotline.tickets.listing`), a page at
+    a time, each running deadline as a countdown; the same filters export to Excel."""
+    try:
+        params = listing.parse(request.args)
+    except InvalidInput as exc:
+        flash(f"筛选条件有误：{exc.message_zh}", "error")
         return redirect(url_for("web_tickets.list_tickets"))
-    unit_id = None
-    if params.unit:
-        unit = unit_queries.get_by_code(params.unit)
-        unit_id = unit.id if unit else -1
+    now = clock.now()
     page = queries.search(
         current_user,
-        status=params.status,
-        unit_id=unit_id,
-        request_type=params.type,
         q=params.q,
+        clauses=listing.where(params, listing.resolve(params), now),
+        order_by=listing.order_by(params.sort),
         page=params.page,
         per_page=PER_PAGE,
     )
-    now = clock.now()
-    rows = [schemas.ticket_out(t, current_user, now) for t in page.items]
     return render_template(
-        "tickets/list.html", page=page, rows=rows, params=params, labels=_labels(), units=unit_queries.list_units()
+        "tickets/list.html",
+        page=page,
+        rows=queue_rows.ticket_rows(page.items, current_user, now),
+        params=params,
+        now=now,
+        export_url=url_for("web_queues.export_tickets", **request.args),
+        **queue_views.filter_choices(),
     )
 
 
@@ -165,6 +174,7 @@ def _suggestions(ticket, allowed_actions):
 def _render_detail(ticket, *, errors=None, values=None, failed_action=None, status=200):
     cases, can_open_case = _cases_of(ticket)
     t = detail(ticket, current_user)
+    clocks = sla_queries.running_countdowns([ticket.id], clock.now(), kinds=COUNTDOWN_KINDS)[ticket.id]
     return (
         render_template(
             "tickets/detail.html",
@@ -176,6 +186,7 @@ def _render_detail(ticket, *, errors=None, values=None, failed_action=None, stat
             errors=errors or {},
             values=values or {},
             failed_action=failed_action,
+            clocks=clocks,
             **_choices(),
         ),
         status,

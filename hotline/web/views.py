@@ -11,13 +11,14 @@ from knowledge_base import permissions as kb_permissions
 
 from ..accounts import permissions as account_permissions
 from ..accounts import services as accounts
-from ..accounts.models import ROLE_LABELS, Role
+from ..accounts.models import ROLE_LABELS
 from ..core import clock
 from ..core.clients import client_address
 from ..core.errors import TooManyRequests, Unauthorized
 from ..core.wiring import public
 from ..extensions import db
 from ..notifications import permissions as outbox_permissions
+from ..queues import permissions as queue_permissions
 from ..reports import permissions as report_permissions
 from ..supervision import permissions as supervision_permissions
 from ..tickets import permissions
@@ -76,11 +77,11 @@ def _safe_next(target: str | None) -> str | None:
 @bp.get("/")
 @login_required
 def index():
-    """Each role's start page: the dashboard for supervisors and unit staff (what is due, what is
-    late, what waits for a decision), the ticket list for the others who work tickets, the
-    editors' desk for editors."""
-    if current_user.role in (Role.SUPERVISOR, Role.UNIT_STAFF) and report_permissions.can_view_dashboard(current_user):
-        return redirect(url_for("web_dashboard.show"))
+    """Each role's start page: its work queue (待办: operators, dispatchers, unit staff,
+    supervisors; the dashboard stays one click away in the menu), the ticket list for admins,
+    the editors' desk for editors."""
+    if queue_permissions.can_use_queues(current_user):
+        return redirect(url_for("web_queues.start"))
     if permissions.can_list_tickets(current_user):
         return redirect(url_for("web_tickets.list_tickets"))
     if kb_permissions.can_edit(current_user):

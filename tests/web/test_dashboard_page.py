@@ -30,7 +30,10 @@ def test_the_start_page_renders_and_refreshes_itself(sign_in, page, live_server,
     soon = world.ticket("accepted", lead="DEPT-A")
     _due_in(world, soon, 45)
     sign_in("supervisor")
-    assert page.url.endswith("/dashboard")  # the supervisor's start page
+    assert page.url.endswith("/queues/decide")  # the supervisor's start page is the queue; the dashboard is in the menu
+    page.click("nav.nav >> text=工作台")
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith("/dashboard")
     assert page.locator("h1").inner_text() == "督办工作台"
     assert page.locator("#tile-due-soon").inner_text() == "1"
     row = page.locator("#due-soon tbody tr").first
@@ -56,6 +59,7 @@ def test_unit_staff_see_their_own_units_dashboard(sign_in, page, live_server, wo
     _due_in(world, own, 20)
     _due_in(world, other, 30)
     sign_in("staff_a")
+    page.goto(f"{live_server}/dashboard")
     assert page.url.endswith("/dashboard")
     assert page.locator("h1").inner_text() == "市人力资源和社会保障局 · 工作台"
     body = page.locator("#dashboard").inner_text()

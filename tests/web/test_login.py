@@ -16,7 +16,7 @@ def test_wrong_password_shows_a_chinese_error(page, live_server):
 
 def test_sign_in_and_out(sign_in, page, live_server):
     sign_in("staff_a")
-    assert page.url.endswith("/dashboard")  # unit staff start at their unit's dashboard (工作台)
+    assert page.url.endswith("/queues/accept")  # unit staff start at their queue: tickets to sign for
     assert "市人力资源和社会保障局" in page.locator(".user").inner_text()
     page.click("text=退出")
     page.wait_for_load_state("networkidle")
