@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from datetime import timedelta
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from knowledge_base import permissions as kb_permissions
 from knowledge_base import services as kb_services
+from knowledge_base.models import Article
 
 from ..categories import queries as category_queries
 from ..core import clock
-from ..core.errors import DomainError, InvalidInput
+from ..core.errors import DomainError
 from ..core.validation import validate
 from ..extensions import db
 from ..supervision import permissions as supervision_permissions
@@ -21,11 +24,15 @@ from ..tickets.states import ACTION_LABELS, STATUS_LABELS, Action, Status
 from ..tickets.views import ACTIONS, detail
 from ..units import queries as unit_queries
 from ..units.models import Level
+from . import intake
 from .helpers import field_errors, filters, form_data, role_required
 
 bp = Blueprint("web_tickets", __name__)
 
 PER_PAGE = 25
+
+# A caller with a ticket still open from this far back is a repeat caller (重复来电).
+REPEAT_WINDOW = timedelta(days=30)
 
 # How each action's form fields are typed (see form_data).
 FORM_TYPES = {
@@ -91,52 +98,44 @@ def list_tickets():
 @bp.route("/tickets/new", methods=["GET", "POST"])
 @role_required(permissions.can_create)
 def new_ticket():
+    """登记来电. A refused form comes back with everything typed, the chosen article and the
+    answer included; the page's script also keeps a draft in the browser, so that a
+    session or a page that expired meanwhile loses nothing (see static/app.js)."""
     values = {"channel": "phone", "urgency": "normal", "request_type": "consultation"}
     errors: dict[str, str] = {}
     status = 200
     if request.method == "POST":
         values = request.form.to_dict()
-        intent = values.pop("intent", "save")
-        answer_text = values.pop("answer", "").strip()
-        article_id = values.pop("article_id", "").strip()
-        data = form_data(request.form, optional=("caller_name", "area", "address"))
-        for key in ("intent", "answer", "article_id"):
-            data.pop(key, None)
+        values.pop("csrf_token", None)
         try:
-            ticket = _create_from_form(data, intent, answer_text, article_id)
+            outcome = intake.create_from_form(request.form, actor=current_user)
+            db.session.commit()
         except DomainError as exc:
             db.session.rollback()
             errors = field_errors(exc)
             status = exc.status
             flash(exc.message_zh, "error")
         else:
-            flash(f"工单 {ticket.number} 已{_INTENT_DONE[intent]}。", "success")
-            return redirect(url_for("web_tickets.show_ticket", number=ticket.number), 303)
-    return render_template("tickets/new.html", values=values, errors=errors, labels=_labels(), **_choices()), status
+            flash(outcome.message, "success")
+            session["intake_saved"] = True  # the page's script then forgets the draft
+            return redirect(url_for("web_tickets.show_ticket", number=outcome.number), 303)
+    return render_template(
+        "tickets/new.html",
+        values=values,
+        errors=errors,
+        labels=_labels(),
+        article_title=_article_title(values.get("article_id")),
+        category_groups=intake.category_groups(),
+        **_choices(),
+    ), status
 
 
-_INTENT_DONE = {"save": "登记", "answer": "直接答复并办结", "submit": "登记并提交派单"}
-
-
-def _create_from_form(data: dict, intent: str, answer_text: str, article_id: str):
-    if intent not in _INTENT_DONE:
-        raise InvalidInput("Unknown intent.", message_zh="未知的操作。", field="intent")
-    payload = validate(schemas.TicketCreateIn, data)
-    answer = None
-    if intent == "answer":
-        if not answer_text:
-            raise InvalidInput("Give the answer.", message_zh="直接答复须填写答复内容。", field="answer")
-        answer = validate(
-            schemas.AnswerIn, form_data({"answer": answer_text, "article_id": article_id}, **FORM_TYPES[Action.ANSWER])
-        )
-    now = clock.now()
-    ticket, _ = services.create(actor=current_user, data=services.NewTicket(**payload.model_dump()), now=now)
-    if answer is not None:
-        services.answer(ticket, actor=current_user, now=now, article_id=answer.article_id, answer_text=answer.answer)
-    elif intent == "submit":
-        services.submit(ticket, actor=current_user, now=now)
-    db.session.commit()
-    return ticket
+def _article_title(article_id: str | None) -> str | None:
+    """The title of the article the refused form had chosen, to show it again."""
+    if not (article_id or "").isdecimal() or len(article_id) > 9:
+        return None
+    article = kb_services.get_published(int(article_id))
+    return article.title if article else None
 
 
 @bp.get("/tickets/<number>")
@@ -162,6 +161,17 @@ def _suggestions(ticket, allowed_actions):
     return kb_services.suggest(current_user, ticket.content, limit=3)
 
 
+def _answer_article(ticket) -> dict | None:
+    """The article a ticket was answered from, by its title (a link for those who may read it)."""
+    if not ticket.answer_article_id:
+        return None
+    article = db.session.get(Article, ticket.answer_article_id)
+    if article is None:
+        return None
+    readable = kb_permissions.can_search(current_user) and kb_permissions.can_view(current_user, article)
+    return {"title": article.title, "url": url_for("web_kb.show_article", article_id=article.id) if readable else None}
+
+
 def _render_detail(ticket, *, errors=None, values=None, failed_action=None, status=200):
     cases, can_open_case = _cases_of(ticket)
     t = detail(ticket, current_user)
@@ -170,6 +180,7 @@ def _render_detail(ticket, *, errors=None, values=None, failed_action=None, stat
             "tickets/detail.html",
             t=t,
             suggestions=_suggestions(ticket, t.allowed_actions),
+            answer_article=_answer_article(ticket),
             cases=cases,
             can_open_case=can_open_case,
             labels=_labels(),
@@ -244,4 +255,16 @@ def caller_history(phone):
         }
         for t in page.items
     ]
-    return jsonify({"caller": {"phone": caller.phone, "name": caller.name}, "items": items, "total": page.total})
+    repeat = [
+        {
+            "number": t.number,
+            "url": url_for("web_tickets.show_ticket", number=t.number),
+            "status_label": STATUS_LABELS[Status(t.status)],
+            "content": t.content[:80],
+            "created_at": clock.local(t.created_at).strftime("%Y-%m-%d %H:%M"),
+        }
+        for t in queries.open_since(current_user, caller.id, now - REPEAT_WINDOW)
+    ]
+    return jsonify(
+        {"caller": {"phone": caller.phone, "name": caller.name}, "items": items, "total": page.total, "repeat": repeat}
+    )
