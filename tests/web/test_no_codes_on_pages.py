@@ -153,7 +153,7 @@ def test_no_page_shows_a_code_a_username_or_an_english_field_name(app, busy_worl
     leaks = {}
     for path in _pages(app, numbers, article_id):
         r = client.get(path)
-        if r.status_code != 200 or not r.mimetype == "text/html":
+        if r.status_code != 200 or r.mimetype != "text/html":
             continue
         seen += 1
         found = sorted(set(_LEAK.findall(visible_text(r.get_data(as_text=True)))))
