@@ -2,7 +2,7 @@
 
 A refused form says "分类：不能为空", never "category：不能为空": ``to_invalid_input``
 names the field by its label here. A field missing from this table is named "该项",
-never by its code (``tests/unit/test_field_labels.py`` checks every request schema's
+never by its code (``tests/web/test_field_labels.py`` checks every request schema's
 fields against it).
 """
 
@@ -94,6 +94,25 @@ FIELD_LABELS: dict[str, str] = {
     "working_hours": "工作时段",
     "is_working": "是否工作日",
     "year": "年份",
+    "contact_phone": "联系电话",
+    "resolution": "处理说明",
+    "description": "说明",
+    "weight_on_time": "按期办结权重",
+    "weight_satisfaction": "满意率权重",
+    "weight_resolution": "解决率权重",
+    "weight_accepted": "按时签收权重",
+    "yellow_card_penalty": "黄牌扣分",
+    "red_card_penalty": "红牌扣分",
+    "include_inactive": "含已停用",
+    "object_type": "对象类型",
+    "object_id": "对象编号",
+    "actor": "操作人",
+    "action": "操作",
+    "case": "监察案件",
+    "format": "格式",
+    "group": "分组",
+    "id": "编号",
+    "created_at": "创建时间",
 }
 
 
