@@ -155,12 +155,22 @@ function setupSuggestions() {
   if (content.value) load();
 }
 
-// A ticket recorded from the intake form: its draft in this browser is no longer needed.
-function forgetSavedDraft() {
-  if (!document.body.dataset.intakeSaved) return;
+// Intake drafts hold a caller's number and words: forgotten once the ticket is recorded, when
+// the operator signs out, and after 12 hours whatever happens.
+function forgetDrafts(all) {
   try {
-    Object.keys(localStorage).filter((k) => k.startsWith("hotline.intake.")).forEach((k) => localStorage.removeItem(k));
+    Object.keys(localStorage).filter((k) => k.startsWith("hotline.intake.")).forEach((k) => {
+      let stale = all;
+      try { stale = stale || Date.now() - JSON.parse(localStorage.getItem(k)).at > 12 * 3600 * 1000; } catch (err) { stale = true; }
+      if (stale) localStorage.removeItem(k);
+    });
   } catch (err) { /* storage unavailable: nothing was kept */ }
+}
+
+function forgetSavedDraft() {
+  forgetDrafts(Boolean(document.body.dataset.intakeSaved));
+  const logout = document.querySelector("form[data-logout]");
+  if (logout) logout.addEventListener("submit", () => forgetDrafts(true));
 }
 
 // Destructive actions ask first: a form or button with data-confirm.
