@@ -18,6 +18,7 @@ from ..core.validation import validate
 from ..extensions import db
 from ..supervision import permissions as supervision_permissions
 from ..supervision import queries as supervision_queries
+from ..supervision.models import CASE_STATUS_LABELS
 from ..tickets import permissions, queries, schemas, services
 from ..tickets.models import CHANNEL_LABELS, REQUEST_TYPE_LABELS, SATISFACTION_LABELS, URGENCY_LABELS
 from ..tickets.states import ACTION_LABELS, STATUS_LABELS, Action, Status
@@ -182,6 +183,7 @@ def _render_detail(ticket, *, errors=None, values=None, failed_action=None, stat
             suggestions=_suggestions(ticket, t.allowed_actions),
             answer_article=_answer_article(ticket),
             cases=cases,
+            case_labels={k.value: v for k, v in CASE_STATUS_LABELS.items()},
             can_open_case=can_open_case,
             labels=_labels(),
             errors=errors or {},
