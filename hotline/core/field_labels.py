@@ -52,9 +52,9 @@ FIELD_LABELS: dict[str, str] = {
     "title": "标题",
     "body": "正文",
     "keywords": "关键词",
-    "owner_unit": "所属单位",
-    "effective_on": "生效日期",
-    "review_by": "复核日期",
+    "owner_unit": "负责单位",
+    "effective_on": "施行日期",
+    "review_by": "复审期限",
     "external_id": "外部编号",
     "terms": "同义词",
     # supervision, notifications, reports
