@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from urllib.parse import urlsplit
+
+from flask import Flask, flash, jsonify, redirect, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from .core.errors import DomainError
@@ -38,6 +40,14 @@ def _json(status: int, body: dict, headers: dict | None = None):
     return response
 
 
+def _same_site_referrer() -> str | None:
+    """The path of the page that sent this request, when it is one of ours."""
+    parts = urlsplit(request.referrer or "")
+    if parts.netloc != request.host or parts.scheme not in ("http", "https") or not parts.path.startswith("/"):
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
 def _page(status: int, title: str, message: str):
     return render_template("error.html", status=status, title=title, message=message), status
 
@@ -58,8 +68,15 @@ def register(app: Flask) -> None:
         db.session.rollback()
         status = exc.code or 500
         code, message_zh = _HTTP_CODES.get(status, ("error", "请求失败。"))
-        if getattr(exc, "name", "") == "CSRF Error" or exc.__class__.__name__ == "CSRFError":
+        csrf = getattr(exc, "name", "") == "CSRF Error" or exc.__class__.__name__ == "CSRFError"
+        if csrf:
             message_zh = "页面已过期，请刷新后重试。"
+            back = None if wants_json() else _same_site_referrer()
+            if back:
+                # Back to the form (through the sign-in page when the session ended too):
+                # the intake form's draft is still in the browser and comes back.
+                flash("页面已过期（登录超时或页面打开过久），请核对内容后重新提交。", "warning")
+                return redirect(back, 303)
         if wants_json():
             message = exc.description or exc.name
             if status == 413:

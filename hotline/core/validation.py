@@ -18,6 +18,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 from pydantic import ValidationError as PydanticValidationError
 
 from .errors import BadRequest, InvalidInput, NotFound
+from .field_labels import field_label
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -114,9 +115,23 @@ _ZH_VALUE_ERRORS = {
 }
 
 
+# Chinese for the messages of phones.normalise (InvalidPhone), by their beginning.
+_ZH_PHONE = "号码格式不正确：手机 11 位，固话带区号（如 0757-83031234）"
+_PHONE_ERRORS = (
+    "phone number",
+    "not a phone number",
+    "not a valid mainland China",
+    "only mainland China numbers",
+)
+
+
 def clean_error_zh(message: str) -> str:
-    """The Chinese for a ValueError of clean_text or clean_line (its message, in English)."""
-    return _ZH_VALUE_ERRORS.get(message.removeprefix("Value error, "), _ZH["value_error"])
+    """The Chinese for a ValueError of clean_text, clean_line or a phone number (its
+    message, in English)."""
+    message = message.removeprefix("Value error, ")
+    if message.startswith(_PHONE_ERRORS):
+        return _ZH_PHONE
+    return _ZH_VALUE_ERRORS.get(message, _ZH["value_error"])
 
 
 def _message_zh(error: dict) -> str:
@@ -146,7 +161,7 @@ def to_invalid_input(exc: PydanticValidationError) -> InvalidInput:
     first = details[0]
     return InvalidInput(
         f"{first['field'] or 'body'}: {first['message']}",
-        message_zh=f"{first['field']}：{first['message_zh']}" if first["field"] else first["message_zh"],
+        message_zh=f"{field_label(first['field'])}：{first['message_zh']}" if first["field"] else first["message_zh"],
         code="validation_error",
         field=first["field"] or None,
         details=details,

@@ -33,6 +33,7 @@ class DeadlineOut(BaseModel):
     kind_label: str
     sequence: int
     unit: str | None
+    unit_name: str | None = None
     started_at: str
     due_at: str
     warn_at: str | None
@@ -56,6 +57,7 @@ def deadline_out(deadline) -> DeadlineOut:
         kind_label=DEADLINE_KIND_LABELS[DeadlineKind(deadline.kind)],
         sequence=deadline.sequence,
         unit=deadline.unit.code if deadline.unit else None,
+        unit_name=deadline.unit.name if deadline.unit else None,
         started_at=iso(deadline.started_at),
         due_at=iso(deadline.due_at),
         warn_at=iso(deadline.warn_at),

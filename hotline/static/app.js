@@ -25,7 +25,7 @@ function setupCallerHistory() {
     const phone = input.value.trim();
     if (phone === last) return;
     last = phone;
-    if (phone.replace(/\D/g, "").length < 7) { box.textContent = "输入来电号码后显示该来电人的历史工单。"; return; }
+    if (phone.replace(/\D/g, "").length < 7) { showRepeat([]); box.textContent = "输入来电号码后显示该来电人的历史工单。"; return; }
     try {
       // The number goes in the body, never in the URL (proxies' access logs keep URLs).
       const response = await fetch(url, {
@@ -36,6 +36,7 @@ function setupCallerHistory() {
       const data = await response.json();
       box.replaceChildren();
       if (!response.ok) { box.textContent = (data.error && data.error.message_zh) || "查询失败。"; return; }
+      showRepeat(data.repeat || []);
       if (!data.caller) { box.textContent = "新来电人，没有历史工单。"; return; }
       const nameField = document.getElementById("caller_name");
       if (nameField && !nameField.value && data.caller.name) nameField.value = data.caller.name;
@@ -55,6 +56,26 @@ function setupCallerHistory() {
   input.addEventListener("input", debounce(load, 300));
   input.addEventListener("change", load);
   if (input.value) load();
+}
+
+// Intake: the caller has an open ticket from the last 30 days (重复来电): flag it beside the
+// history, with one click to add this call to it as a note, or to record it and merge it.
+function showRepeat(tickets) {
+  const box = document.getElementById("repeat-caller");
+  if (!box) return;
+  box.replaceChildren();
+  box.hidden = !tickets.length;
+  if (!tickets.length) return;
+  box.append(el("p", {class: "repeat-title"}, `重复来电：30 天内有 ${tickets.length} 件未办结工单`));
+  tickets.forEach((t) => {
+    const note = el("button", {type: "submit", form: "intake-form", name: "intent", value: `note:${t.number}`,
+                               class: "small", title: "不新建工单，把本次来电的诉求内容作为备注补充到该工单"}, "补充到此工单");
+    const merge = el("button", {type: "submit", form: "intake-form", name: "intent", value: `merge:${t.number}`,
+                                class: "small", title: "登记本次来电，并作为重复件合并到该工单"}, "登记并合并");
+    box.append(el("div", {class: "repeat-item"},
+                  el("a", {href: t.url, target: "_blank"}, t.number), ` ${t.created_at} · ${t.status_label}`,
+                  el("div", {class: "muted one-line"}, t.content), note, " ", merge));
+  });
 }
 
 // 纠错 on a suggested article, sent in the background: the ticket being typed stays as it is.
@@ -104,8 +125,9 @@ function setupSuggestions() {
   const chosen = document.getElementById("article-chosen");
   if (!content || !box || !content.dataset.suggestUrl) return;
   let last = "";
+  const search = document.getElementById("kb-search");
   const load = async () => {
-    const text = content.value.trim();
+    const text = (search && search.value.trim()) || content.value.trim();
     if (text === last) return;
     last = text;
     if (text.length < 4) { box.textContent = "输入诉求内容后显示可直接答复的知识条目。"; return; }
@@ -126,11 +148,12 @@ function setupSuggestions() {
       data.results.forEach((r) => {
         const snippet = el("div", {class: "snippet"});
         snippet.innerHTML = r.snippet;  // the server escapes the text; only <mark> is markup
-        const use = el("button", {type: "button", class: "use-article", "data-id": String(r.id)}, "用此条答复");
+        const use = el("button", {type: "button", class: "use-article", "data-id": String(r.id),
+                                  "data-category": r.category || "", "data-category-name": r.category_name || ""}, "用此条答复");
         use.addEventListener("click", () => {
           articleId.value = String(r.id);
           answer.value = r.answer;
-          chosen.textContent = `已引用知识条目 #${r.id}：${r.title}`;
+          chosen.textContent = `已引用知识条目：${r.title}`;
         });
         list.append(el("li", {}, el("a", {href: r.url, target: "_blank"}, r.title), snippet, use, flagForm(r)));
       });
@@ -140,10 +163,55 @@ function setupSuggestions() {
     }
   };
   content.addEventListener("input", debounce(load, 400));
+  if (search) search.addEventListener("input", debounce(load, 300));
   if (content.value) load();
 }
 
+// Intake drafts hold a caller's number and words: forgotten once the ticket is recorded, when
+// the operator signs out, and after 12 hours whatever happens.
+function forgetDrafts(all) {
+  try {
+    Object.keys(localStorage).filter((k) => k.startsWith("hotline.intake.")).forEach((k) => {
+      let stale = all;
+      try { stale = stale || Date.now() - JSON.parse(localStorage.getItem(k)).at > 12 * 3600 * 1000; } catch (err) { stale = true; }
+      if (stale) localStorage.removeItem(k);
+    });
+  } catch (err) { /* storage unavailable: nothing was kept */ }
+}
+
+function forgetSavedDraft() {
+  forgetDrafts(Boolean(document.body.dataset.intakeSaved));
+  const logout = document.querySelector("form[data-logout]");
+  if (logout) logout.addEventListener("submit", () => forgetDrafts(true));
+}
+
+// Destructive actions ask first: a form or button with data-confirm.
+function setupConfirm() {
+  document.addEventListener("submit", (event) => {
+    const button = event.submitter;
+    const message = (button && button.dataset.confirm) || event.target.dataset.confirm;
+    if (message && !window.confirm(message)) event.preventDefault();
+  }, true);
+}
+
+// Long texts folded with 展开 (the server marks them with .foldable).
+function setupFolding() {
+  document.querySelectorAll(".foldable").forEach((node) => {
+    if (node.scrollHeight <= node.clientHeight + 4) return;
+    const toggle = el("button", {type: "button", class: "link fold-toggle", "aria-expanded": "false"}, "展开");
+    toggle.addEventListener("click", () => {
+      const open = node.classList.toggle("unfolded");
+      toggle.textContent = open ? "收起" : "展开";
+      toggle.setAttribute("aria-expanded", String(open));
+    });
+    node.after(toggle);
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  forgetSavedDraft();
+  setupConfirm();
+  setupFolding();
   setupCallerHistory();
   setupSuggestions();
 });

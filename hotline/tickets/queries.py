@@ -139,3 +139,23 @@ def extension_requests(ticket: Ticket) -> list[ExtensionRequest]:
 
 def duplicates(ticket: Ticket) -> list[Ticket]:
     return list(db.session.scalars(select(Ticket).where(Ticket.duplicate_of_id == ticket.id).order_by(Ticket.id)))
+
+
+def open_since(user, caller_id: int, since) -> list[Ticket]:
+    """The caller's tickets still open (not closed or merged) and recorded at or after
+    ``since``, newest first, among those ``user`` may see: a repeat caller's (重复来电)."""
+    from .states import FINAL_STATES
+
+    stmt = (
+        select(Ticket)
+        .options(*TICKET_LOAD)
+        .where(
+            Ticket.caller_id == caller_id,
+            Ticket.created_at >= since,
+            Ticket.status.not_in([s.value for s in FINAL_STATES]),
+            visible_clause(user),
+        )
+        .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+        .limit(5)
+    )
+    return list(db.session.scalars(stmt))

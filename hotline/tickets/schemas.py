@@ -144,6 +144,7 @@ class EventOut(BaseModel):
     actor_name: str | None
     actor_role: str | None
     actor_unit: str | None
+    actor_unit_name: str | None = None
     at: str
     note: str | None
     data: dict[str, Any]
@@ -169,6 +170,7 @@ class CallbackOut(BaseModel):
 class ExtensionOut(BaseModel):
     id: int
     unit: str
+    unit_name: str
     hours: int
     reason: str
     status: str
@@ -209,6 +211,7 @@ class TicketOut(BaseModel):
     answer_article_id: int | None
     answer_text: str | None
     created_by: str
+    created_by_name: str
     created_at: str
     updated_at: str
     submitted_at: str | None
@@ -306,6 +309,7 @@ def ticket_out(ticket: Ticket, viewer, now) -> TicketOut:
         answer_article_id=ticket.answer_article_id,
         answer_text=ticket.answer_text,
         created_by=ticket.created_by.username,
+        created_by_name=ticket.created_by.display_name,
         created_at=iso(ticket.created_at),
         updated_at=iso(ticket.updated_at),
         submitted_at=iso(ticket.submitted_at),
@@ -334,6 +338,7 @@ def event_out(event) -> EventOut:
         actor_name=event.actor.display_name if event.actor else "系统",
         actor_role=event.actor_role,
         actor_unit=event.actor_unit.code if event.actor_unit else None,
+        actor_unit_name=event.actor_unit.name if event.actor_unit else None,
         at=clock.isoformat(event.at),
         note=event.note,
         data=event.data or {},
@@ -386,6 +391,7 @@ def ticket_detail_out(
             ExtensionOut(
                 id=x.id,
                 unit=x.unit.code,
+                unit_name=x.unit.name,
                 hours=x.hours,
                 reason=x.reason,
                 status=x.status,

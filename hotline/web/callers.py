@@ -6,6 +6,8 @@ recorded in the audit trail (``hotline.callers.services.look_up``).
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, jsonify, render_template, request, url_for
 from flask_login import current_user
 
@@ -22,6 +24,9 @@ from ..tickets.states import STATUS_LABELS, Status
 from .helpers import form_data, role_required
 
 bp = Blueprint("web_callers", __name__)
+
+# A caller with a ticket still open from this far back is a repeat caller (重复来电).
+REPEAT_WINDOW = timedelta(days=30)
 
 
 def _phone_from_request() -> str:
@@ -58,7 +63,22 @@ def caller_history():
         }
         for t in page.items
     ]
-    body = {"caller": {"phone": caller.phone, "name": caller.name}, "items": items, "total": page.total}
+    repeat = [
+        {
+            "number": t.number,
+            "url": url_for("web_tickets.show_ticket", number=t.number),
+            "status_label": STATUS_LABELS[Status(t.status)],
+            "content": t.content[:80],
+            "created_at": clock.local(t.created_at).strftime("%Y-%m-%d %H:%M"),
+        }
+        for t in queries.open_since(current_user, caller.id, now - REPEAT_WINDOW)
+    ]
+    body = {
+        "caller": {"phone": caller.phone, "name": caller.name},
+        "items": items,
+        "total": page.total,
+        "repeat": repeat,
+    }
     db.session.commit()
     return jsonify(body)
 

@@ -106,12 +106,19 @@ def suggest():
             "title": r.title,
             "snippet": r.snippet,
             "answer": articles[r.id].body[:1500] if r.id in articles else "",
+            # An article chosen as the answer proposes its category for the ticket.
+            **_category_of(articles.get(r.id)),
             "url": url_for("web_kb.show_article", article_id=r.id),
             "flag_url": url_for("web_kb.flag_suggestion", article_id=r.id),
         }
         for r in results
     ]
     return jsonify({"results": items})
+
+
+def _category_of(article) -> dict:
+    category = article.category if article is not None else None
+    return {"category": category.code if category else None, "category_name": category.full_name if category else None}
 
 
 @bp.get("/kb/articles/<article_id>")

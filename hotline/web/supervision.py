@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from ..accounts.models import User
 from ..api.ids import path_id
 from ..core import clock
 from ..core.errors import DomainError, Forbidden, InvalidInput, NotFound
@@ -238,5 +239,26 @@ def outbox():
         "supervision/outbox.html",
         page=page,
         rows=[outbox_schemas.notification_out(n) for n in page.items],
+        recipients=_recipient_names(page.items),
         params=params,
     )
+
+
+def _recipient_names(notifications) -> dict[int, str]:
+    """Each message's recipient by name (the unit's name, the person's display name), not
+    by the code or username the outbox row keeps."""
+    unit_ids = {n.recipient_id for n in notifications if n.recipient_type in ("unit", "unit_head") and n.recipient_id}
+    user_ids = {n.recipient_id for n in notifications if n.recipient_type == "user" and n.recipient_id}
+    units = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(unit_ids)))} if unit_ids else {}
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))} if user_ids else {}
+    names = {}
+    for n in notifications:
+        if n.recipient_type == "unit" and n.recipient_id in units:
+            names[n.id] = units[n.recipient_id].name
+        elif n.recipient_type == "unit_head" and n.recipient_id in units:
+            names[n.id] = f"{units[n.recipient_id].name} 负责人"
+        elif n.recipient_type == "user" and n.recipient_id in users:
+            names[n.id] = users[n.recipient_id].display_name
+        elif n.recipient_type == "citizen":
+            names[n.id] = "来电人"
+    return names

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from knowledge_base import permissions as kb_permissions
 from knowledge_base import services as kb_services
+from knowledge_base.models import Article
 
 from ..categories import queries as category_queries
 from ..core import clock
@@ -18,12 +19,14 @@ from ..queues import views as queue_views
 from ..sla import queries as sla_queries
 from ..supervision import permissions as supervision_permissions
 from ..supervision import queries as supervision_queries
-from ..tickets import listing, permissions, queries, schemas, services
+from ..supervision.models import CASE_STATUS_LABELS
+from ..tickets import listing, permissions, queries, services
 from ..tickets.models import CHANNEL_LABELS, REQUEST_TYPE_LABELS, SATISFACTION_LABELS, URGENCY_LABELS
 from ..tickets.states import ACTION_LABELS, STATUS_LABELS, Action
 from ..tickets.views import ACTIONS, detail
 from ..units import queries as unit_queries
 from ..units.models import Level
+from . import intake
 from .helpers import field_errors, form_data, role_required
 
 bp = Blueprint("web_tickets", __name__)
@@ -100,52 +103,44 @@ def list_tickets():
 @bp.route("/tickets/new", methods=["GET", "POST"])
 @role_required(permissions.can_create)
 def new_ticket():
+    """登记来电. A refused form comes back with everything typed, the chosen article and the
+    answer included; the page's script also keeps a draft in the browser, so that a
+    session or a page that expired meanwhile loses nothing (see static/app.js)."""
     values = {"channel": "phone", "urgency": "normal", "request_type": "consultation"}
     errors: dict[str, str] = {}
     status = 200
     if request.method == "POST":
         values = request.form.to_dict()
-        intent = values.pop("intent", "save")
-        answer_text = values.pop("answer", "").strip()
-        article_id = values.pop("article_id", "").strip()
-        data = form_data(request.form, optional=("caller_name", "area", "address"))
-        for key in ("intent", "answer", "article_id"):
-            data.pop(key, None)
+        values.pop("csrf_token", None)
         try:
-            ticket = _create_from_form(data, intent, answer_text, article_id)
+            outcome = intake.create_from_form(request.form, actor=current_user)
+            db.session.commit()
         except DomainError as exc:
             db.session.rollback()
             errors = field_errors(exc)
             status = exc.status
             flash(exc.message_zh, "error")
         else:
-            flash(f"工单 {ticket.number} 已{_INTENT_DONE[intent]}。", "success")
-            return redirect(url_for("web_tickets.show_ticket", number=ticket.number), 303)
-    return render_template("tickets/new.html", values=values, errors=errors, labels=_labels(), **_choices()), status
+            flash(outcome.message, "success")
+            session["intake_saved"] = True  # the page's script then forgets the draft
+            return redirect(url_for("web_tickets.show_ticket", number=outcome.number), 303)
+    return render_template(
+        "tickets/new.html",
+        values=values,
+        errors=errors,
+        labels=_labels(),
+        article_title=_article_title(values.get("article_id")),
+        category_groups=intake.category_groups(),
+        **_choices(),
+    ), status
 
 
-_INTENT_DONE = {"save": "登记", "answer": "直接答复并办结", "submit": "登记并提交派单"}
-
-
-def _create_from_form(data: dict, intent: str, answer_text: str, article_id: str):
-    if intent not in _INTENT_DONE:
-        raise InvalidInput("Unknown intent.", message_zh="未知的操作。", field="intent")
-    payload = validate(schemas.TicketCreateIn, data)
-    answer = None
-    if intent == "answer":
-        if not answer_text:
-            raise InvalidInput("Give the answer.", message_zh="直接答复须填写答复内容。", field="answer")
-        answer = validate(
-            schemas.AnswerIn, form_data({"answer": answer_text, "article_id": article_id}, **FORM_TYPES[Action.ANSWER])
-        )
-    now = clock.now()
-    ticket, _ = services.create(actor=current_user, data=services.NewTicket(**payload.model_dump()), now=now)
-    if answer is not None:
-        services.answer(ticket, actor=current_user, now=now, article_id=answer.article_id, answer_text=answer.answer)
-    elif intent == "submit":
-        services.submit(ticket, actor=current_user, now=now)
-    db.session.commit()
-    return ticket
+def _article_title(article_id: str | None) -> str | None:
+    """The title of the article the refused form had chosen, to show it again."""
+    if not (article_id or "").isdecimal() or len(article_id) > 9:
+        return None
+    article = kb_services.get_published(int(article_id))
+    return article.title if article else None
 
 
 @bp.get("/tickets/<number>")
@@ -171,6 +166,17 @@ def _suggestions(ticket, allowed_actions):
     return kb_services.suggest(current_user, ticket.content, limit=3)
 
 
+def _answer_article(ticket) -> dict | None:
+    """The article a ticket was answered from, by its title (a link for those who may read it)."""
+    if not ticket.answer_article_id:
+        return None
+    article = db.session.get(Article, ticket.answer_article_id)
+    if article is None:
+        return None
+    readable = kb_permissions.can_search(current_user) and kb_permissions.can_view(current_user, article)
+    return {"title": article.title, "url": url_for("web_kb.show_article", article_id=article.id) if readable else None}
+
+
 def _render_detail(ticket, *, errors=None, values=None, failed_action=None, status=200):
     cases, can_open_case = _cases_of(ticket)
     t = detail(ticket, current_user)
@@ -180,7 +186,9 @@ def _render_detail(ticket, *, errors=None, values=None, failed_action=None, stat
             "tickets/detail.html",
             t=t,
             suggestions=_suggestions(ticket, t.allowed_actions),
+            answer_article=_answer_article(ticket),
             cases=cases,
+            case_labels={k.value: v for k, v in CASE_STATUS_LABELS.items()},
             can_open_case=can_open_case,
             labels=_labels(),
             errors=errors or {},

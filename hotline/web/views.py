@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from knowledge_base import permissions as kb_permissions
 
 from ..accounts import permissions as account_permissions
+from ..accounts import queries as account_queries
 from ..accounts import services as accounts
 from ..accounts.models import ROLE_LABELS
 from ..core import clock
 from ..core.clients import client_address
 from ..core.errors import TooManyRequests, Unauthorized
+from ..core.field_labels import field_label
 from ..core.wiring import public
 from ..extensions import db
 from ..notifications import permissions as outbox_permissions
@@ -54,10 +56,23 @@ def nav_items() -> list[dict]:
 
 def template_globals() -> dict:
     return {
+        "person_name": _person_name,
+        "field_label": field_label,
         "local_time": _local_time,
         "role_labels": {k.value: v for k, v in ROLE_LABELS.items()},
         "nav_items": nav_items,
     }
+
+
+def _person_name(username: str | None) -> str:
+    """A person by their display name, never their username (looked up once per request)."""
+    if not username:
+        return ""
+    names = g.setdefault("person_names", {})
+    if username not in names:
+        user = account_queries.get_by_username(username)
+        names[username] = user.display_name if user else "（未知用户）"
+    return names[username]
 
 
 def _local_time(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
