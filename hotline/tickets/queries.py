@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import exists, false, func, or_, select, true
@@ -9,10 +10,9 @@ from sqlalchemy.orm import selectinload
 
 from ..accounts.models import Role
 from ..categories.models import Category
-from ..core.db import escape_like
 from ..core.errors import NotFound
 from ..extensions import db
-from . import permissions
+from . import permissions, text_search
 from .models import Callback, ExtensionRequest, Reply, Ticket, TicketEvent, ticket_assist_units
 
 # What rendering a ticket needs, loaded in a fixed number of queries whatever the page size.
@@ -75,14 +75,7 @@ def search(
     if caller_id is not None:
         stmt = stmt.where(Ticket.caller_id == caller_id)
     if q:
-        pattern = f"%{escape_like(q)}%"
-        stmt = stmt.where(
-            or_(
-                Ticket.number.like(pattern, escape="\\"),
-                Ticket.content.like(pattern, escape="\\"),
-                Ticket.address.like(pattern, escape="\\"),
-            )
-        )
+        stmt = stmt.where(text_clause(q))
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     items = list(
         db.session.scalars(
@@ -93,6 +86,20 @@ def search(
         ).unique()
     )
     return Page(items=items, total=total, page=page, per_page=per_page)
+
+
+# A ticket's number as people type it: 20261121-000123, with or without the hyphen.
+_NUMBER = re.compile(r"^\s*([0-9]{8})-?([0-9]{6})\s*$")
+
+
+def text_clause(q: str):
+    """Tickets whose number is ``q``, or whose content or address contains it (from the text
+    index, see text_search)."""
+    number = _NUMBER.match(q)
+    if number:
+        return Ticket.number == f"{number[1]}-{number[2]}"
+    matching = text_search.matching_ids(q, db.session.get_bind().dialect.name)
+    return false() if matching is None else Ticket.id.in_(matching)
 
 
 def events(ticket: Ticket) -> list[TicketEvent]:

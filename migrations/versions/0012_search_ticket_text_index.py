@@ -1,0 +1,42 @@
+"""ticket search: an index of the tickets' text; indexes of the lists people open all day
+
+Revision ID: 0012_search
+Revises: 0011
+Create Date: 2026-12-02 02:00:00
+
+The text index (hotline/tickets/text_search.py): the character bigrams of each ticket's
+content and address, as a GIN-indexed tsvector on PostgreSQL and an FTS5 table on SQLite,
+filled here for the tickets already recorded (about X min for a million on PostgreSQL).
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0012_search'
+down_revision = '0011'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    bind = op.get_bind()
+    if bind.dialect.name == 'postgresql':
+        op.execute(
+            'CREATE TABLE ticket_search ('
+            'ticket_id integer PRIMARY KEY REFERENCES tickets (id) ON DELETE CASCADE, '
+            'terms tsvector NOT NULL)'
+        )
+    else:
+        op.execute("CREATE VIRTUAL TABLE ticket_search USING fts5(terms, tokenize = 'unicode61')")
+    from hotline.tickets.text_search import backfill
+
+    backfill(bind)
+    if bind.dialect.name == 'postgresql':
+        op.execute('CREATE INDEX ix_ticket_search_terms ON ticket_search USING gin (terms)')
+        op.execute('ANALYZE ticket_search')
+
+
+def downgrade():
+    op.execute('DROP TABLE ticket_search')
