@@ -185,15 +185,23 @@ def matching_ids(q: str, dialect: str):
     return found.bindparams(fts=fts5_query(runs)).columns(column("ticket_id", Integer))
 
 
+_MISSING = {
+    "postgresql": text(
+        "SELECT t.id, t.content, t.address FROM tickets t WHERE t.id > :after AND NOT EXISTS "
+        "(SELECT 1 FROM ticket_search s WHERE s.ticket_id = t.id) ORDER BY t.id LIMIT :batch"
+    ),
+    "sqlite": text(
+        "SELECT t.id, t.content, t.address FROM tickets t WHERE t.id > :after AND NOT EXISTS "
+        "(SELECT 1 FROM ticket_search s WHERE s.rowid = t.id) ORDER BY t.id LIMIT :batch"
+    ),
+}
+
+
 def backfill(connection, *, batch: int = 5000, echo=None) -> int:
     """Index every ticket that has no row yet (migration 0012_search; bench/city.py), in
     batches read by id. Returns how many were written."""
     dialect = connection.dialect.name
-    missing = text(
-        "SELECT t.id, t.content, t.address FROM tickets t WHERE t.id > :after AND NOT EXISTS "
-        f"(SELECT 1 FROM ticket_search s WHERE s.{'ticket_id' if dialect == 'postgresql' else 'rowid'} = t.id) "
-        "ORDER BY t.id LIMIT :batch"
-    )
+    missing = _MISSING[dialect]
     written, after = 0, 0
     while True:
         rows = connection.execute(missing, {"after": after, "batch": batch}).all()
