@@ -277,8 +277,7 @@ class Bench:
                 return None
             username = self.users[role][0]
             if not any(
-                client.post("/login", data={"username": username, "password": p}).status_code == 302
-                for p in PASSWORDS
+                client.post("/login", data={"username": username, "password": p}).status_code == 302 for p in PASSWORDS
             ):
                 print(f"  could not sign in as {username} ({role})")
                 return None

@@ -153,7 +153,9 @@ def ask(conn, way: str, params: dict) -> tuple[float, float, set]:
 
 def compare(conn, asked: dict[str, list[str]]) -> None:
     jieba = _jieba()
-    print(f"\n{'way':<8}{'query':<15}{'count p50/p95 ms':>20}{'newest 25 p50/p95 ms':>24}{'recall':>9}{'precision':>11}")
+    print(
+        f"\n{'way':<8}{'query':<15}{'count p50/p95 ms':>20}{'newest 25 p50/p95 ms':>24}{'recall':>9}{'precision':>11}"
+    )
     for kind, qs in asked.items():
         if not qs:
             continue

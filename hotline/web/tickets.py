@@ -26,6 +26,8 @@ from .helpers import field_errors, filters, form_data, role_required
 bp = Blueprint("web_tickets", __name__)
 
 PER_PAGE = 25
+# The list counts up to this many tickets and says "超过 10000 件" beyond (see queries.search).
+COUNT_LIMIT = 10_000
 
 # How each action's form fields are typed (see form_data).
 FORM_TYPES = {
@@ -80,6 +82,7 @@ def list_tickets():
         q=params.q,
         page=params.page,
         per_page=PER_PAGE,
+        count_limit=COUNT_LIMIT,
     )
     now = clock.now()
     rows = [schemas.ticket_out(t, current_user, now) for t in page.items]

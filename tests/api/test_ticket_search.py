@@ -140,3 +140,28 @@ def test_document_and_query_terms():
     assert text_search.tsquery_literal(["路灯不", "x"]) == "('路灯' <-> '灯不') & 'x':*"
     assert text_search.fts5_query(["路灯不", "x"]) == '"路灯 灯不" AND "x"*'
     assert text_search.tsvector_literal([["幸福", "福路"], ["幸福"]]) == "'幸福':1,5 '福路':2"
+
+
+def test_a_count_limit_stops_the_count_and_says_so(world):
+    numbers = [world.ticket("new") for _ in range(3)]
+    with world.app.app_context():
+        from hotline.tickets import queries
+
+        operator = world.user("operator")
+        capped = queries.search(operator, per_page=2, count_limit=2)
+        assert (capped.total, capped.total_capped, capped.pages) == (2, True, 1)
+        assert [t.number for t in capped.items] == numbers[:0:-1]
+        exact = queries.search(operator, per_page=2, count_limit=3)
+        assert (exact.total, exact.total_capped, exact.pages) == (3, False, 2)
+        assert queries.search(operator, per_page=2).total == 3
+
+
+def test_the_list_page_says_when_it_stopped_counting(world, monkeypatch):
+    from hotline.web import tickets as ticket_pages
+
+    for _ in range(3):
+        world.ticket("new")
+    monkeypatch.setattr(ticket_pages, "COUNT_LIMIT", 2)
+    assert "超过 2 件" in _page(world, "operator", "")
+    monkeypatch.setattr(ticket_pages, "COUNT_LIMIT", 3)
+    assert "共 3 件" in _page(world, "operator", "")
