@@ -380,7 +380,7 @@ def summary(title: str, bench: Bench) -> None:
     measured = [r for r in bench.results if r[3] is not None]
     missed = [r for r in measured if not r[4].startswith("ok") and not r[0].startswith("floor")]
     print(f"\n{title}: {len(measured)} measured, {len(missed)} over {TARGET_MS:g} ms at p95")
-    for label, path, p50, p95, verdict in sorted(measured, key=lambda r: -r[3])[:12]:
+    for label, path, p50, p95, _ in sorted(measured, key=lambda r: -r[3])[:12]:
         print(f"  {p95:>8.1f} ms p95  {p50:>8.1f} ms p50  {label}  {path}")
 
 

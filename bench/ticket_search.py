@@ -139,15 +139,15 @@ STATEMENTS = {
 def ask(conn, way: str, params: dict) -> tuple[float, float, set]:
     where = STATEMENTS[way]
     t0 = time.perf_counter()
-    conn.execute(f"SELECT count(*) FROM bench_search.tickets t WHERE {where}", params).fetchone()  # noqa: S608
+    conn.execute(f"SELECT count(*) FROM bench_search.tickets t WHERE {where}", params).fetchone()
     counted = time.perf_counter() - t0
     t0 = time.perf_counter()
     conn.execute(
-        f"SELECT t.id FROM bench_search.tickets t WHERE {where} ORDER BY t.created_at DESC, t.id DESC LIMIT 25",  # noqa: S608
+        f"SELECT t.id FROM bench_search.tickets t WHERE {where} ORDER BY t.created_at DESC, t.id DESC LIMIT 25",
         params,
     ).fetchall()
     listed = time.perf_counter() - t0
-    ids = {r[0] for r in conn.execute(f"SELECT t.id FROM bench_search.tickets t WHERE {where}", params)}  # noqa: S608
+    ids = {r[0] for r in conn.execute(f"SELECT t.id FROM bench_search.tickets t WHERE {where}", params)}
     return counted, listed, ids
 
 
