@@ -20,7 +20,21 @@ branch_labels = None
 depends_on = None
 
 
+HELD = sa.text("status IN ('dispatched', 'accepted')")
+
+
 def upgrade():
+    with op.batch_alter_table('tickets', schema=None) as batch_op:
+        batch_op.create_index(
+            'ix_tickets_held_reply_due', ['reply_due_at'], unique=False, postgresql_where=HELD, sqlite_where=HELD
+        )
+        batch_op.create_index(
+            'ix_tickets_held_lead_unit_reply_due',
+            ['lead_unit_id', 'reply_due_at'],
+            unique=False,
+            postgresql_where=HELD,
+            sqlite_where=HELD,
+        )
     bind = op.get_bind()
     if bind.dialect.name == 'postgresql':
         op.execute(
@@ -40,3 +54,6 @@ def upgrade():
 
 def downgrade():
     op.execute('DROP TABLE ticket_search')
+    with op.batch_alter_table('tickets', schema=None) as batch_op:
+        batch_op.drop_index('ix_tickets_held_lead_unit_reply_due')
+        batch_op.drop_index('ix_tickets_held_reply_due')
