@@ -185,26 +185,17 @@ def matching_ids(q: str, dialect: str):
     return found.bindparams(fts=fts5_query(runs)).columns(column("ticket_id", Integer))
 
 
-_MISSING = {
-    "postgresql": text(
-        "SELECT t.id, t.content, t.address FROM tickets t WHERE t.id > :after AND NOT EXISTS "
-        "(SELECT 1 FROM ticket_search s WHERE s.ticket_id = t.id) ORDER BY t.id LIMIT :batch"
-    ),
-    "sqlite": text(
-        "SELECT t.id, t.content, t.address FROM tickets t WHERE t.id > :after AND NOT EXISTS "
-        "(SELECT 1 FROM ticket_search s WHERE s.rowid = t.id) ORDER BY t.id LIMIT :batch"
-    ),
-}
+_BATCH = text("SELECT id, content, address FROM tickets WHERE id > :after ORDER BY id LIMIT :batch")
 
 
 def backfill(connection, *, batch: int = 20000, echo=None) -> int:
-    """Index every ticket that has no row yet (migration 0012_search; bench/city.py), in
-    batches read by id; on PostgreSQL each batch is written with COPY. Returns how many
-    were written."""
+    """Fill the empty index with every ticket (migration 0012_search), in batches read by id
+    (a keyset on the primary key: each batch an index range); on PostgreSQL each batch is
+    written with COPY. Returns how many were written."""
     dialect = connection.dialect.name
     written, after = 0, 0
     while True:
-        rows = connection.execute(_MISSING[dialect], {"after": after, "batch": batch}).all()
+        rows = connection.execute(_BATCH, {"after": after, "batch": batch}).all()
         if not rows:
             return written
         values = [(id_, stored_terms(dialect, content, address)) for id_, content, address in rows]
