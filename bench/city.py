@@ -260,17 +260,43 @@ def _upgrade(sa_url: str, conninfo: str, name: str, found: dict, params: dict, e
 
 def _fill_extras(conn, rng: random.Random, *, as_of: datetime, echo) -> dict:
     """Rows for the tables of the reports domain, when the schema has them and they are empty:
-    exemptions (about 0.5% of dispatched tickets) and each ticket's hot-topic terms."""
+    exemptions (about 0.5% of dispatched tickets), each ticket's hot-topic terms and its row of the text index."""
     tables = {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
     counts = {}
     if "exemptions" in tables and not conn.execute("SELECT EXISTS (SELECT 1 FROM exemptions)").fetchone()[0]:
         counts["exemptions"] = _fill_exemptions(conn, as_of)
         echo(f"city: {counts['exemptions']:,} exemptions")
+    if "ticket_search" in tables and not conn.execute("SELECT EXISTS (SELECT 1 FROM ticket_search)").fetchone()[0]:
+        t0 = time.perf_counter()
+        counts["ticket_search"] = _fill_search(conn)
+        echo(f"city: {counts['ticket_search']:,} tickets in the text index in {time.perf_counter() - t0:.1f} s")
     if "ticket_terms" in tables and not conn.execute("SELECT EXISTS (SELECT 1 FROM ticket_term_sets)").fetchone()[0]:
         t0 = time.perf_counter()
         counts.update(_fill_terms(conn, as_of))
         echo(f"city: {counts['ticket_terms']:,} ticket terms in {time.perf_counter() - t0:.1f} s")
     return counts
+
+
+def _fill_search(conn) -> int:
+    """Every ticket's row of the text index (hotline.tickets.text_search), as intake writes it:
+    with COPY, the GIN index built after (a city built after migration 0012_search; an
+    upgraded one is filled by the migration itself)."""
+    from hotline.tickets.text_search import stored_terms
+
+    conn.execute("DROP INDEX IF EXISTS ix_ticket_search_terms")
+    written, after = 0, 0
+    while True:
+        rows = conn.execute(
+            "SELECT id, content, address FROM tickets WHERE id > %s ORDER BY id LIMIT %s", (after, CHUNK)
+        ).fetchall()
+        if not rows:
+            break
+        with conn.cursor().copy("COPY ticket_search (ticket_id, terms) FROM STDIN") as copy:
+            for id_, content, address in rows:
+                copy.write_row((id_, stored_terms("postgresql", content, address)))
+        written, after = written + len(rows), rows[-1][0]
+    conn.execute("CREATE INDEX ix_ticket_search_terms ON ticket_search USING gin (terms)")
+    return written
 
 
 def _fill_exemptions(conn, as_of: datetime) -> int:

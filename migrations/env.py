@@ -53,6 +53,16 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+def include_name(name, type_, parent_names):
+    """Leave out of the model comparison the tables migrations manage by hand (the tickets'
+    text index: an FTS5 table and its shadow tables on SQLite, a tsvector table on PostgreSQL)."""
+    from hotline.tickets.text_search import UNMANAGED_TABLES
+
+    if type_ == "table" and name:
+        return not any(name == t or name.startswith(t + "_") for t in UNMANAGED_TABLES)
+    return True
+
+
 def get_metadata():
     if hasattr(target_db, "metadatas"):
         return target_db.metadatas[None]
@@ -98,6 +108,7 @@ def run_migrations_online():
 
     conf_args = current_app.extensions["migrate"].configure_args
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_name", include_name)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

@@ -12,9 +12,16 @@ from hotline.extensions import db
 from .conftest import PG_ADMIN_URL, TEST_DB, _pg_url
 
 
+def _include_name(name, type_, parent_names):
+    """As migrations/env.py (and so ``flask db check``): the hand-managed text index is left out."""
+    from hotline.tickets.text_search import UNMANAGED_TABLES
+
+    return type_ != "table" or not any(name == t or name.startswith(t + "_") for t in UNMANAGED_TABLES)
+
+
 def test_migrated_schema_matches_the_models(app):
     with app.app_context(), db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "include_name": _include_name})
         diff = compare_metadata(context, db.metadata)
     assert diff == [], diff
 

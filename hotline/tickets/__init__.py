@@ -5,12 +5,14 @@ from __future__ import annotations
 
 def init_app(app) -> None:
     """Register the tickets API, callers' history included, and connect the receivers that
-    turn the deadline watch's signals into ticket events (from ``create_app``)."""
+    turn the deadline watch's signals into ticket events, and keep the text index current when a
+    ticket's text is edited (from ``create_app``)."""
     from ..core.wiring import register_api
-    from . import receivers
+    from . import receivers, text_search
     from .caller_views import bp as callers_bp
     from .views import bp
 
     register_api(app, bp)
     register_api(app, callers_bp)
     receivers.connect()
+    text_search.connect()

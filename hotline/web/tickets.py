@@ -34,6 +34,8 @@ bp = Blueprint("web_tickets", __name__)
 PER_PAGE = 25
 # The running deadlines a ticket's page counts down: signing for it, replying, rectifying.
 COUNTDOWN_KINDS = ("accept", "reply", "rectification")
+# The list counts up to this many tickets and says "超过 10000 件" beyond (see queries.search).
+COUNT_LIMIT = 10_000
 
 # How each action's form fields are typed (see form_data).
 FORM_TYPES = {
@@ -88,6 +90,7 @@ def list_tickets():
         order_by=listing.order_by(params.sort),
         page=params.page,
         per_page=PER_PAGE,
+        count_limit=COUNT_LIMIT,
     )
     return render_template(
         "tickets/list.html",

@@ -63,8 +63,12 @@ def test_search_text_is_literal(world):
     world.ticket("new", content="100% 满意_测试")
     world.ticket("new", content="其他内容")
     op = world.client("operator")
-    assert op.get("/api/v1/tickets?q=%25").json["total"] == 1
-    assert op.get("/api/v1/tickets?q=_").json["total"] == 1
+    # Wildcards are not wildcards: punctuation is not indexed (see tickets/text_search.py), so
+    # a query of punctuation alone finds nothing, never everything.
+    assert op.get("/api/v1/tickets?q=%25").json["total"] == 0
+    assert op.get("/api/v1/tickets?q=_").json["total"] == 0
+    assert op.get("/api/v1/tickets?q=100%25").json["total"] == 1
+    assert op.get("/api/v1/tickets?q=满意_测试").json["total"] == 1
     assert op.get("/api/v1/tickets?q=' OR 1=1 --").json["total"] == 0
 
 

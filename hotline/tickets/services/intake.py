@@ -18,7 +18,7 @@ from ...core.errors import Conflict, Forbidden, InvalidInput
 from ...extensions import db
 from ...units import queries as unit_queries
 from ...units.models import Level
-from .. import permissions
+from .. import permissions, text_search
 from ..models import IdempotencyKey, Ticket, TicketEvent
 from ..numbering import next_number
 from ..states import Status
@@ -62,6 +62,7 @@ def create(
     # Two new rows written with one INSERT each, not through the unit of work (see
     # core.db.insert_returning): intake is the product's busiest write.
     ticket = _insert_ticket(data, actor=actor, category=category, area=area, caller=caller, now=now)
+    text_search.index_ticket(ticket.id, data.content, data.address)  # searchable from this commit on
     event = insert_returning(
         TicketEvent,
         event_values(
