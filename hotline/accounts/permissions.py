@@ -31,3 +31,8 @@ def can_view_directory(user) -> bool:
 
 def can_view_audit(user) -> bool:
     return user.role in (Role.ADMIN, Role.SUPERVISOR)
+
+
+def can_administer(user) -> bool:
+    """The admin pages (系统管理): units, users, categories, deadlines, calendar, templates, jobs."""
+    return user.role == Role.ADMIN

@@ -239,3 +239,19 @@ def load_session_user(session_id: str) -> User | None:
     if user is None or not user.is_active or user.session_version != version:
         return None
     return user
+
+
+def is_locked(user: User, now: datetime) -> bool:
+    """Whether too many failed sign-ins lock the account at ``now``."""
+    return user.locked_until is not None and user.locked_until > now
+
+
+def unlock(user: User, *, actor, now: datetime) -> User:
+    """Lift a sign-in lock (admins): the failure count starts again from zero. Audited."""
+    before = {"locked_until": user.locked_until.isoformat() if user.locked_until else None}
+    user.failed_login_count = 0
+    user.locked_until = None
+    user.updated_at = now
+    db.session.flush()
+    record(actor=actor, action="user.unlock", object_type="user", object_id=user.username, now=now, data=before)
+    return user

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from knowledge_base import permissions as kb_permissions
 
+from ..accounts import permissions as account_permissions
 from ..accounts import services as accounts
 from ..accounts.models import ROLE_LABELS, Role
 from ..core import clock
@@ -36,6 +37,7 @@ NAV = [
     ("考核报表", "reports_pages.figures", report_permissions.can_view_some_figures),
     ("热点诉求", "web_reports_topics.hot_topics", report_permissions.can_view_hot_topics),
     ("运行通报", "web_bulletins.list_bulletins", report_permissions.can_read_bulletins),
+    ("系统管理", "web_admin.index", account_permissions.can_administer),
 ]
 
 
