@@ -34,7 +34,11 @@ def _day(world):
 def _failed_job(world):
     with world.app.app_context():
         row = FailedJob(
-            path="hotline.sla.jobs.sweep", args=[], queue="escalation", error="RuntimeError: boom", failed_at=clock.now()
+            path="hotline.sla.jobs.sweep",
+            args=[],
+            queue="escalation",
+            error="RuntimeError: boom",
+            failed_at=clock.now(),
         )
         db.session.add(row)
         db.session.commit()
