@@ -94,6 +94,15 @@ def test_the_unit_list_searches_by_name(app, world):
     assert "市城市管理局" in page and "市市场监督管理局" not in page
 
 
+def test_search_boxes_ignore_nul_and_control_characters(app, world):
+    """PostgreSQL refuses NUL in a LIKE pattern or a comparison: never a 500."""
+    client = _signed_in(app)
+    assert "市城市管理局" in client.get("/admin/units?q=城市%00").get_data(as_text=True)
+    r = client.get("/admin/users?q=staff%00_a&unit=DEPT%00A")
+    assert r.status_code == 200 and "没有符合条件的用户" in r.get_data(as_text=True)
+    assert client.get("/admin/categories?q=%00%07").status_code == 200
+
+
 # --- users ----------------------------------------------------------------------------
 
 

@@ -9,12 +9,15 @@ the wrong field named by its Chinese label, and nothing changed.
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, flash, render_template
 
 from ...accounts import permissions as account_permissions
 from ...core.errors import DomainError
 from ..helpers import field_errors, role_required
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 bp = Blueprint("web_admin", __name__, url_prefix="/admin")
 
 # The admin pages' tabs: (label, endpoint).
@@ -29,6 +32,12 @@ SECTIONS = (
 )
 
 admin_required = role_required(account_permissions.can_administer)
+
+
+def search_text(args, limit: int = 100) -> str:
+    """A list's search box: trimmed, at most ``limit`` characters, without control
+    characters or NUL (PostgreSQL refuses NUL in a LIKE pattern where SQLite compares it)."""
+    return _CONTROL.sub("", args.get("q", "")).strip()[:limit]
 
 
 def form_values(form, fields, *, floats=(), ints=(), bools=(), nullable=()) -> dict:

@@ -11,7 +11,7 @@ from ...core.errors import DomainError
 from ...core.validation import validate
 from ...extensions import db
 from ...units import queries as unit_queries
-from . import admin_required, bp, changed, form_values, refused, render
+from . import admin_required, bp, changed, form_values, refused, render, search_text
 from .units import tree
 
 LABELS = {
@@ -46,7 +46,7 @@ def _category(code: str):
 @bp.get("/categories")
 @admin_required
 def categories():
-    q = request.args.get("q", "").strip()[:100]
+    q = search_text(request.args, 100)
     everything = queries.list_categories(include_inactive=True)
     if q:
         matching = [c for c in everything if q in c.name or q in c.full_name or q.lower() in c.code.lower()]

@@ -15,7 +15,7 @@ from ...notifications import schemas as notify_schemas
 from ...notifications import services as notify_services
 from ...units import queries, schemas, services
 from ...units.models import LEVEL_LABELS, LEVEL_RANK, Level
-from . import admin_required, bp, changed, form_values, refused, render
+from . import admin_required, bp, changed, form_values, refused, render, search_text
 
 LABELS = {
     "code": "单位编码",
@@ -64,7 +64,7 @@ def _parents(exclude=None):
 @bp.get("/units")
 @admin_required
 def units():
-    q = request.args.get("q", "").strip()[:100]
+    q = search_text(request.args, 100)
     level = request.args.get("level") if request.args.get("level") in LEVEL_LABELS else None
     state = request.args.get("state", "")
     active = {"active": True, "inactive": False}.get(state)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
@@ -12,7 +14,7 @@ from ...core.errors import DomainError, InvalidInput
 from ...core.validation import validate
 from ...extensions import db
 from ...units import queries as unit_queries
-from . import admin_required, bp, changed, form_values, refused, render
+from . import admin_required, bp, changed, form_values, refused, render, search_text
 from .units import tree
 
 LABELS = {
@@ -25,6 +27,7 @@ LABELS = {
     "email": "邮箱",
     "is_active": "状态",
 }
+UNIT_CODE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 PROFILE = ("role", "unit", "display_name", "phone", "email")
 
 
@@ -50,9 +53,11 @@ def _without_stray_unit(data: dict) -> dict:
 @bp.get("/users")
 @admin_required
 def users():
-    q = request.args.get("q", "").strip()[:64]
+    q = search_text(request.args, 64)
     role = request.args.get("role") if request.args.get("role") in _roles() else None
     unit = request.args.get("unit") or None
+    if unit is not None and not UNIT_CODE.fullmatch(unit):
+        unit = "-"  # no unit has such a code: nothing matches
     state = request.args.get("state", "")
     active = {"active": True, "inactive": False, "locked": None}.get(state)
     now = clock.now()
