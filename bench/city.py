@@ -279,7 +279,7 @@ def _fill_extras(conn, rng: random.Random, *, as_of: datetime, echo) -> dict:
 
 def _fill_search(conn) -> int:
     """Every ticket's row of the text index (hotline.tickets.text_search), as intake writes it:
-    with COPY, the GIN index built after (a city built after migration 0012_search; an
+    with COPY, the GIN index built after (a city built after migration 0016; an
     upgraded one is filled by the migration itself)."""
     from hotline.tickets.text_search import stored_terms
 

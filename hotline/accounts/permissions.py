@@ -42,3 +42,8 @@ def can_view_audit(user) -> bool:
 def can_view_caller_lookups(user) -> bool:
     """Who looked a citizen's history up (the audit trail of caller lookups)."""
     return user.role in (Role.ADMIN, Role.SUPERVISOR)
+
+
+def can_administer(user) -> bool:
+    """The admin pages (系统管理): units, users, categories, deadlines, calendar, templates, jobs."""
+    return user.role == Role.ADMIN

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from ..core.db import escape_like
 from ..extensions import db
 from ..units.models import Unit
 from .models import User
@@ -17,4 +18,21 @@ def list_users(*, role: str | None = None, unit_code: str | None = None) -> list
         stmt = stmt.where(User.role == role)
     if unit_code:
         stmt = stmt.join(Unit, User.unit_id == Unit.id).where(Unit.code == unit_code)
+    return list(db.session.scalars(stmt).unique())
+
+
+def search_users(
+    *, q: str | None = None, role: str | None = None, unit_code: str | None = None, active: bool | None = None
+) -> list[User]:
+    """The admins' user list: login name or display name containing ``q``, by role, unit, state."""
+    stmt = select(User).order_by(User.role, User.username)
+    if q:
+        pattern = f"%{escape_like(q)}%"
+        stmt = stmt.where(User.username.ilike(pattern, escape="\\") | User.display_name.ilike(pattern, escape="\\"))
+    if role:
+        stmt = stmt.where(User.role == role)
+    if unit_code:
+        stmt = stmt.join(Unit, User.unit_id == Unit.id).where(Unit.code == unit_code)
+    if active is not None:
+        stmt = stmt.where(User.is_active.is_(active))
     return list(db.session.scalars(stmt).unique())

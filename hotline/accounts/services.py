@@ -292,3 +292,16 @@ def load_session_user(session_id: str) -> User | None:
     if user is None or not user.is_active or user.session_version != version:
         return None
     return user
+
+
+def is_locked(user: User, now: datetime) -> bool:
+    """Whether some client must wait before trying this account again (the sign-in throttle)."""
+    return sign_in_lock_state(user, now)["locked_until"] is not None
+
+
+def unlock(user: User, *, actor, now: datetime) -> User:
+    """Lift every sign-in lock on the account (admins), from every address. Audited."""
+    lift_sign_in_lock(user, actor, now)
+    user.updated_at = now
+    db.session.flush()
+    return user

@@ -67,3 +67,32 @@ def failed_jobs(limit: int = 100) -> list[Failure]:
     epoch = datetime.min.replace(tzinfo=UTC)
     items.sort(key=lambda f: f.failed_at or epoch, reverse=True)
     return items[:limit]
+
+
+def inline_failure(failure_id: str) -> FailedJob | None:
+    """One inline failure by its id (as the list shows it), or None."""
+    if not (failure_id.isascii() and failure_id.isdigit() and len(failure_id) < 12):
+        return None
+    return db.session.get(FailedJob, int(failure_id))
+
+
+def rq_failure(job_id: str) -> Failure | None:
+    """One job of rq's failed registries by its id, or None (no Redis, or not failed)."""
+    redis = get_redis()
+    if redis is None or len(job_id) > 200:
+        return None
+    from rq import Queue
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+    from rq.registry import FailedJobRegistry
+
+    for name in QUEUES:
+        if job_id in FailedJobRegistry(queue=Queue(name, connection=redis)):
+            try:
+                job = Job.fetch(job_id, connection=redis)
+            except NoSuchJobError:  # expired from the registry meanwhile
+                return None
+            result = job.latest_result()
+            error = _last_line(result.exc_string if result is not None else "")
+            return Failure("rq", job.id, name, job.func_name, list(job.args), error, job.ended_at)
+    return None

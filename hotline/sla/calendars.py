@@ -77,12 +77,18 @@ def year_is_entered(year: int) -> bool:
     return db.session.scalar(select(CalendarDay.id).where(CalendarDay.day.between(first, last)).limit(1)) is not None
 
 
+def calendar_page(year: int) -> str:
+    """Where admins enter a year's dates (the admin pages' calendar, hotline.web.admin)."""
+    return f"/admin/calendar?year={year}"
+
+
 def warn_missing_years(years, *, now: datetime, context: str) -> None:
     """Log and record (once per year) that ``years`` are counted on weekends only."""
     for year in years:
         message = (
             f"{year} 年节假日数据缺失：{PACKAGE} 与管理员录入均无该年数据，工作时间暂按周一至周五计算。"
-            f"请在“日历”中录入 {year} 年的法定节假日和调休工作日。"
+            f"请系统管理员在“系统管理 → 节假日日历”页面（{calendar_page(year)}）"
+            f"录入 {year} 年的法定节假日和调休工作日。"
         )
         first = db.session.execute(
             upsert_insert(CalendarWarning)
@@ -139,6 +145,50 @@ def add_day(*, actor, now: datetime, day: date, is_working: bool, note: str | No
         data={"is_working": is_working, "note": note},
     )
     return row
+
+
+MAX_RANGE_DAYS = 31
+
+
+def add_days(*, actor, now: datetime, first: date, last: date, is_working: bool, note: str | None) -> list[CalendarDay]:
+    """Enter every date from ``first`` to ``last`` (a holiday of several days, e.g. 春节),
+    each audited; all or nothing (a date entered already refuses the whole range)."""
+    from ..core.errors import InvalidInput
+
+    if last < first:
+        raise InvalidInput("The last date is before the first.", message_zh="结束日期不能早于开始日期。", field="last")
+    if (last - first).days >= MAX_RANGE_DAYS:
+        raise InvalidInput(
+            f"At most {MAX_RANGE_DAYS} days at once.",
+            message_zh=f"一次最多录入 {MAX_RANGE_DAYS} 天。",
+            field="last",
+        )
+    count = (last - first).days + 1
+    return [
+        add_day(actor=actor, now=now, day=first + timedelta(days=i), is_working=is_working, note=note)
+        for i in range(count)
+    ]
+
+
+def year_days(year: int) -> list[tuple[date, bool, str]]:
+    """Every date of ``year`` as the deadline arithmetic counts it now: (date, working,
+    source), the source being "admin" (an entered date), "package" (chinesecalendar) or
+    "weekends" (nobody knows the year: Monday to Friday)."""
+    calendar = load(date(year, 1, 1))
+    known = package_knows(year)
+    result = []
+    day = date(year, 1, 1)
+    while day.year == year:
+        working = calendar.is_working_day(day)
+        if day in calendar.overrides:
+            source = "admin"
+        elif known:
+            source = "package"
+        else:
+            source = "weekends"
+        result.append((day, working, source))
+        day += timedelta(days=1)
+    return result
 
 
 def delete_day(row: CalendarDay, *, actor, now: datetime) -> None:

@@ -113,7 +113,7 @@ class Ticket(db.Model):
         Index("ix_tickets_lead_unit_status", "lead_unit_id", "status"),
         Index("ix_tickets_created_at", "created_at"),  # volume by day (the dashboard) and by period
         # The tickets a unit holds, by reply deadline (queues sorted by time left, overdue lists):
-        # a few thousand rows among a million (migration 0012_search).
+        # a few thousand rows among a million (migration 0016).
         Index("ix_tickets_held_reply_due", "reply_due_at", postgresql_where=_HELD, sqlite_where=_HELD),
         Index(
             "ix_tickets_held_lead_unit_reply_due",

@@ -10,7 +10,7 @@ So a query finds what a substring match over the text found before, from an inde
 reading every ticket. ``bench/ticket_search.py`` compares this with jieba words, pg_trgm and
 the substring scan on the million-ticket city (README, Benchmarks).
 
-Storage (created by migration 0012_search, written and read only here; alembic's comparison
+Storage (created by migration 0016, written and read only here; alembic's comparison
 skips it, see ``UNMANAGED_TABLES``):
 
 - PostgreSQL: ``ticket_search (ticket_id, terms tsvector)`` with a GIN index on ``terms``; the
@@ -189,7 +189,7 @@ _BATCH = text("SELECT id, content, address FROM tickets WHERE id > :after ORDER 
 
 
 def backfill(connection, *, batch: int = 20000, echo=None) -> int:
-    """Fill the empty index with every ticket (migration 0012_search), in batches read by id
+    """Fill the empty index with every ticket (migration 0016), in batches read by id
     (a keyset on the primary key: each batch an index range); on PostgreSQL each batch is
     written with COPY. Returns how many were written."""
     dialect = connection.dialect.name

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from ..core.db import escape_like
 from ..extensions import db
 from .models import Unit
 
@@ -23,3 +24,17 @@ def by_codes(codes: list[str]) -> dict[str, Unit]:
     if not codes:
         return {}
     return {u.code: u for u in db.session.scalars(select(Unit).where(Unit.code.in_(codes)))}
+
+
+def search_units(*, q: str | None = None, level: str | None = None, active: bool | None = None) -> list[Unit]:
+    """The admins' unit list: name or code containing ``q``, by level and state (every unit
+    otherwise, disabled ones included)."""
+    stmt = select(Unit).order_by(Unit.code)
+    if q:
+        pattern = f"%{escape_like(q)}%"
+        stmt = stmt.where(Unit.name.like(pattern, escape="\\") | Unit.code.ilike(pattern, escape="\\"))
+    if level:
+        stmt = stmt.where(Unit.level == level)
+    if active is not None:
+        stmt = stmt.where(Unit.is_active.is_(active))
+    return list(db.session.scalars(stmt))

@@ -42,6 +42,7 @@ NAV = [
     ("考核报表", "reports_pages.figures", report_permissions.can_view_some_figures),
     ("热点诉求", "web_reports_topics.hot_topics", report_permissions.can_view_hot_topics),
     ("运行通报", "web_bulletins.list_bulletins", report_permissions.can_read_bulletins),
+    ("系统管理", "web_admin.index", account_permissions.can_administer),
 ]
 
 

@@ -1,7 +1,7 @@
 """rate-limit windows: the public routes' counters when Redis is not configured
 
-Revision ID: 0013_lead
-Revises: 0012_lead
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-02 02:40:00
 """
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0013_lead'
-down_revision = '0012_lead'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 

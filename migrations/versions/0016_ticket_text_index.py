@@ -1,7 +1,7 @@
 """ticket search: an index of the tickets' text; indexes of the lists people open all day
 
-Revision ID: 0012_search
-Revises: 0011
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-02 02:00:00
 
 The text index (hotline/tickets/text_search.py): the character bigrams of each ticket's
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0012_search'
-down_revision = '0011'
+revision = '0016'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """sign-in throttle counters (when there is no Redis)
 
-Revision ID: 0012_privacy
-Revises: 0011
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-02 02:00:00
 
 Failed sign-ins counted per client address and username, per address, per username from
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0012_privacy'
-down_revision = '0011'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """figure rollups: the stored figures of closed months and each month's change counter
 
-Revision ID: 0012_rollups
-Revises: 0011
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-02 02:10:00
 
 The bulletin, the ranking and the twelve-month trend of a closed month read these rows
@@ -16,8 +16,8 @@ from sqlalchemy.dialects import postgresql
 
 
 # revision identifiers, used by Alembic.
-revision = "0012_rollups"
-down_revision = "0011"
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """merged duplicates: voided cards, the duplicate's case linked to the surviving one, origin "merge"
 
-Revision ID: 0012_lead
+Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-02 02:00:00
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0012_lead'
+revision = '0012'
 down_revision = '0011'
 branch_labels = None
 depends_on = None
