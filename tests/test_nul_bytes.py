@@ -122,7 +122,9 @@ def _form_cases():
         for name, spec in (route_spec.get("actions") or {None: route_spec}).items():
             if not spec.get("form"):
                 continue
-            role = next(r for r, status in spec["expected"].items() if r != "anonymous" and status < 400)
+            role = next((r for r, status in spec["expected"].items() if r != "anonymous" and status < 400), None)
+            if role is None:  # a form no signed-in role gets through (e.g. the public lookup, 404 for a wrong pair)
+                continue
             yield pytest.param(rule, name, spec, USER_OF.get(role, role), id=f"{rule} {name or ''} as {role}")
 
 

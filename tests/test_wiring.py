@@ -39,6 +39,7 @@ def test_a_domain_is_one_folder_and_one_line(throwaway_app):
         "topics-snapshots",
         "figure-rollups",
         "bulletin-corrections",
+        "rate-limit-prune",
         "throwaway",
     ]
     assert wiring(app).demo_sections[-1] == f"{THROWAWAY}.seed"

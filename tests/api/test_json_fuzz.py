@@ -10,6 +10,7 @@ format, and the database exactly as it was, row for row.
 from __future__ import annotations
 
 import hashlib
+import os
 import json
 
 import pytest
@@ -38,14 +39,25 @@ def _role(spec) -> str | None:
     if spec.get("login"):
         return None
     allowed = [r for r, status in spec["expected"].items() if r != "anonymous" and status < 300]
+    if not allowed:  # a public route no role gets a 2xx from in the table (the lookup of a wrong pair)
+        return "operator"
     return USER_OF.get(allowed[0], allowed[0])
 
 
+# Examples per route (HOTLINE_FUZZ_EXAMPLES): 15 keeps the suite inside CI's budget; raise it to probe harder.
+EXAMPLES = int(os.environ.get("HOTLINE_FUZZ_EXAMPLES", "15"))
+
+# Counters of requests, which count every request by design (a refused one included).
+COUNTERS = {"rate_limit_windows", "sign_in_counters"}
+
+
 def _fingerprint(app) -> str:
-    """A digest of every row of every table."""
+    """A digest of every row of every table (but the request counters)."""
     digest = hashlib.sha256()
     with app.app_context():
         for table in db.metadata.sorted_tables:
+            if table.name in COUNTERS:
+                continue
             rows = db.session.execute(text(f'SELECT * FROM "{table.name}"')).all()
             digest.update(table.name.encode())
             digest.update(repr(sorted(map(repr, rows))).encode())
@@ -118,7 +130,7 @@ def test_no_json_body_makes_a_5xx_or_a_change(world, route):
     before = _fingerprint(world.app)
     seen = []
 
-    @settings(max_examples=30, suppress_health_check=list(HealthCheck), database=None)
+    @settings(max_examples=EXAMPLES, suppress_health_check=list(HealthCheck), database=None)
     @given(_bodies(keys))
     def throw(raw):
         r = client.open(method, path, data=raw, headers={"Content-Type": "application/json"})

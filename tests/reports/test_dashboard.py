@@ -342,7 +342,8 @@ def _signed_in(app, username):
 
 
 def test_supervisors_and_unit_staff_land_on_the_dashboard(world, app):
-    for user, lands in (("supervisor", "/dashboard"), ("staff_a", "/dashboard"), ("operator", "/tickets")):
+    # Each role starts at its work queue (hotline/queues); the dashboard is one click away.
+    for user, lands in (("supervisor", "/queues"), ("staff_a", "/queues"), ("operator", "/queues")):
         assert _signed_in(app, user).get("/").headers["Location"] == lands
 
 

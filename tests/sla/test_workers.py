@@ -37,6 +37,7 @@ def test_the_periodic_sweep_is_enqueued_once_per_minute_however_often_the_schedu
         "periodic-topics-snapshots",
         "periodic-figure-rollups",
         "periodic-bulletin-corrections",
+        "periodic-rate-limit-prune",
     ]
     # Restarts (and a second scheduler) in the same minute enqueue nothing more.
     assert schedule.tick(connection, periodic, T + timedelta(seconds=20)) == []
@@ -44,8 +45,8 @@ def test_the_periodic_sweep_is_enqueued_once_per_minute_however_often_the_schedu
     assert Job.fetch(first[0], connection=connection).func_name == SWEEP
     assert queue.count == 2  # the sweep and the requeue of lost e-supervision deliveries
     # The hourly review-due check, the terms backfill, the spike run, the topics' snapshots,
-    # the figures' rollups and the daily bulletin check.
-    assert Queue("default", connection=connection).count == 6
+    # the figures' rollups, the daily bulletin check and the pruning of rate-limit windows.
+    assert Queue("default", connection=connection).count == 7
     assert Queue("notifications", connection=connection).count == 1  # the requeue of lost messages
     assert Queue("kb_vectors", connection=connection).count == 1  # the hourly check for missing vectors
     # The next minute gets its own sweep; the others wait for their next bucket.

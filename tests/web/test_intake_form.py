@@ -102,10 +102,10 @@ def test_history_flags_a_repeat_caller_with_an_open_ticket_of_the_last_30_days(a
             update(Ticket).where(Ticket.number == old).values(created_at=clock.now() - timedelta(days=31))
         )
         db.session.commit()
-    data = _signed_in(app).get("/ui/callers/13912345678/tickets").json
+    data = _signed_in(app).post("/ui/callers/lookup", json={"phone": "13912345678"}).json
     assert [t["number"] for t in data["repeat"]] == [open_recent]
     assert data["repeat"][0]["status_label"] == "已派单"
-    assert _signed_in(app).get("/ui/callers/15000000000/tickets").json["items"] == []
+    assert _signed_in(app).post("/ui/callers/lookup", json={"phone": "15000000000"}).json["items"] == []
 
 
 def test_a_repeat_call_is_added_to_the_open_ticket_as_a_note(app, world):

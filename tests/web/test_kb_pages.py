@@ -44,7 +44,7 @@ def test_operator_answers_a_call_with_a_suggested_article(sign_in, page, world, 
     page.click("button[value=answer]")
     page.wait_for_load_state("networkidle")
     assert page.locator(".ticket-head .badge").first.inner_text() == "已办结"
-    assert f"#{article_id}" in page.locator(".facts").first.inner_text()
+    assert PENSION[0] in page.locator(".facts").first.inner_text()  # the article by its title
     with app.app_context():
         assert Ticket.query.one().answer_article_id == article_id
 
@@ -94,7 +94,8 @@ def test_a_session_that_ends_while_typing_is_said_so_and_the_form_stays(sign_in,
     # The form's CSRF token went with the session: the page is said to have expired.
     assert first.locator(".field-error").inner_text() == "页面已过期，请刷新后重试。"
     page.fill("#content", "我父亲明年退休，养老金要怎么领？请问在哪里办理")
-    page.locator("#kb-suggestions", has_text="登录已失效，请刷新页面重新登录。").wait_for()
+    # The suggestions are a POST too (text of any length): its CSRF token went with the session.
+    page.locator("#kb-suggestions", has_text="页面已过期").wait_for()
     page.fill("#caller_phone", "13900139000")
     # The caller's history is a POST (the number stays out of the URL): its CSRF token went too.
     page.locator("#caller-history", has_text="页面已过期，请刷新后重试。").wait_for()
