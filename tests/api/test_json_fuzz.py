@@ -10,8 +10,8 @@ format, and the database exactly as it was, row for row.
 from __future__ import annotations
 
 import hashlib
-import os
 import json
+import os
 
 import pytest
 from hypothesis import HealthCheck, given, settings
