@@ -7,7 +7,7 @@ by schemathesis' checks: no 5xx, the status and body the document gives, a reque
 document allows is not refused with 400/422, one it forbids is refused, and an operation
 that needs a token answers 401 without one.
 
-Bounded: ``HOTLINE_CONTRACT_EXAMPLES`` examples per operation and role (default 3; the
+Bounded: ``HOTLINE_CONTRACT_EXAMPLES`` examples per operation and role (default 2; the
 coverage phase adds its own boundary cases). The number of requests made is printed at the
 end of the run (``contract: ...``).
 """
@@ -29,7 +29,7 @@ from ..conftest import _build_world, world_on
 
 pytestmark = pytest.mark.any_database
 
-EXAMPLES = int(os.environ.get("HOTLINE_CONTRACT_EXAMPLES", "3"))
+EXAMPLES = int(os.environ.get("HOTLINE_CONTRACT_EXAMPLES", "2"))
 ROLES = ("operator", "staff_a")
 
 
