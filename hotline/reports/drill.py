@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import Select, false, func, select
 
 from ..core import clock
-from ..core.errors import BadRequest
+from ..core.errors import InvalidInput
 from ..extensions import db
 from ..tickets.models import Ticket
 from ..units.models import Level, Unit
@@ -24,7 +24,7 @@ PARTS = ("numerator", "denominator")
 def resolve(figure: str, part: str = "numerator") -> tuple[str, figures.Figure, bool]:
     """(count key, its figure, whether it is the centre's) for a figure or rate name."""
     if part not in PARTS:
-        raise BadRequest(
+        raise InvalidInput(
             f"part must be numerator or denominator, got {part!r}.", message_zh="参数有误：分子或分母。", field="part"
         )
     for rates, counts, centre in (
@@ -38,7 +38,7 @@ def resolve(figure: str, part: str = "numerator") -> tuple[str, figures.Figure, 
             return key, counts[key], centre
     if figure == "centre_received" or figure == "received_centre":
         return "centre_received", figures.CENTRE_FIGURES["centre_received"], True
-    raise BadRequest(f"Unknown figure {figure!r}.", message_zh="统计指标不存在。", field="figure")
+    raise InvalidInput(f"Unknown figure {figure!r}.", message_zh="统计指标不存在。", field="figure")
 
 
 def is_centre_figure(figure: str) -> bool:

@@ -1,7 +1,7 @@
 """Periods of the reports: a month in the centre's time zone, or any range of local dates.
 
 A :class:`Period` is ``[start, end)`` in aware UTC datetimes. Bad input raises
-:class:`~hotline.core.errors.BadRequest` naming the field, with a Chinese message.
+:class:`~hotline.core.errors.InvalidInput` (422) naming the field, with a Chinese message.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ..core.errors import BadRequest
+from ..core.errors import InvalidInput
 
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)
 DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$", re.ASCII)
@@ -94,7 +94,7 @@ def month_period(month: str, tz_name: str = "Asia/Shanghai") -> Period:
     """The calendar month ``YYYY-MM`` in the centre's zone."""
     match = MONTH_RE.match(month or "") if isinstance(month, str) else None
     if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1900:
-        raise BadRequest(
+        raise InvalidInput(
             f"month must be YYYY-MM, got {month!r}.", message_zh="月份格式应为 YYYY-MM，例如 2026-11。", field="month"
         )
     year, mon = int(match.group(1)), int(match.group(2))
@@ -111,7 +111,7 @@ def parse_date(text: str, field: str) -> date:
             raise ValueError
         return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
     except ValueError:
-        raise BadRequest(
+        raise InvalidInput(
             f"{field} must be a date YYYY-MM-DD, got {text!r}.",
             message_zh="日期格式应为 YYYY-MM-DD，例如 2026-11-01。",
             field=field,
@@ -121,9 +121,9 @@ def parse_date(text: str, field: str) -> date:
 def range_period(first: date, last: date, tz_name: str = "Asia/Shanghai") -> Period:
     """The local dates ``first`` to ``last`` inclusive."""
     if first > last:
-        raise BadRequest("from must not be after to.", message_zh="开始日期不能晚于结束日期。", field="from")
+        raise InvalidInput("from must not be after to.", message_zh="开始日期不能晚于结束日期。", field="from")
     if (last - first).days >= MAX_RANGE_DAYS:
-        raise BadRequest(
+        raise InvalidInput(
             f"A range may cover at most {MAX_RANGE_DAYS} days.", message_zh="统计区间最长为三年。", field="to"
         )
     zone = _zone(tz_name)
@@ -143,16 +143,16 @@ def from_args(args, *, now: datetime, tz_name: str) -> Period:
     current month in the centre's zone."""
     month, first, last = args.get("month"), args.get("from"), args.get("to")
     if month and (first or last):
-        raise BadRequest(
+        raise InvalidInput(
             "Give either month or from/to, not both.",
             message_zh="请选择按月份或按日期区间统计，不能同时指定。",
             field="month",
         )
     if first or last:
         if not first:
-            raise BadRequest("Give from as well as to.", message_zh="请填写开始日期。", field="from")
+            raise InvalidInput("Give from as well as to.", message_zh="请填写开始日期。", field="from")
         if not last:
-            raise BadRequest("Give to as well as from.", message_zh="请填写结束日期。", field="to")
+            raise InvalidInput("Give to as well as from.", message_zh="请填写结束日期。", field="to")
         return parse_range(first, last, tz_name)
     if month:
         return month_period(month, tz_name)

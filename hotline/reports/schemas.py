@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from ..categories import queries as category_queries
 from ..core import clock
-from ..core.errors import BadRequest, NotFound
+from ..core.errors import BadRequest, InvalidInput, NotFound
 from ..core.validation import Code, Line, QuerySchema, Schema, Text, parse_int
 from ..units import queries as unit_queries
 from ..units.models import LEVEL_LABELS, Level
@@ -74,28 +74,28 @@ def parse_filters(args, *, user, now: datetime | None = None, unit_required: boo
     period = from_args({k: values[k] for k in ("month", "from", "to")}, now=now, tz_name=_zone_name())
     level = values["level"]
     if level is not None and level not in {m.value for m in Level}:
-        raise BadRequest(f"Unknown level {level!r}.", message_zh="层级应为市级、区级或镇街。", field="level")
+        raise InvalidInput(f"Unknown level {level!r}.", message_zh="层级应为市级、区级或镇街。", field="level")
     unit = None
     if values["unit"] is not None:
         unit = unit_queries.get_by_code(values["unit"])
         if unit is None:
-            raise BadRequest(f"Unknown unit {values['unit']!r}.", message_zh="单位不存在。", field="unit")
+            raise InvalidInput(f"Unknown unit {values['unit']!r}.", message_zh="单位不存在。", field="unit")
         if not permissions.can_view_unit_figures(user, unit):
             raise NotFound(f"No unit {unit.code}.", message_zh="单位不存在或无权查看。")
     elif permissions.is_unit_staff(user) and not permissions.can_view_all_figures(user):
         unit = user.unit
     elif unit_required:
-        raise BadRequest("Give the unit.", message_zh="请指定单位。", field="unit")
+        raise InvalidInput("Give the unit.", message_zh="请指定单位。", field="unit")
     category = None
     if values["category"] is not None:
         category = category_queries.get_by_code(values["category"])
         if category is None:
-            raise BadRequest("Unknown category.", message_zh="诉求分类不存在。", field="category")
+            raise InvalidInput("Unknown category.", message_zh="诉求分类不存在。", field="category")
     area = None
     if values["area"] is not None:
         area = unit_queries.get_by_code(values["area"])
         if area is None or area.level not in (Level.DISTRICT, Level.TOWN):
-            raise BadRequest("Unknown area: give a district or town.", message_zh="区域应为区或镇街。", field="area")
+            raise InvalidInput("Unknown area: give a district or town.", message_zh="区域应为区或镇街。", field="area")
     return Filters(period=period, level=level, unit=unit, category=category, area=area)
 
 
@@ -112,7 +112,7 @@ def page_args(args, *, default: int = 50, maximum: int = 200) -> tuple[int, int]
             continue
         number = parse_int(value, minimum=1, maximum=top)
         if number is None:
-            raise BadRequest(f"{name} must be 1 to {top}.", message_zh=f"页码参数应为 1 到 {top} 的整数。", field=name)
+            raise InvalidInput(f"{name} must be 1 to {top}.", message_zh=f"页码参数应为 1 到 {top} 的整数。", field=name)
         out.append(number)
     return out[0], out[1]
 
@@ -133,9 +133,10 @@ def period_out(period: Period) -> dict:
 
 
 # Typed as parse_filters and page_args read them, so that the OpenAPI document is exact.
-Month = Annotated[str, Field(pattern=r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$")]
-LocalDate = Annotated[str, Field(pattern=r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$")]
-ParamCode = Annotated[str, Field(min_length=1, max_length=MAX_PARAM, pattern=r"^[A-Za-z0-9_.-]+$")]
+# Empty values are read as not given (the pages' forms send empty fields), so the patterns allow them.
+Month = Annotated[str, Field(pattern=r"^((19|20)[0-9]{2}-(0[1-9]|1[0-2]))?$")]
+LocalDate = Annotated[str, Field(pattern=r"^((19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8]))?$")]
+ParamCode = Annotated[str, Field(max_length=MAX_PARAM, pattern=r"^[A-Za-z0-9_.-]*$")]
 Page = Annotated[int, Field(ge=1, le=100000)]
 PerPage = Annotated[int, Field(ge=1, le=200)]
 
@@ -164,7 +165,7 @@ class TicketsQuery(FiguresQuery):
 class ExemptionListQuery(QuerySchema):
     status: Literal["pending", "approved", "refused"] | None = None
     unit: ParamCode | None = None
-    ticket: Annotated[str, Field(min_length=1, max_length=MAX_PARAM)] | None = None
+    ticket: Annotated[str, Field(max_length=MAX_PARAM)] | None = None
     page: Page | None = None
     per_page: PerPage | None = None
 

@@ -10,7 +10,7 @@ from ..api.helpers import body, changes, ok
 from ..api.ids import path_id
 from ..api.openapi import doc
 from ..core import clock
-from ..core.errors import BadRequest
+from ..core.errors import InvalidInput
 from ..extensions import db
 from ..tickets import queries as ticket_queries
 from ..tickets.models import REQUEST_TYPE_LABELS, RequestType
@@ -98,7 +98,7 @@ def get_rankings():
     now = clock.now()
     group = arg(request.args, "group")
     if group is not None and group not in scores.RANK_GROUP_LABELS:
-        raise BadRequest("group must be city or local.", message_zh="排名分组应为市直部门或区县镇街。", field="group")
+        raise InvalidInput("group must be city or local.", message_zh="排名分组应为市直部门或区县镇街。", field="group")
     args = request.args.copy()
     args.pop("group", None)
     filters = parse_filters(args, user=actor(), now=now)
@@ -126,7 +126,7 @@ def drill_request(args, user):
     now = clock.now()
     figure = arg(args, "figure")
     if figure is None:
-        raise BadRequest("Give the figure.", message_zh="请指定统计指标。", field="figure")
+        raise InvalidInput("Give the figure.", message_zh="请指定统计指标。", field="figure")
     part = arg(args, "part") or "numerator"
     _key, _spec, centre = drill.resolve(figure, part)
     if centre:
@@ -206,7 +206,7 @@ def list_exemptions():
     require(permissions.can_list_exemptions(actor()), "Your role may not see exemptions.", "您无权查看免责申请。")
     status = arg(request.args, "status")
     if status is not None and status not in ("pending", "approved", "refused"):
-        raise BadRequest("Unknown status.", message_zh="状态应为待审核、已批准或未批准。", field="status")
+        raise InvalidInput("Unknown status.", message_zh="状态应为待审核、已批准或未批准。", field="status")
     unit_id = None
     unit_code = arg(request.args, "unit")
     if unit_code is not None:
@@ -214,7 +214,7 @@ def list_exemptions():
 
         unit = unit_queries.get_by_code(unit_code)
         if unit is None:
-            raise BadRequest("Unknown unit.", message_zh="单位不存在。", field="unit")
+            raise InvalidInput("Unknown unit.", message_zh="单位不存在。", field="unit")
         unit_id = unit.id
     page, per_page = page_args(request.args)
     found = queries.list_exemptions(

@@ -12,8 +12,8 @@ RULES = {
     ("GET", "/api/v1/reports/figures"): {"expected": _ok_for(READERS)},
     ("GET", "/api/v1/reports/centre"): {"expected": _ok_for(["supervisor", "admin"])},
     ("GET", "/api/v1/reports/rankings"): {"expected": _ok_for(["supervisor", "admin"])},
-    # Without ?figure= the readers get a 400 naming the field (tests/reports/test_api.py asks with one).
-    ("GET", "/api/v1/reports/tickets"): {"expected": _ok_for(READERS, 400)},
+    # Without ?figure= the readers get a 422 naming the field (tests/reports/test_api.py asks with one).
+    ("GET", "/api/v1/reports/tickets"): {"expected": _ok_for(READERS, 422)},
     ("GET", "/api/v1/reports/definitions"): {"expected": _ok_for(READERS)},
     ("GET", "/api/v1/reports/exemptions"): {"expected": _ok_for(READERS)},
     ("POST", "/api/v1/reports/exemptions"): {

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from hotline.core.errors import BadRequest
+from hotline.core.errors import InvalidInput
 from hotline.reports.periods import from_args, month_period, parse_range
 
 TZ = "Asia/Shanghai"
@@ -52,10 +52,10 @@ def test_upto_stops_at_now():
         ({"from": "2020-01-01", "to": "2026-01-01"}, "to"),
     ],
 )
-def test_bad_periods_are_400_with_the_field(args, field):
-    with pytest.raises(BadRequest) as exc:
+def test_bad_periods_are_422_with_the_field(args, field):
+    with pytest.raises(InvalidInput) as exc:
         from_args(args, now=datetime(2026, 11, 21, tzinfo=UTC), tz_name=TZ)
-    assert exc.value.status == 400 and exc.value.field == field
+    assert exc.value.status == 422 and exc.value.field == field
     assert any("\u4e00" <= ch <= "\u9fff" for ch in exc.value.message_zh)
 
 

@@ -14,8 +14,8 @@ PAGES = {
         "path": {"code": "DEPT-A"},
         "expected": ok_for(["supervisor", "admin", "staff_own"], hidden=HIDDEN),
     },
-    # Without ?figure= the page says what is missing (400); tests/reports/test_pages.py asks with one.
-    ("GET", "/reports/tickets"): {"expected": ok_for(READERS, 400)},
+    # Without ?figure= the page says what is missing (422); tests/reports/test_pages.py asks with one.
+    ("GET", "/reports/tickets"): {"expected": ok_for(READERS, 422)},
     ("GET", "/reports/exemptions"): {"expected": ok_for(READERS)},
     ("POST", "/reports/exemptions"): {
         "setup": ticket_for_exemption,
