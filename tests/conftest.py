@@ -138,12 +138,16 @@ class _Templates:
         config.update(overrides)
         return config
 
-    def ensure(self, name: str, builder=None, **config) -> object:
-        """Build template ``name`` once with ``builder(app)``; returns the builder's record."""
+    def ensure(self, name: str, builder=None, *, base: str = "empty", **config) -> object:
+        """Build template ``name`` once with ``builder(app)``, starting from template ``base``
+        (which must exist); returns the builder's record."""
         if name not in self.records:
             files = os.path.join(self.data_dir, f"files-{name}")
-            os.makedirs(files)
-            url = self._start_build(name)
+            if base in self.files:
+                shutil.copytree(self.files[base], files)
+            else:
+                os.makedirs(files)
+            url = self._start_build(name, base)
             app = create_app(self.config(url, files, **config))
             with app.app_context():
                 record = builder(app)
@@ -196,9 +200,9 @@ class _SqliteTemplates(_Templates):
         _migrate(f"sqlite:///{self.paths['empty']}", data_dir)
         self.records["empty"] = None
 
-    def _start_build(self, name):
+    def _start_build(self, name, base):
         self.paths[name] = os.path.join(self.data_dir, f"template-{name}.sqlite3")
-        shutil.copyfile(self.paths["empty"], self.paths[name])
+        shutil.copyfile(self.paths[base], self.paths[name])
         return f"sqlite:///{self.paths[name]}"
 
     def _finish_build(self, name, url):
@@ -272,8 +276,8 @@ class _PostgresTemplates(_Templates):
                     copy.write(data)
             conn.execute(text("SELECT " + ", ".join(f"setval('\"{s}\"', {v}, {c})" for s, (v, c) in sequences.items())))
 
-    def _start_build(self, name):
-        self._load("empty")
+    def _start_build(self, name, base):
+        self._load(base)
         return self.url
 
     def _save(self, app, name):

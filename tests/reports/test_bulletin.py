@@ -21,7 +21,7 @@ from hotline.reports import bulletins, charts, monthly, render_xlsx, services
 from hotline.reports.bulletin_models import Bulletin, BulletinCorrection
 from hotline.tickets import services as tickets
 
-from ..factories import World
+from ..conftest import _build_world, world_on
 from .bulletin_helpers import handled, nov
 
 NOW = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)  # November is over
@@ -32,29 +32,45 @@ PUBLIC_UNIT_KEYS = {
 }  # fmt: skip
 
 
-@pytest.fixture
-def dec_app(make_app):
-    return make_app(CLOCK=lambda: NOW, TOPICS_TERMS_INLINE=True)  # terms written at intake, as with Redis
+DEC_CONFIG = {"CLOCK": lambda: NOW, "TOPICS_TERMS_INLINE": True}  # terms written at intake, as with Redis
 
 
-@pytest.fixture
-def dec_world(dec_app):
-    with dec_app.app_context():
-        return World.build(dec_app)
-
-
-@pytest.fixture
-def november(dec_app, dec_world):
+def _build_november(database):
     """DEPT-A: one replied on time (satisfied), one replied late; DEPT-B: one replied on time,
     not yet called back."""
-    with dec_app.app_context():
+
+    def build(app):
+        world = world_on(app, database)
         return {
             "on_time": handled(
-                dec_world, lead="DEPT-A", at=nov(10), reply_after=timedelta(hours=5), satisfaction="satisfied"
+                world, lead="DEPT-A", at=nov(10), reply_after=timedelta(hours=5), satisfaction="satisfied"
             ),
-            "late": handled(dec_world, lead="DEPT-A", at=nov(12), reply_after=timedelta(hours=40)),
-            "b_replied": handled(dec_world, lead="DEPT-B", at=nov(20), reply_after=timedelta(hours=3)),
+            "late": handled(world, lead="DEPT-A", at=nov(12), reply_after=timedelta(hours=40)),
+            "b_replied": handled(world, lead="DEPT-B", at=nov(20), reply_after=timedelta(hours=3)),
         }
+
+    return build
+
+
+@pytest.fixture
+def dec_app(make_app, database, request):
+    """3 December, on the world; with the three November tickets when the test asks for them
+    (built once per session into a template)."""
+    database.ensure("world", _build_world)
+    if "november" not in request.fixturenames:
+        return make_app("world", **DEC_CONFIG)
+    database.ensure("bulletin-november", _build_november(database), base="world", **DEC_CONFIG)
+    return make_app("bulletin-november", **DEC_CONFIG)
+
+
+@pytest.fixture
+def dec_world(dec_app, database):
+    return world_on(dec_app, database)
+
+
+@pytest.fixture
+def november(dec_app, dec_world, database):
+    return dict(database.records["bulletin-november"])
 
 
 def unit(doc: dict, code: str) -> dict:

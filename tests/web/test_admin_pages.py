@@ -4,7 +4,6 @@ the page; the screenshots under docs/screenshots/ come from here."""
 
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -14,9 +13,10 @@ from hotline.extensions import db
 from hotline.ops.models import FailedJob
 from hotline.sla import calendars
 
+from .shots import shot
+
 pytestmark = [pytest.mark.browser, pytest.mark.any_database]
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PASSWORD = "demo-12345"
 
 
@@ -49,7 +49,7 @@ class Desk:
         return self.page.locator(f".flash-{kind}").inner_text()
 
     def shot(self, name):
-        self.page.screenshot(path=str(SCREENSHOTS / name))
+        shot(self.page, name)
 
 
 @pytest.fixture

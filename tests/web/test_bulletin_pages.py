@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from ..reports.bulletin_helpers import at, handled
+from .shots import shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.any_database]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 A4_WIDTH_PX = 794  # 210 mm at 96 px per inch
 
 
@@ -43,9 +42,8 @@ def test_preview_publish_and_print_the_bulletin_on_a4(sign_in, page, live_server
     page.wait_for_load_state("networkidle")
     assert page.url.endswith("/reports/bulletins/2026-10")
     assert "预览稿，未发布" in page.locator(".b-head").inner_text()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size({"width": 1366, "height": 768})
-    page.screenshot(path=str(SCREENSHOTS / "bulletin-preview.png"))
+    shot(page, "bulletin-preview.png")
     page.click("#publish-form button[type=submit]")
     page.wait_for_load_state("networkidle")
     assert "已发布" in page.locator(".flash").inner_text()
@@ -56,7 +54,7 @@ def test_preview_publish_and_print_the_bulletin_on_a4(sign_in, page, live_server
     assert images.count() == 6
     for i in range(images.count()):
         assert images.nth(i).evaluate("img => img.complete && img.naturalWidth > 0"), i
-    page.screenshot(path=str(SCREENSHOTS / "bulletin-page.png"))
+    shot(page, "bulletin-page.png")
 
     # Printed: the site's bar and the buttons are gone, the tables keep their headers.
     page.emulate_media(media="print")
@@ -66,7 +64,7 @@ def test_preview_publish_and_print_the_bulletin_on_a4(sign_in, page, live_server
     page.set_viewport_size({"width": A4_WIDTH_PX, "height": 1123})
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= A4_WIDTH_PX, f"the printed page is wider than A4: {width}px"
-    page.screenshot(path=str(SCREENSHOTS / "bulletin-print.png"), full_page=True)
+    shot(page, "bulletin-print.png", full_page=True)
     pdf = page.pdf(format="A4", print_background=True, prefer_css_page_size=True)
     boxes = re.findall(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]", pdf)
     assert boxes and all(abs(float(w) - 595.28) < 1.5 and abs(float(h) - 841.89) < 1.5 for w, h in boxes), boxes[:3]
@@ -77,7 +75,7 @@ def test_preview_publish_and_print_the_bulletin_on_a4(sign_in, page, live_server
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(f"{live_server}/reports/bulletins")
     assert "2026-10" in page.locator("#bulletins").inner_text()
-    page.screenshot(path=str(SCREENSHOTS / "bulletin-list.png"))
+    shot(page, "bulletin-list.png")
 
     # A unit's staff read the published bulletin, with the same figures.
     sign_in("staff_b")

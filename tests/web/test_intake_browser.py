@@ -2,8 +2,6 @@
 session), Enter never answers, the keyboard shortcuts, a repeat caller; and the ticket
 page on a callback (the unit's long reply in view, folded, once)."""
 
-from pathlib import Path
-
 import pytest
 from sqlalchemy import func, select
 
@@ -12,8 +10,9 @@ from hotline.extensions import db
 from hotline.tickets import services as tickets
 from hotline.tickets.models import Ticket
 
+from .shots import shot
+
 pytestmark = [pytest.mark.browser, pytest.mark.any_database]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def _tickets(app) -> int:
@@ -169,8 +168,7 @@ def test_a_repeat_caller_is_flagged_and_the_call_added_as_a_note(sign_in, page, 
     _type_call(page, "养老保险退休手续在哪里办理？上次反映的路灯还没修好")
     page.wait_for_selector("#repeat-caller .repeat-item")
     assert number in page.inner_text("#repeat-caller")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "intake.png"))
+    shot(page, "intake.png")
     before = _tickets(app)
     page.click(f"#repeat-caller button[value='note:{number}']")
     page.wait_for_load_state("networkidle")
@@ -199,7 +197,7 @@ def test_a_long_reply_is_in_view_on_a_callback_folded_and_shown_once(sign_in, pa
     assert page.locator("#action-callback").is_visible()
     assert marker not in page.inner_text(".timeline")  # not repeated in the timeline
     assert page.content().count(marker) == 1
-    page.screenshot(path=str(SCREENSHOTS / "ticket-callback.png"))
+    shot(page, "ticket-callback.png")
     page.click("#replies .fold-toggle")
     assert reply.bounding_box()["height"] > 300
 

@@ -3,7 +3,6 @@ refreshing without a reload, the countdown colours, a unit refused another unit'
 URL, and the ticket printed on one A4 page. Saves the screenshots under docs/screenshots/."""
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -12,11 +11,11 @@ from hotline.core import clock
 from hotline.extensions import db
 from hotline.sla import policies
 
+from .shots import shot
 from .test_queue_pages import set_due
 
 pytestmark = [pytest.mark.browser, pytest.mark.any_database]
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 SIZE = {"width": 1366, "height": 768}
 
 OVERDUE_RGB = "rgb(183, 28, 28)"  # queues.css: .time-left.tone-overdue
@@ -71,8 +70,7 @@ def _scene(world) -> dict:
 
 
 def _shot(page, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / name))
+    shot(page, name)
 
 
 def _count(page, key) -> str:

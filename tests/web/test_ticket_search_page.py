@@ -1,12 +1,10 @@
 """Searching tickets on the list page, in a real browser (a unit sees only its own)."""
 
-from pathlib import Path
-
 import pytest
 
-pytestmark = [pytest.mark.browser, pytest.mark.any_database]
+from .shots import shot
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+pytestmark = [pytest.mark.browser, pytest.mark.any_database]
 
 
 def test_a_unit_searches_its_tickets_by_a_word(sign_in, page, live_server, world):
@@ -23,5 +21,4 @@ def test_a_unit_searches_its_tickets_by_a_word(sign_in, page, live_server, world
     assert rows.count() == 1
     assert own in rows.first.inner_text() and other not in page.content()
     assert "共 1 件" in page.locator("main, body").first.inner_text()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "tickets-search.png"))
+    shot(page, "tickets-search.png")
