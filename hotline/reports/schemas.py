@@ -112,7 +112,9 @@ def page_args(args, *, default: int = 50, maximum: int = 200) -> tuple[int, int]
             continue
         number = parse_int(value, minimum=1, maximum=top)
         if number is None:
-            raise InvalidInput(f"{name} must be 1 to {top}.", message_zh=f"页码参数应为 1 到 {top} 的整数。", field=name)
+            raise InvalidInput(
+                f"{name} must be 1 to {top}.", message_zh=f"页码参数应为 1 到 {top} 的整数。", field=name
+            )
         out.append(number)
     return out[0], out[1]
 
