@@ -20,7 +20,7 @@ from ..sla.models import Deadline, DeadlineKind
 from ..supervision.models import NoticeStatus, RectificationNotice, SupervisionCase
 from ..supervision.services import NOTICE_DEADLINE_SOURCE
 from ..tickets import listing
-from ..tickets.models import ExtensionRequest, ExtensionStatus, Ticket
+from ..tickets.models import Channel, ExtensionRequest, ExtensionStatus, Ticket
 from ..tickets.queries import Page, visible_clause
 from ..tickets.states import Status
 from .definitions import DEADLINES, DECIDED_DAYS, DUE_SOON_HOURS, EXTENSIONS, NOTICES, TICKETS, Queue
@@ -53,6 +53,11 @@ def _ticket_queue(queue: Queue, user) -> Statement:
     if queue.key == "mine":
         return Statement(
             select(Ticket).where(Ticket.created_by_id == user.id, Ticket.status == Status.NEW.value),
+            (Ticket.created_at, Ticket.id),
+        )
+    if queue.key == "online":  # tickets that did not come by phone wait here to be read (triage)
+        return Statement(
+            select(Ticket).where(Ticket.status == Status.NEW.value, Ticket.channel != Channel.PHONE.value),
             (Ticket.created_at, Ticket.id),
         )
     if queue.key == "callbacks":

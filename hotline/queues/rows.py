@@ -20,6 +20,7 @@ from ..sla.countdown import Countdown, countdown, since_zh
 from ..sla.models import DEADLINE_KIND_LABELS, DeadlineKind
 from ..supervision.models import RectificationNotice
 from ..tickets.models import (
+    CHANNEL_LABELS,
     REQUEST_TYPE_LABELS,
     URGENCY_LABELS,
     ExtensionRequest,
@@ -135,6 +136,9 @@ def queue_rows(queue, pairs, viewer, now: datetime) -> list[Row]:
 def _decorate(key, row: Row, entity, ticket: Ticket, now, *, extra, notice_clocks) -> None:
     if key == "mine":
         row.since, row.anchor = f"登记于 {since_zh(ticket.created_at, now)}", "action-submit"
+    elif key == "online":
+        channel = CHANNEL_LABELS.get(ticket.channel, "网上")
+        row.since, row.anchor = f"{channel}送达于 {since_zh(ticket.created_at, now)}", "action-submit"
     elif key == "callbacks":
         row.since, row.anchor = f"答复于 {since_zh(ticket.replied_at, now)}", "action-callback"
     elif key == "dispatch":

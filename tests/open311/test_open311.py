@@ -204,7 +204,13 @@ def test_post_then_dispatch_reply_and_get_back_in_both_formats(world, app, key):
     assert first["status_notes"] == "已受理" and (first["lat"], first["long"]) == (23.0215, 113.1214)
     assert first["media_url"] == "https://img.example.com/p/1.jpg" and first["address"] == "东湖路1号"
 
-    # Inside: triaged by an operator, dispatched, accepted and replied to by the unit.
+    # Inside: in the operators' queue of tickets that did not come by phone (every operator's).
+    operator = app.test_client()
+    assert operator.post("/login", data={"username": "operator2", "password": "password-123"}).status_code == 302
+    queue = operator.get("/queues/online").get_data(as_text=True)
+    assert f"/tickets/{number}#action-submit" in queue and "Open311接口送达于" in queue
+    assert operator.get("/ui/queues/counts").get_json()["counts"]["online"] == 1
+    # Triaged by an operator, dispatched, accepted and replied to by the unit.
     with app.app_context():
         ticket = db.session.scalar(select(Ticket).where(Ticket.number == number))
         now = clock.now()
@@ -396,3 +402,32 @@ def test_cli_creates_lists_and_revokes_keys(world, app):
         assert keys.authenticate(raw) is None
     assert runner.invoke(args=["open311", "keys", "revoke", "civic-tool"]).exit_code != 0
     assert runner.invoke(args=["open311", "keys", "revoke", "nobody"]).exit_code != 0
+
+
+def test_admin_page_issues_a_key_once_and_revokes_it(world, app):
+    from hotline.audit.models import AuditEvent
+
+    client = app.test_client()
+    assert client.post("/login", data={"username": "admin", "password": "password-123"}).status_code == 302
+    r = client.post("/admin/open311/keys", data={"name": "市民通App"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "密钥只显示这一次" in html
+    raw = html.split('<code class="secret">')[1].split("</code>")[0]
+    with app.app_context():
+        key = keys.authenticate(raw)
+        assert key is not None and key.name == "市民通App" and raw not in key.key_hash
+        actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "open311_key")).all()
+        assert actions == ["open311_key_create"]
+    listing = client.get("/admin/open311").get_data(as_text=True)
+    assert "市民通App" in listing and raw not in listing and "有效" in listing
+    r = client.post("/admin/open311/keys", data={"name": "市民通App"})
+    assert r.status_code == 409 and "客户端名称：该名称已有密钥" in r.get_data(as_text=True)
+    r = client.post("/admin/open311/keys", data={"name": "<script>"})
+    assert r.status_code == 422 and "客户端名称：" in r.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Open311Key)) == 1
+    r = client.post(f"/admin/open311/keys/{key.id}/revoke")
+    assert r.status_code == 303 and "已吊销" in client.get("/admin/open311").get_data(as_text=True)
+    with app.app_context():
+        assert keys.authenticate(raw) is None
+    assert client.post("/admin/open311/keys/999/revoke").status_code == 404

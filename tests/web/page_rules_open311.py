@@ -33,3 +33,30 @@ PAGES = {
         "expected": {r: 403 for r in ROLES},
     },
 }
+
+
+def _key(world):
+    from hotline.citizens.open311 import keys
+    from hotline.core import clock
+    from hotline.extensions import db
+
+    with world.app.app_context():
+        key, _raw = keys.create_key("市民通App", actor=None, now=clock.now())
+        db.session.commit()
+        return {"key_id": key.id}
+
+
+def _admin_only(ok):
+    from .test_page_permissions import ok_for
+
+    return ok_for(["admin"], ok)
+
+
+# The admin page of the clients' keys (/admin/open311): admins only.
+PAGES.update(
+    {
+        ("GET", "/admin/open311"): {"expected": _admin_only(200)},
+        ("POST", "/admin/open311/keys"): {"form": {"name": "公益地图"}, "expected": _admin_only(200)},
+        ("POST", "/admin/open311/keys/<int:key_id>/revoke"): {"setup": _key, "expected": _admin_only(303)},
+    }
+)
