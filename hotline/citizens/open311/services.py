@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from ...accounts.models import Role, User
@@ -458,11 +458,26 @@ _COLUMNS = (
     Open311Request.long,
     Open311Request.address_id,
     Open311Request.media_url,
+    # The ticket's last event (events are appended in time order): one probe of
+    # ix_ticket_events_ticket_id_id per row answered.
+    select(TicketEvent.at)
+    .where(TicketEvent.ticket_id == Ticket.id)
+    .order_by(TicketEvent.id.desc())
+    .limit(1)
+    .correlate(Ticket)
+    .scalar_subquery()
+    .label("last_event_at"),
 )
 
 
 def find_requests(query: Query) -> list:
     """The matching tickets' rows, newest first, at most :data:`MAX_REQUESTS`."""
+    return list(db.session.execute(_listing_statement(query)))
+
+
+def _listing_statement(query: Query):
+    """Served by ix_tickets_created_at read backwards (or ix_tickets_status_created), stopped
+    after :data:`MAX_REQUESTS` rows: the cost does not grow with the tickets in the range."""
     stmt = select(*_COLUMNS).outerjoin(Open311Request, Open311Request.ticket_id == Ticket.id)
     if query.numbers:
         stmt = stmt.where(Ticket.number.in_(query.numbers))
@@ -474,8 +489,7 @@ def find_requests(query: Query) -> list:
         if query.statuses and set(query.statuses) != {"open", "closed"}:
             wanted = OPEN_STATUSES if query.statuses == ("open",) else CLOSED_STATUSES
             stmt = stmt.where(Ticket.status.in_(wanted))
-    stmt = stmt.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(MAX_REQUESTS)
-    return list(db.session.execute(stmt))
+    return stmt.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(MAX_REQUESTS)
 
 
 def find_request(number: str):
@@ -508,19 +522,29 @@ def _status_notes(row, reply: str | None, merged_into: str | None) -> str:
     if status == Status.CLOSED and row.answer_text and not row.lead_unit_id:
         reply = row.answer_text
     if reply and status in (Status.REPLIED, Status.CLOSED):
-        notes += f"。答复：{mask_personal_numbers(reply)}"
+        notes += f"。答复：{_masked(reply)}"
     return notes
 
 
-def _iso(value: datetime | None) -> str | None:
-    return clock.isoformat(value) if value else None
+_DIGITS = re.compile(r"[0-9０-９]{3}")
+
+
+def _masked(text: str | None) -> str | None:
+    """``text`` with personal numbers masked (every such number has three digits in a row)."""
+    return mask_personal_numbers(text) if text and _DIGITS.search(text) else text
+
+
+def _iso(value: datetime | None, zone=None) -> str | None:
+    """W3C time with the centre's offset (``zone``: the centre's, looked up once per answer)."""
+    if value is None:
+        return None
+    return clock.ensure_utc(value).astimezone(zone or clock.local_zone()).isoformat(timespec="seconds")
 
 
 def request_documents(rows) -> list[dict]:
     """The ``request`` elements of the rows, with the spec's fields in its order."""
     if not rows:
         return []
-    ids = [r.id for r in rows]
     categories = {
         c.id: c for c in db.session.scalars(select(Category).where(Category.id.in_({r.category_id for r in rows})))
     }
@@ -532,20 +556,14 @@ def request_documents(rows) -> list[dict]:
         if target_ids
         else {}
     )
-    last_events = dict(
-        db.session.execute(
-            select(TicketEvent.ticket_id, func.max(TicketEvent.at))
-            .where(TicketEvent.ticket_id.in_(ids))
-            .group_by(TicketEvent.ticket_id)
-        ).all()
-    )
     replies = _published_replies(rows)
+    zone = clock.local_zone()
     documents = []
     for row in rows:
         category = categories[row.category_id]
         closed = row.status in CLOSED_STATUSES
         updated = (row.closed_at or row.merged_at) if closed else None
-        updated = updated or max(filter(None, (last_events.get(row.id), row.updated_at)))
+        updated = updated or max(filter(None, (row.last_event_at, row.updated_at)))
         documents.append(
             {
                 "service_request_id": row.number,
@@ -553,13 +571,13 @@ def request_documents(rows) -> list[dict]:
                 "status_notes": _status_notes(row, replies.get(row.id), targets.get(row.duplicate_of_id)),
                 "service_name": category.name,
                 "service_code": category.code,
-                "description": mask_personal_numbers(row.content),
+                "description": _masked(row.content),
                 "agency_responsible": units.get(row.lead_unit_id),
                 "service_notice": None,
-                "requested_datetime": _iso(row.created_at),
-                "updated_datetime": _iso(updated),
-                "expected_datetime": _iso(row.reply_due_at) if not closed else None,
-                "address": mask_personal_numbers(row.address),
+                "requested_datetime": _iso(row.created_at, zone),
+                "updated_datetime": _iso(updated, zone),
+                "expected_datetime": _iso(row.reply_due_at, zone) if not closed else None,
+                "address": _masked(row.address),
                 "address_id": row.address_id,
                 "zipcode": None,
                 "lat": row.lat,

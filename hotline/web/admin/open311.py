@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from ...citizens.open311 import keys
 from ...citizens.open311.models import Open311Key
-from ...citizens.open311.services import MAX_REQUESTS, MAX_RANGE_DAYS
+from ...citizens.open311.services import MAX_RANGE_DAYS, MAX_REQUESTS
 from ...citizens.open311.views import LIMITS_PER_ADDRESS, LIMITS_PER_KEY
 from ...core import clock
 from ...core.errors import DomainError
