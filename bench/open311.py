@@ -70,7 +70,7 @@ def main(argv=None) -> None:
 
     import hotline.models  # noqa: F401 - every model mapped before the domain modules are imported
     from hotline import create_app
-    from hotline.citizens.open311 import keys, services, views
+    from hotline.citizens.open311 import keys, listing, services, views
     from hotline.citizens.open311.views import Limit
     from hotline.extensions import db
     from hotline.tickets.models import Ticket
@@ -151,8 +151,8 @@ def main(argv=None) -> None:
     _measure("GET discovery.json again (after the POSTs)", get("/open311/v2/discovery.json"), n)
 
     with app.app_context():
-        query = services.Query(start=start, end=now)
-        stmt = services._listing_statement(query)
+        query = listing.Query(start=start, end=now)
+        stmt = listing.listing_statement(query)
         if db.engine.dialect.name == "postgresql":
             compiled = stmt.compile(db.engine, compile_kwargs={"literal_binds": True})
             plan = db.session.execute(text(f"EXPLAIN (ANALYZE, BUFFERS) {compiled}")).scalars().all()

@@ -3,7 +3,9 @@ speak, over our categories (services) and tickets (service requests).
 
 - ``views``: the endpoints, XML and JSON (``formats``), public GETs limited per client
   address, ``POST requests`` with a key limited per key;
-- ``services``: the documents, the filters and the ticket a POST records;
+- ``services``: categories as services and their definitions, the errors, the jurisdiction;
+- ``intake``: ``POST requests`` → a ticket (channel open311), ``keep_media_url``;
+- ``listing``: ``GET requests``: the filters, the statement, the documents;
 - ``keys``: clients' API keys (stored hashed, revocable), issued on the admin page
   ``/admin/open311`` or with ``flask --app wsgi open311 keys create NAME``;
 - ``models``: the keys, and each Open311 ticket's location, e-mail and ``media_url``.

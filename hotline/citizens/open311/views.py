@@ -16,7 +16,7 @@ from ...core.errors import DomainError, TooManyRequests
 from ...core.ratelimit import Limit, check
 from ...core.wiring import public
 from ...extensions import db
-from . import formats, keys, services
+from . import formats, intake, keys, listing, services
 from .services import Open311Error
 
 PREFIX = "/open311/v2"
@@ -94,17 +94,17 @@ def service_definition(service_code, fmt):
 @public
 def request_list(fmt):
     _public_get()
-    query = services.parse_query(request.args, now=clock.now())
-    rows = services.find_requests(query)
-    return formats.respond(fmt, "service_requests", services.request_documents(rows))
+    query = listing.parse_query(request.args, now=clock.now())
+    rows = listing.find_requests(query)
+    return formats.respond(fmt, "service_requests", listing.request_documents(rows))
 
 
 @bp.get(f"/requests/<service_request_id>.{FMT}")
 @public
 def request_one(service_request_id, fmt):
     _public_get()
-    rows = services.find_request(service_request_id)
-    return formats.respond(fmt, "service_requests", services.request_documents(rows))
+    rows = listing.find_request(service_request_id)
+    return formats.respond(fmt, "service_requests", listing.request_documents(rows))
 
 
 @bp.post(f"/requests.{FMT}")
@@ -116,11 +116,11 @@ def create_request(fmt):
         raise Open311Error(403, "Invalid api_key received -- can't proceed with create_request.")
     _count(LIMITS_PER_KEY, str(key.id))
     services.check_jurisdiction(form.get("jurisdiction_id"), current_app.config["OPEN311_JURISDICTION_ID"])
-    data = services.parse_request(form)
+    data = intake.parse_request(form)
     try:
-        ticket = services.create_request(data, key=key, now=clock.now())
+        ticket = intake.create_request(data, key=key, now=clock.now())
         db.session.commit()
     except DomainError as exc:  # e.g. two changes at once: nothing was stored
         db.session.rollback()
         raise Open311Error(400, exc.message) from None
-    return formats.respond(fmt, "service_requests", services.post_answer(ticket), status=201)
+    return formats.respond(fmt, "service_requests", intake.post_answer(ticket), status=201)
