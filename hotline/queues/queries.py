@@ -26,6 +26,8 @@ from ..tickets.states import Status
 from .definitions import DEADLINES, DECIDED_DAYS, DUE_SOON_HOURS, EXTENSIONS, NOTICES, TICKETS, Queue
 
 TICKET_LOAD = (selectinload(Ticket.category).selectinload(Category.parent), selectinload(Ticket.assist_units))
+# The channels whose tickets arrive by themselves (网上留言, Open311), not typed in by an operator.
+ONLINE_CHANNELS = (Channel.WEB.value, Channel.OPEN311.value)
 TICKET_CLOCKS = (DeadlineKind.ACCEPT.value, DeadlineKind.REPLY.value)
 
 
@@ -55,9 +57,9 @@ def _ticket_queue(queue: Queue, user) -> Statement:
             select(Ticket).where(Ticket.created_by_id == user.id, Ticket.status == Status.NEW.value),
             (Ticket.created_at, Ticket.id),
         )
-    if queue.key == "online":  # tickets that did not come by phone wait here to be read (triage)
+    if queue.key == "online":  # tickets no operator typed in wait here to be read (triage)
         return Statement(
-            select(Ticket).where(Ticket.status == Status.NEW.value, Ticket.channel != Channel.PHONE.value),
+            select(Ticket).where(Ticket.status == Status.NEW.value, Ticket.channel.in_(ONLINE_CHANNELS)),
             (Ticket.created_at, Ticket.id),
         )
     if queue.key == "callbacks":

@@ -20,7 +20,6 @@ from ..sla.countdown import Countdown, countdown, since_zh
 from ..sla.models import DEADLINE_KIND_LABELS, DeadlineKind
 from ..supervision.models import RectificationNotice
 from ..tickets.models import (
-    CHANNEL_LABELS,
     REQUEST_TYPE_LABELS,
     URGENCY_LABELS,
     ExtensionRequest,
@@ -137,8 +136,7 @@ def _decorate(key, row: Row, entity, ticket: Ticket, now, *, extra, notice_clock
     if key == "mine":
         row.since, row.anchor = f"登记于 {since_zh(ticket.created_at, now)}", "action-submit"
     elif key == "online":
-        channel = CHANNEL_LABELS.get(ticket.channel, "网上")
-        row.since, row.anchor = f"{channel}送达于 {since_zh(ticket.created_at, now)}", "action-submit"
+        row.since, row.anchor = f"送达于 {since_zh(ticket.created_at, now)}", "action-submit"
     elif key == "callbacks":
         row.since, row.anchor = f"答复于 {since_zh(ticket.replied_at, now)}", "action-callback"
     elif key == "dispatch":

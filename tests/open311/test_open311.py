@@ -204,12 +204,14 @@ def test_post_then_dispatch_reply_and_get_back_in_both_formats(world, app, key):
     assert first["status_notes"] == "已受理" and (first["lat"], first["long"]) == (23.0215, 113.1214)
     assert first["media_url"] == "https://img.example.com/p/1.jpg" and first["address"] == "东湖路1号"
 
-    # Inside: in the operators' queue of tickets that did not come by phone (every operator's).
+    # Inside: in the operators' queue of tickets no operator typed in (every operator's).
     operator = app.test_client()
     assert operator.post("/login", data={"username": "operator2", "password": "password-123"}).status_code == 302
     queue = operator.get("/queues/online").get_data(as_text=True)
-    assert f"/tickets/{number}#action-submit" in queue and "Open311接口送达于" in queue
+    assert f"/tickets/{number}#action-submit" in queue and "送达于" in queue
     assert operator.get("/ui/queues/counts").get_json()["counts"]["online"] == 1
+    page = operator.get(f"/tickets/{number}")
+    assert page.status_code == 200 and "Open311接口" in page.get_data(as_text=True)
     # Triaged by an operator, dispatched, accepted and replied to by the unit.
     with app.app_context():
         ticket = db.session.scalar(select(Ticket).where(Ticket.number == number))
