@@ -290,6 +290,9 @@ def test_get_requests_filters(world, app):
         ("status=pending", "status"),
         ("service_request_id=" + ",".join(str(i) for i in range(101)), "service_request_id"),
         ("jurisdiction_id=elsewhere.gov", "jurisdiction_id"),
+        ("service_code=SOC%00", "service_code"),
+        ("service_request_id=2026%00", "service_request_id"),
+        ("status=open%00", "status"),
     ]:
         for fmt in ("json", "xml"):
             status = 404 if word == "jurisdiction_id" else 400

@@ -10,7 +10,7 @@ specification asks.
 from __future__ import annotations
 
 import json
-import xml.etree.ElementTree as ET
+from xml.sax.saxutils import escape
 
 from flask import Response
 
@@ -37,23 +37,29 @@ def _text(value) -> str | None:
     return str(value)
 
 
-def _element(name: str, value) -> ET.Element:
-    element = ET.Element(name)
+def _write(out: list[str], name: str, value) -> None:
+    """Append ``value`` as the element ``name`` (strings joined once at the end: a thousand
+    requests are 17,000 elements, several times faster than building an ElementTree)."""
     if isinstance(value, dict):
+        out.append(f"<{name}>")
         for key, child in value.items():
-            element.append(_element(key, child))
+            _write(out, key, child)
+        out.append(f"</{name}>")
     elif isinstance(value, list):
         item = ITEMS[name]
+        out.append(f"<{name}>")
         for child in value:
-            element.append(_element(item, child))
+            _write(out, item, child)
+        out.append(f"</{name}>")
     else:
-        element.text = _text(value)
-    return element
+        text = _text(value)
+        out.append(f"<{name}/>" if text is None else f"<{name}>{escape(text)}</{name}>")
 
 
 def to_xml(root: str, document) -> bytes:
-    body = ET.tostring(_element(root, document), encoding="unicode")
-    return ('<?xml version="1.0" encoding="utf-8"?>\n' + body).encode("utf-8")
+    out = ['<?xml version="1.0" encoding="utf-8"?>\n']
+    _write(out, root, document)
+    return "".join(out).encode("utf-8")
 
 
 def respond(fmt: str, root: str, document, status: int = 200, headers: dict | None = None) -> Response:

@@ -49,10 +49,18 @@ class Query:
     statuses: tuple[str, ...] = ()
 
 
+_VALUE = re.compile(r"^[^\x00-\x1f\x7f]{1,64}$")
+
+
 def _list(args, name: str) -> tuple[str, ...]:
+    """A comma-delimited parameter, possibly given several times; each value one printable
+    line of at most 64 characters (PostgreSQL refuses NUL where SQLite compares it)."""
     values = []
     for raw in args.getlist(name):
         values += [v.strip() for v in raw.split(",") if v.strip()]
+    for value in values:
+        if not _VALUE.match(value):
+            raise bad(f"{name}: each value must be printable text of at most 64 characters.")
     return tuple(dict.fromkeys(values))
 
 
