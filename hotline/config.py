@@ -69,6 +69,9 @@ def _from_environment(env, instance_path: str) -> dict:
         "LOGIN_ACCOUNT_MAX_FAILURES": _int("HOTLINE_LOGIN_ACCOUNT_MAX_FAILURES", 10),
         # Reverse proxies in front of the app whose X-Forwarded-For is trusted (hotline.core.clients).
         "TRUSTED_PROXIES": _int("HOTLINE_TRUSTED_PROXIES", 0),
+        # Open311 GeoReport v2: the one jurisdiction served, and who clients write to.
+        "OPEN311_JURISDICTION_ID": env.get("HOTLINE_OPEN311_JURISDICTION_ID") or "12345.example.gov.cn",
+        "OPEN311_CONTACT": env.get("HOTLINE_OPEN311_CONTACT") or "12345热线管理中心",
         "TIMEZONE": env.get("HOTLINE_TIMEZONE", "Asia/Shanghai"),
         # The centre's telephone area code (e.g. 0757): a 7–8 digit local landline heard
         # without it is completed with it. Unset: such numbers are refused.

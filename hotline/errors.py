@@ -8,7 +8,7 @@ from flask import Flask, flash, jsonify, redirect, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from .core.errors import DomainError
-from .core.wiring import is_api_request
+from .core.wiring import error_format, is_api_request
 from .extensions import db
 
 _HTTP_CODES = {
@@ -56,6 +56,9 @@ def register(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
         db.session.rollback()
+        render = error_format(app, request.path)
+        if render is not None:
+            return render(exc.status, exc.message, getattr(exc, "headers", None))
         headers = {"WWW-Authenticate": 'Bearer realm="hotline"'} if exc.status == 401 else None
         headers = {**(headers or {}), **getattr(exc, "headers", {})} or None  # e.g. 429's Retry-After
         if wants_json():
@@ -67,6 +70,10 @@ def register(app: Flask) -> None:
     def http_error(exc: HTTPException):
         db.session.rollback()
         status = exc.code or 500
+        render = error_format(app, request.path)
+        if render is not None:
+            headers = {"Allow": ", ".join(exc.valid_methods)} if getattr(exc, "valid_methods", None) else None
+            return render(status, exc.description or exc.name, headers)
         code, message_zh = _HTTP_CODES.get(status, ("error", "请求失败。"))
         csrf = getattr(exc, "name", "") == "CSRF Error" or exc.__class__.__name__ == "CSRFError"
         if csrf:
@@ -90,6 +97,9 @@ def register(app: Flask) -> None:
     def unexpected(exc: Exception):
         db.session.rollback()
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        render = error_format(app, request.path)
+        if render is not None:
+            return render(500, "An unexpected error occurred; it was logged.", None)
         if wants_json():
             return _json(
                 500,

@@ -6,6 +6,7 @@ from .accounts.models import ApiToken, SignInCounter, User  # noqa: F401
 from .audit.models import AuditEvent  # noqa: F401
 from .callers.models import Caller  # noqa: F401
 from .categories.models import Category  # noqa: F401
+from .citizens.open311.models import Open311Key, Open311Request  # noqa: F401
 from .core.ratelimit import RateLimitWindow  # noqa: F401
 from .notifications.models import Notification, NotificationTemplate  # noqa: F401
 from .ops.models import FailedJob  # noqa: F401

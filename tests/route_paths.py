@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 
 def path_for(world, rule: str, spec: dict, **params) -> str:
@@ -16,8 +17,8 @@ def path_for(world, rule: str, spec: dict, **params) -> str:
         params.update(spec["setup"](world))
     path = rule
     for key, value in params.items():
-        for variable in (f"<{key}>", f"<int:{key}>", f"<path:{key}>"):
-            path = path.replace(variable, str(value))
+        # <key>, <int:key>, <path:key>, <any(xml, json):key> ...
+        path = re.sub(rf"<(?:[^<>:]+:)?{re.escape(key)}>", lambda _m, v=str(value): v, path)
     return path
 
 

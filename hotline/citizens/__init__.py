@@ -3,6 +3,7 @@
 - ``progress``: 办理进度查询, the ticket's progress from its number and the last four digits
   of the caller's phone, nothing personal; ``views`` (``POST /api/v1/progress``) and
   ``pages`` (``/progress``), both public and rate-limited (``hotline.core.ratelimit``);
+- ``open311``: Open311 GeoReport v2 under ``/open311/v2/`` (services, requests, API keys);
 - ``jobs``: the hourly pruning of the database's rate-limit windows.
 """
 
@@ -14,10 +15,11 @@ from ..core.periodic import Periodic
 def init_app(app) -> None:
     """Register the public API and page and the pruning job (from ``create_app``)."""
     from ..core.wiring import register_api, register_pages, register_periodic
-    from . import pages, views
+    from . import open311, pages, views
 
     register_api(app, views.bp)
     register_pages(app, pages.bp)
+    open311.init_app(app)
     register_periodic(
         app,
         Periodic(name="rate-limit-prune", path="hotline.citizens.jobs.prune", every=3600, queue="default", timeout=300),

@@ -48,6 +48,7 @@ class Wiring:
     public_endpoints: set[str] = field(default_factory=set)
     periodic: list[Periodic] = field(default_factory=list)
     demo_sections: list[str] = field(default_factory=list)
+    error_formats: list[tuple[str, Callable]] = field(default_factory=list)
 
 
 def wiring(app: Flask) -> Wiring:
@@ -162,6 +163,17 @@ def register_periodic(app: Flask, *jobs: Periodic) -> None:
         if any(p.name == job.name for p in state.periodic):
             raise RuntimeError(f"two periodic jobs are named {job.name!r}")
         state.periodic.append(job)
+
+
+def register_error_format(app: Flask, prefix: str, render: Callable) -> None:
+    """Errors of every request under ``prefix`` (a protocol's own error format, routing
+    errors included): ``render(status, description, headers)`` makes the response."""
+    wiring(app).error_formats.append((prefix, render))
+
+
+def error_format(app: Flask, path: str) -> Callable | None:
+    """The error renderer registered for ``path``'s prefix, if any."""
+    return next((render for prefix, render in wiring(app).error_formats if path.startswith(prefix)), None)
 
 
 def register_demo_section(app: Flask, path: str) -> None:

@@ -36,6 +36,15 @@ QUEUES: dict[str, Queue] = {
             "提交",
         ),
         Queue(
+            "online",
+            "网上来件",
+            Role.OPERATOR,
+            TICKETS,
+            "网上留言、Open311接口送来、尚未提交派单的工单，送达最早的在前：阅读核实后提交派单或直接答复。",
+            "没有待受理的网上来件。",
+            "受理",
+        ),
+        Queue(
             "callbacks",
             "待回访",
             Role.OPERATOR,

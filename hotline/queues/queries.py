@@ -20,12 +20,14 @@ from ..sla.models import Deadline, DeadlineKind
 from ..supervision.models import NoticeStatus, RectificationNotice, SupervisionCase
 from ..supervision.services import NOTICE_DEADLINE_SOURCE
 from ..tickets import listing
-from ..tickets.models import ExtensionRequest, ExtensionStatus, Ticket
+from ..tickets.models import Channel, ExtensionRequest, ExtensionStatus, Ticket
 from ..tickets.queries import Page, visible_clause
 from ..tickets.states import Status
 from .definitions import DEADLINES, DECIDED_DAYS, DUE_SOON_HOURS, EXTENSIONS, NOTICES, TICKETS, Queue
 
 TICKET_LOAD = (selectinload(Ticket.category).selectinload(Category.parent), selectinload(Ticket.assist_units))
+# The channels whose tickets arrive by themselves (网上留言, Open311), not typed in by an operator.
+ONLINE_CHANNELS = (Channel.WEB.value, Channel.OPEN311.value)
 TICKET_CLOCKS = (DeadlineKind.ACCEPT.value, DeadlineKind.REPLY.value)
 
 
@@ -53,6 +55,11 @@ def _ticket_queue(queue: Queue, user) -> Statement:
     if queue.key == "mine":
         return Statement(
             select(Ticket).where(Ticket.created_by_id == user.id, Ticket.status == Status.NEW.value),
+            (Ticket.created_at, Ticket.id),
+        )
+    if queue.key == "online":  # tickets no operator typed in wait here to be read (triage)
+        return Statement(
+            select(Ticket).where(Ticket.status == Status.NEW.value, Ticket.channel.in_(ONLINE_CHANNELS)),
             (Ticket.created_at, Ticket.id),
         )
     if queue.key == "callbacks":

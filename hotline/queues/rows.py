@@ -135,6 +135,8 @@ def queue_rows(queue, pairs, viewer, now: datetime) -> list[Row]:
 def _decorate(key, row: Row, entity, ticket: Ticket, now, *, extra, notice_clocks) -> None:
     if key == "mine":
         row.since, row.anchor = f"登记于 {since_zh(ticket.created_at, now)}", "action-submit"
+    elif key == "online":
+        row.since, row.anchor = f"送达于 {since_zh(ticket.created_at, now)}", "action-submit"
     elif key == "callbacks":
         row.since, row.anchor = f"答复于 {since_zh(ticket.replied_at, now)}", "action-callback"
     elif key == "dispatch":

@@ -42,6 +42,7 @@ class Channel(StrEnum):
     EMAIL = "email"
     LETTER = "letter"
     WALK_IN = "walk_in"
+    OPEN311 = "open311"
 
 
 CHANNEL_LABELS = {
@@ -53,6 +54,7 @@ CHANNEL_LABELS = {
     Channel.EMAIL: "电子邮件",
     Channel.LETTER: "来信",
     Channel.WALK_IN: "来访",
+    Channel.OPEN311: "Open311接口",
 }
 
 

@@ -1,5 +1,5 @@
 """The admin pages (系统管理): units, users, categories, deadline policies, the holiday
-calendar, notification templates and failed jobs.
+calendar, notification templates, failed jobs and Open311 clients' API keys.
 
 Admins only (``accounts.permissions.can_administer`` and each domain's own ``can_manage_*``).
 Every form is validated by the API's schema of the same change and carried out by the
@@ -29,6 +29,7 @@ SECTIONS = (
     ("节假日日历", "web_admin.calendar"),
     ("消息模板", "web_admin.templates"),
     ("失败任务", "web_admin.jobs"),
+    ("Open311接口", "web_admin.open311"),
 )
 
 admin_required = role_required(account_permissions.can_administer)
@@ -95,7 +96,7 @@ def render(template: str, *, status: int = 200, **context):
 def init_app(app) -> None:
     """Register the admin pages and the calendar warning every admin page shows."""
     from ...core.wiring import register_pages
-    from . import calendar, categories, jobs, messages, overview, policies, units, users  # noqa: F401
+    from . import calendar, categories, jobs, messages, open311, overview, policies, units, users  # noqa: F401
 
     register_pages(app, bp)
     app.jinja_env.globals["calendar_alerts"] = calendar.alerts

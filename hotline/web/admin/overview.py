@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from ...accounts.models import User
 from ...categories.models import Category
+from ...citizens.open311.models import Open311Key
 from ...extensions import db
 from ...ops import queries as ops_queries
 from ...sla.models import SlaPolicy
@@ -28,5 +29,6 @@ def index():
         "categories": _count(Category, Category.is_active.is_(True)),
         "policies": _count(SlaPolicy, SlaPolicy.is_active.is_(True)),
         "failed_jobs": len(ops_queries.failed_jobs(500)),
+        "open311_keys": _count(Open311Key, Open311Key.revoked_at.is_(None)),
     }
     return render("admin/index.html", figures=figures)
