@@ -213,12 +213,12 @@ def test_drill_down_names_the_tickets(november):
 
 
 def test_drill_down_refuses_unknown_figures_and_parts(app_ctx):
-    from hotline.core.errors import BadRequest
+    from hotline.core.errors import InvalidInput
     from hotline.reports import drill
 
-    with pytest.raises(BadRequest) as exc:
+    with pytest.raises(InvalidInput) as exc:
         drill.tickets_behind("nonsense", "numerator", NOV, now=NOW)
     assert exc.value.field == "figure" and exc.value.message_zh
-    with pytest.raises(BadRequest) as exc:
+    with pytest.raises(InvalidInput) as exc:
         drill.tickets_behind("received", "half", NOV, now=NOW)
     assert exc.value.field == "part"
