@@ -59,6 +59,12 @@ def _from_environment(env, instance_path: str) -> dict:
         # Request bodies: tickets are text, 1 MiB is generous.
         "MAX_CONTENT_LENGTH": _int("HOTLINE_MAX_CONTENT_LENGTH", 1024 * 1024),
         "MAX_FORM_MEMORY_SIZE": 512 * 1024,
+        # Attachments (hotline.attachments): the largest file accepted, in bytes (a view
+        # that takes files reads up to five of them); where the bytes live ("folder": under
+        # ATTACHMENT_DIR, by default <data dir>/attachments; or "package.module:factory").
+        "ATTACHMENT_MAX_BYTES": _int("HOTLINE_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024),
+        "ATTACHMENT_STORAGE": env.get("HOTLINE_ATTACHMENT_STORAGE") or "folder",
+        "ATTACHMENT_DIR": env.get("HOTLINE_ATTACHMENT_DIR") or None,
         "MAX_FORM_PARTS": 200,
         # The sign-in throttle (hotline.accounts.throttle): failures of one client address with
         # one username before it must wait (1 min, doubling up to LOGIN_LOCK_MINUTES), of one

@@ -3,7 +3,10 @@
 - ``progress``: 办理进度查询, the ticket's progress from its number and the last four digits
   of the caller's phone, nothing personal; ``views`` (``POST /api/v1/progress``) and
   ``pages`` (``/progress``), both public and rate-limited (``hotline.core.ratelimit``);
-- ``jobs``: the hourly pruning of the database's rate-limit windows.
+- ``webform``: 网上留言, the public web form (``/message``): the phone confirmed by a one-time
+  code sent by SMS, the ticket recorded with channel ``web`` for the operators' triage, up to
+  three photos (``hotline.attachments``), rate-limited and guarded against automated abuse;
+- ``jobs``: the hourly pruning of the database's rate-limit windows and expired phone codes.
 """
 
 from __future__ import annotations

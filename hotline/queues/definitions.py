@@ -36,6 +36,15 @@ QUEUES: dict[str, Queue] = {
             "提交",
         ),
         Queue(
+            "triage",
+            "网上来件",
+            Role.OPERATOR,
+            TICKETS,
+            "市民网上留言等渠道提交、尚未处理的工单：阅处后提交派单或直接答复，最早的在前。",
+            "没有待阅处的网上来件。",
+            "阅处",
+        ),
+        Queue(
             "callbacks",
             "待回访",
             Role.OPERATOR,

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from ..accounts.channel_accounts import channel_account_ids
 from ..categories.models import Category
 from ..extensions import db
 from ..sla.models import Deadline, DeadlineKind
@@ -53,6 +54,11 @@ def _ticket_queue(queue: Queue, user) -> Statement:
     if queue.key == "mine":
         return Statement(
             select(Ticket).where(Ticket.created_by_id == user.id, Ticket.status == Status.NEW.value),
+            (Ticket.created_at, Ticket.id),
+        )
+    if queue.key == "triage":  # citizens' own channels: recorded by a channel account
+        return Statement(
+            select(Ticket).where(Ticket.status == Status.NEW.value, Ticket.created_by_id.in_(channel_account_ids())),
             (Ticket.created_at, Ticket.id),
         )
     if queue.key == "callbacks":
