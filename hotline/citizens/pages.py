@@ -89,7 +89,7 @@ def _message_page(*, values=None, errors=None, notice=None, photos_dropped=False
         errors=errors or {},
         notice=notice,
         photos_dropped=photos_dropped,
-        form_token=webform.form_token(clock.now()),
+        form_token=webform.keep_or_renew(request.form.get("form_token", ""), now=clock.now()),
         max_photo_mb=webform.attachments.max_bytes() // (1024 * 1024),
         max_photos=webform.MAX_PHOTOS,
         **_form_choices(),

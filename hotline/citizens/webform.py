@@ -69,6 +69,16 @@ def form_token(now: datetime) -> str:
     return _serializer().dumps({"t": int(now.timestamp()), "n": secrets.token_hex(4)})
 
 
+def keep_or_renew(token: str, *, now: datetime) -> str:
+    """The token a form that comes back carries: the one it was first served with while that
+    is ours and not too old (the fill time counts from the first page), else a new one."""
+    try:
+        served = int(_serializer().loads(token or "")["t"])
+    except (BadSignature, KeyError, TypeError, ValueError):
+        return form_token(now)
+    return token if now.timestamp() - served <= FORM_MAX_AGE.total_seconds() else form_token(now)
+
+
 def min_seconds() -> float:
     return float(current_app.config.get("WEB_FORM_MIN_SECONDS", 3))
 
