@@ -86,7 +86,7 @@ def test_operator_queues_and_the_menu_counts(app, world):
     html = page_of(client, "/queues/callbacks")
     assert rows_of(html) == [replied_first, replied_later]  # the oldest reply first
     assert "答复于" in html
-    assert client.get("/ui/queues/counts").get_json()["counts"] == {"mine": 1, "callbacks": 2}
+    assert client.get("/ui/queues/counts").get_json()["counts"] == {"mine": 1, "triage": 0, "callbacks": 2}
     # Another operator did not register it: not in their queue.
     other = signed_in(app, "operator2")
     assert rows_of(page_of(other, "/queues/mine")) == []
