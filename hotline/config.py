@@ -65,6 +65,11 @@ def _from_environment(env, instance_path: str) -> dict:
         "ATTACHMENT_MAX_BYTES": _int("HOTLINE_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024),
         "ATTACHMENT_STORAGE": env.get("HOTLINE_ATTACHMENT_STORAGE") or "folder",
         "ATTACHMENT_DIR": env.get("HOTLINE_ATTACHMENT_DIR") or None,
+        # The public web form (网上留言): a form sent sooner than this after its page was
+        # served is refused (people take longer than scripts); the category of a request whose
+        # writer chose none (empty: the first active category named 其他…).
+        "WEB_FORM_MIN_SECONDS": _float("HOTLINE_WEB_FORM_MIN_SECONDS", 3.0),
+        "WEB_FORM_CATEGORY": env.get("HOTLINE_WEB_FORM_CATEGORY") or None,
         "MAX_FORM_PARTS": 200,
         # The sign-in throttle (hotline.accounts.throttle): failures of one client address with
         # one username before it must wait (1 min, doubling up to LOGIN_LOCK_MINUTES), of one

@@ -159,7 +159,8 @@ def test_bad_input_is_refused_per_field_keeps_what_was_typed_and_stores_nothing(
     r = citizen.submit("12", content="", area="", mobile="12345", citizen_name="", photos=[(b"x", "a.jpg")])
     assert r.status_code == 422
     html = r.get_data(as_text=True)
-    for message in ("请填写诉求内容", "请选择问题所在的区域", "请填写正确的 11 位手机号码", "请填写姓名", "6 位数字验证码"):
+    expected = ("请填写诉求内容", "请选择问题所在的区域", "请填写正确的 11 位手机号码", "请填写姓名", "6 位数字验证码")
+    for message in expected:
         assert message in html, message
     assert "幸福路 12 号门前" in html and "请重新选择照片" in html  # typed text kept, photos not
     assert _tickets(app) == before
