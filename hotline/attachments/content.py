@@ -12,7 +12,6 @@ small JPEG made the same way. A PDF is kept and shown as received (served as a d
 from __future__ import annotations
 
 import io
-import warnings
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -77,12 +76,12 @@ def check(data: bytes) -> Checked:
 
 
 def _open(data: bytes, fmt: str) -> Image.Image:
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        image = Image.open(io.BytesIO(data), formats=[fmt])
-        if image.width * image.height > MAX_PIXELS:
-            raise refuse("The image has too many pixels.", "图片像素过多。")
-        image.load()
+    """Decode the whole image, refusing one whose header announces too many pixels before
+    any is decoded (Pillow itself refuses a decompression bomb at twice its own limit)."""
+    image = Image.open(io.BytesIO(data), formats=[fmt])
+    if image.width * image.height > MAX_PIXELS:
+        raise refuse("The image has too many pixels.", "图片像素过多。")
+    image.load()
     return image
 
 
@@ -92,7 +91,14 @@ def _check_image(data: bytes, media_type: str) -> Checked:
         image = _open(data, fmt)
     except InvalidInput:
         raise
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError, Warning) as exc:
+    except (
+        UnidentifiedImageError,
+        OSError,
+        ValueError,
+        SyntaxError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,  # where warnings are errors
+    ) as exc:
         raise refuse(f"The image cannot be read: {exc}", "图片无法识别或已损坏。") from None
     had_location = bool(image.getexif().get_ifd(GPS_IFD))
     upright = ImageOps.exif_transpose(image)

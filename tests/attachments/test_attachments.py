@@ -29,6 +29,12 @@ def _signed_in(app, username):
     return client
 
 
+def _huge_png() -> bytes:
+    out = io.BytesIO()
+    Image.new("1", (9000, 9000)).save(out, "PNG")
+    return out.getvalue()
+
+
 def _count(app) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(Attachment))
@@ -91,6 +97,7 @@ def test_bad_files_are_refused_with_the_field_and_nothing_is_stored(world, app):
         (jpeg_with_location()[:300], "cut.jpg", "invalid_attachment"),  # starts like a JPEG, is not one
         (b"%PDF-1.4 no end", "doc.pdf", "invalid_attachment"),
         (b"", "empty.jpg", "invalid_attachment"),
+        (_huge_png(), "bomb.png", "invalid_attachment"),  # 81 million pixels in a few kilobytes
     ]
     for data, name, code in cases:
         r = _upload(client, number, data, name)
