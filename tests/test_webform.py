@@ -117,6 +117,7 @@ def test_a_citizen_writes_in_confirms_the_phone_and_gets_the_number_on_the_page_
     with app.app_context():
         ticket = db.session.scalar(select(Ticket).where(Ticket.number == number))
         assert (ticket.channel, ticket.status, ticket.caller.phone, ticket.caller_name) == ("web", "new", MOBILE, NAME)
+        assert ticket.category.code == "MISC" and ticket.area_unit.code == "D1"  # no category chosen: 其他
         creator = db.session.get(User, ticket.created_by_id)
         assert creator.username == "channel-web" and not creator.is_active
         photo_row = db.session.scalar(select(Attachment).where(Attachment.ticket_id == ticket.id))

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select, update
+from sqlalchemy.orm import aliased
 
 from ..accounts.channel_accounts import channel_account
 from ..attachments import services as attachments
@@ -180,11 +181,13 @@ class Photo:
 
 def default_category() -> str:
     """The category of a request whose writer chose none: ``WEB_FORM_CATEGORY`` if set, else the
-    first active category named 其他…, else the first active category."""
+    first active leaf category named 其他…, else the first active leaf category."""
     configured = current_app.config.get("WEB_FORM_CATEGORY")
     if configured:
         return configured
-    active = select(Category.code).where(Category.is_active.is_(True)).order_by(Category.code)
+    child = aliased(Category)
+    has_children = select(child.id).where(child.parent_id == Category.id).exists()
+    active = select(Category.code).where(Category.is_active.is_(True), ~has_children).order_by(Category.code)
     return db.session.scalar(active.where(Category.name.startswith("其他"))) or db.session.scalar(active) or ""
 
 
