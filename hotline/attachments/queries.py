@@ -10,6 +10,8 @@ from ..tickets.models import Ticket
 from . import permissions
 from .models import Attachment, Kind
 
+MAX_ID = 2**31 - 1
+
 
 def _not_found() -> NotFound:
     return NotFound("No such attachment.", message_zh="附件不存在。", code="attachment_not_found")
@@ -22,6 +24,8 @@ def for_ticket(ticket) -> list[Attachment]:
 def get_visible(user, attachment_id: int) -> tuple[Attachment, Ticket]:
     """The attachment and its ticket, or 404 when either is missing or the ticket is not this
     user's to see (another unit's attachment is a 404, like its ticket)."""
+    if not 1 <= attachment_id <= MAX_ID:  # an id no column holds (PostgreSQL would refuse it)
+        raise _not_found()
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None:
         raise _not_found()

@@ -16,11 +16,12 @@ from ..core.periodic import Periodic
 
 def init_app(app) -> None:
     """Register the public API and page and the pruning job (from ``create_app``)."""
-    from ..core.wiring import register_api, register_pages, register_periodic
+    from ..core.wiring import register_api, register_demo_section, register_pages, register_periodic
     from . import pages, views
 
     register_api(app, views.bp)
     register_pages(app, pages.bp)
+    register_demo_section(app, "hotline.citizens.demo.seed")
     register_periodic(
         app,
         Periodic(name="rate-limit-prune", path="hotline.citizens.jobs.prune", every=3600, queue="default", timeout=300),

@@ -156,6 +156,7 @@ def test_a_unit_replies_with_photos_and_pdfs_are_downloads(world, app):
     assert got.headers["Content-Disposition"].startswith("attachment;")
     assert operator.get(f"/attachments/{pdf.id}/thumbnail").status_code == 404
     assert operator.get(f"/attachments/{pdf.id}/other").status_code == 404
+    assert operator.get(f"/attachments/{2**63}/shown").status_code == 404  # no id that large, on any database
 
 
 def test_attachment_files_are_in_the_backup_and_come_back_on_restore(world, app, tmp_path):
