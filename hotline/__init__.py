@@ -25,6 +25,7 @@ DOMAINS: tuple[str, ...] = (
     "hotline.callers",
     "hotline.audit",
     "hotline.tickets",
+    "hotline.attachments",
     "hotline.sla",
     "knowledge_base",
     "hotline.notifications",

@@ -59,6 +59,17 @@ def _from_environment(env, instance_path: str) -> dict:
         # Request bodies: tickets are text, 1 MiB is generous.
         "MAX_CONTENT_LENGTH": _int("HOTLINE_MAX_CONTENT_LENGTH", 1024 * 1024),
         "MAX_FORM_MEMORY_SIZE": 512 * 1024,
+        # Attachments (hotline.attachments): the largest file accepted, in bytes (a view
+        # that takes files reads up to five of them); where the bytes live ("folder": under
+        # ATTACHMENT_DIR, by default <data dir>/attachments; or "package.module:factory").
+        "ATTACHMENT_MAX_BYTES": _int("HOTLINE_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024),
+        "ATTACHMENT_STORAGE": env.get("HOTLINE_ATTACHMENT_STORAGE") or "folder",
+        "ATTACHMENT_DIR": env.get("HOTLINE_ATTACHMENT_DIR") or None,
+        # The public web form (网上留言): a form sent sooner than this after its page was
+        # served is refused (people take longer than scripts); the category of a request whose
+        # writer chose none (empty: the first active category named 其他…).
+        "WEB_FORM_MIN_SECONDS": _float("HOTLINE_WEB_FORM_MIN_SECONDS", 3.0),
+        "WEB_FORM_CATEGORY": env.get("HOTLINE_WEB_FORM_CATEGORY") or None,
         "MAX_FORM_PARTS": 200,
         # The sign-in throttle (hotline.accounts.throttle): failures of one client address with
         # one username before it must wait (1 min, doubling up to LOGIN_LOCK_MINUTES), of one

@@ -3,9 +3,11 @@
 from knowledge_base.models import Article, ArticleVersion, Flag, SynonymGroup  # noqa: F401
 
 from .accounts.models import ApiToken, SignInCounter, User  # noqa: F401
+from .attachments.models import Attachment  # noqa: F401
 from .audit.models import AuditEvent  # noqa: F401
 from .callers.models import Caller  # noqa: F401
 from .categories.models import Category  # noqa: F401
+from .citizens.models import PhoneVerification  # noqa: F401
 from .citizens.open311.models import Open311Key, Open311Request  # noqa: F401
 from .core.ratelimit import RateLimitWindow  # noqa: F401
 from .notifications.models import Notification, NotificationTemplate  # noqa: F401

@@ -32,10 +32,13 @@ def doc(
     description: str | None = None,
     body_required: bool = True,
     also_status: tuple[int, ...] = (),
+    upload: dict[str, str] | None = None,
+    produces: tuple[str, ...] = (),
 ):
     """Document an API view. ``body_required=False`` where an empty body is accepted (the
     view parses it with ``allow_empty=True``); ``also_status``: other success codes, with
-    the same response."""
+    the same response; ``upload``: the files of a multipart/form-data body (name →
+    description); ``produces``: the media types of a binary answer."""
 
     def decorate(view):
         view.__hotline_doc__ = {
@@ -49,6 +52,8 @@ def doc(
             "description": description,
             "body_required": body_required,
             "also_status": also_status,
+            "upload": upload,
+            "produces": produces,
         }
         return view
 
@@ -120,6 +125,8 @@ _UNDOCUMENTED = {
     "description": None,
     "body_required": True,
     "also_status": (),
+    "upload": None,
+    "produces": (),
 }
 
 _ERROR_RESPONSES = (
@@ -231,10 +238,22 @@ def _operation(rule, meta: dict, method: str, components: _Components) -> dict[s
             "required": meta["body_required"],
             "content": components.content(meta["body"], "validation"),
         }
+    if meta.get("upload"):
+        fields = {
+            name: {"type": "string", "format": "binary", "description": text} for name, text in meta["upload"].items()
+        }
+        op["requestBody"] = {
+            "required": True,
+            "content": {
+                "multipart/form-data": {"schema": {"type": "object", "properties": fields, "required": sorted(fields)}}
+            },
+        }
     if params:
         op["parameters"] = params
     ok: dict[str, Any] = {"description": "OK"}
-    if meta["response"] is not None:
+    if meta.get("produces"):
+        ok["content"] = {t: {"schema": {"type": "string", "format": "binary"}} for t in meta["produces"]}
+    elif meta["response"] is not None:
         ok["content"] = components.content(meta["response"], "serialization")
     responses = {str(status): ok for status in (meta["status"], *meta["also_status"])}
     error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}

@@ -24,6 +24,7 @@ from werkzeug.exceptions import RequestEntityTooLarge, RequestURITooLarge
 from .errors import BadRequest
 
 _TOO_LARGE = "hotline.body_too_large"
+_UPLOADS = "__hotline_uploads__"
 # 2,000 characters of text (the longest a query parameter takes), percent-encoded.
 MAX_QUERY_STRING = 32 * 1024
 
@@ -37,6 +38,8 @@ class StreamedBodyLimit:
 
     def __call__(self, environ, start_response):
         limit = self.app.config.get("MAX_CONTENT_LENGTH")
+        if limit is not None and _route_accepts_uploads(self.app, environ):
+            limit = upload_limit(self.app.config)
         chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
         # The server de-chunks the body and says where it ends (gunicorn, Werkzeug's server).
         streamed = environ.get("wsgi.input_terminated") and (chunked or not environ.get("CONTENT_LENGTH"))
@@ -52,6 +55,30 @@ class StreamedBodyLimit:
         return self.wsgi_app(environ, start_response)
 
 
+def accepts_uploads(view):
+    """Declare a view that takes files (multipart): its body may reach ``upload_limit``
+    instead of ``MAX_CONTENT_LENGTH``; each file's own limit is the view's to check."""
+    setattr(view, _UPLOADS, True)
+    return view
+
+
+def upload_limit(config) -> int:
+    """The body limit of a view that takes files: up to five files at their size limit and the form."""
+    return 5 * int(config.get("ATTACHMENT_MAX_BYTES") or 5 * 1024 * 1024) + int(config.get("MAX_CONTENT_LENGTH") or 0)
+
+
+def _accepts_uploads(app: Flask, endpoint: str | None) -> bool:
+    return endpoint is not None and getattr(app.view_functions.get(endpoint), _UPLOADS, False)
+
+
+def _route_accepts_uploads(app: Flask, environ) -> bool:
+    try:
+        endpoint, _ = app.url_map.bind_to_environ(environ).match(method=environ.get("REQUEST_METHOD"))
+    except Exception:
+        return False
+    return _accepts_uploads(app, endpoint)
+
+
 def _read_at_most(stream, size: int) -> bytes:
     parts, total = [], 0
     while total < size:
@@ -65,7 +92,12 @@ def _read_at_most(stream, size: int) -> bytes:
 
 def refuse_bad_request_framing() -> None:
     """Before every request, first of all: the body over the limit (413), a query string over
-    its limit (414), and a form field that is not UTF-8 (400)."""
+    its limit (414), and a form field that is not UTF-8 (400). A view that takes files
+    (:func:`accepts_uploads`) reads a larger body."""
+    from flask import current_app
+
+    if _accepts_uploads(current_app, request.endpoint):
+        request.max_content_length = upload_limit(current_app.config)
     if request.environ.get(_TOO_LARGE):
         raise RequestEntityTooLarge()
     if len(request.environ.get("QUERY_STRING", "")) > MAX_QUERY_STRING:

@@ -52,6 +52,16 @@ FIELD_LABELS: dict[str, str] = {
     "date": "日期",
     "period": "期间",
     "ticket": "工单编号",
+    # the public web form (网上留言)
+    "citizen_name": "姓名",
+    "mobile": "手机号码",
+    "sms_code": "短信验证码",
+    "verification": "短信验证码",
+    "form_token": "表单",
+    "photos": "照片",
+    "file": "文件",
+    "url": "链接",
+    "variant": "版本",
     "kind": "类别",
     # knowledge base
     "title": "标题",

@@ -30,6 +30,15 @@ class TemplateSpec:
 
 _SPECS = [
     TemplateSpec(
+        "citizen_verification_code",
+        "网上留言验证码（市民）",
+        "citizen",
+        "sms",
+        "12345热线验证码",
+        "【12345热线】您的网上留言验证码为{code}，{minutes}分钟内有效。如非本人操作，请忽略本短信。",
+        frozenset({"code", "minutes"}),
+    ),
+    TemplateSpec(
         "citizen_confirmation",
         "办件确认（来电人）",
         "citizen",

@@ -1,8 +1,10 @@
 """Backups that restore: `flask --app wsgi backup DEST` and `restore SRC`.
 
-A backup is a directory holding the database and a manifest (when, which schema revision,
-how many tickets, events and articles it holds). The search index is not copied: it is
-derived from the database and rebuilt on restore.
+A backup is a directory holding the database, the attachments' files (``attachments/``,
+copied from the attachment storage after the database: every file a copied row names was
+written before that row was committed) and a manifest (when, which schema revision, how many
+tickets, events, articles and attachment files it holds). The search index is not copied: it
+is derived from the database and rebuilt on restore.
 
 - The embedded default (SQLite): SQLite's online backup API copies the live file page by
   page in one step, under a read transaction, so the copy is consistent while the product
@@ -32,6 +34,7 @@ from ..extensions import db
 MANIFEST = "manifest.json"
 SQLITE_FILE = "hotline.sqlite3"
 PG_FILE = "hotline.pgdump"
+ATTACHMENTS_DIR = "attachments"
 FORMAT = 1
 
 
@@ -44,6 +47,7 @@ class Manifest:
     tickets: int
     events: int
     articles: int
+    attachment_files: int = 0  # blobs in attachments/ (absent from backups made before them)
 
     def counts(self) -> dict[str, int]:
         return {"tickets": self.tickets, "events": self.events, "articles": self.articles}
@@ -120,9 +124,27 @@ def backup(dest: Path, *, now=None) -> Manifest:
         counts = _dump_postgresql(dest / PG_FILE)
     else:  # pragma: no cover - only the two supported databases
         raise _refuse(f"Cannot back up a {dialect} database.", f"不支持备份 {dialect} 数据库。")
-    manifest = Manifest(FORMAT, dialect, revision, clock.isoformat(now or clock.now()), **counts)
+    files = _copy_attachments_out(dest / ATTACHMENTS_DIR)
+    manifest = Manifest(
+        FORMAT, dialect, revision, clock.isoformat(now or clock.now()), **counts, attachment_files=files
+    )
     (dest / MANIFEST).write_text(json.dumps(asdict(manifest), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return manifest
+
+
+def _copy_attachments_out(target: Path) -> int:
+    """Every blob of the attachment storage into ``target`` (a folder store, whatever the backend)."""
+    from ..attachments.storage import FolderStorage, copy_all, get_storage
+
+    copy_all(get_storage(), FolderStorage(target))
+    return sum(1 for _ in FolderStorage(target).list_keys())
+
+
+def _copy_attachments_in(source: Path) -> int:
+    """The backup's blobs back into the attachment storage (those it lacks)."""
+    from ..attachments.storage import FolderStorage, copy_all, get_storage
+
+    return copy_all(FolderStorage(source), get_storage()) if source.is_dir() else 0
 
 
 def _copy_sqlite(target_path: Path) -> dict[str, int]:
@@ -196,6 +218,7 @@ def restore(src: Path) -> Manifest:
         env, url = _pg_env_and_url()
         _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges", "-d", url, str(path)], env)
     db.engine.dispose()
+    _copy_attachments_in(src / ATTACHMENTS_DIR)
     restored = _live_counts()
     db.session.rollback()
     if restored != manifest.counts():

@@ -56,7 +56,10 @@ def restore_command(src, yes):
 
 
 def _summary(manifest) -> str:
-    return f"{manifest.tickets} tickets, {manifest.events} events, {manifest.articles} articles"
+    return (
+        f"{manifest.tickets} tickets, {manifest.events} events, {manifest.articles} articles, "
+        f"{manifest.attachment_files} attachment files"
+    )
 
 
 def _or_click_error(step):

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from ..attachments import queries as attachment_queries
 from ..core import clock
 from ..core.privacy import mask_numbers
 from ..extensions import db
@@ -59,6 +60,8 @@ class Row:
     since: str = ""
     anchor: str = ""  # where on the ticket page the next action is
     case_id: int | None = None  # a rectification notice's case (its page has the response form)
+    attachment_count: int = 0
+    thumb_id: int | None = None  # the first photo's attachment, shown as a thumbnail
 
     @property
     def summary(self) -> str:
@@ -101,6 +104,14 @@ def ticket_rows(tickets: list[Ticket], viewer, now: datetime) -> list[Row]:
         row = base_row(ticket, viewer)
         row.countdowns = clocks[ticket.id]
         rows.append(row)
+    return _with_attachments(rows, tickets)
+
+
+def _with_attachments(rows: list[Row], tickets) -> list[Row]:
+    """Each row's attachment count and first photo (one query for the page)."""
+    found = attachment_queries.thumbnails([t.id for t in tickets])
+    for row, ticket in zip(rows, tickets, strict=True):
+        row.attachment_count, row.thumb_id = found.get(ticket.id, (0, None))
     return rows
 
 
@@ -129,7 +140,7 @@ def queue_rows(queue, pairs, viewer, now: datetime) -> list[Row]:
         row.countdowns = list(clocks[ticket.id])
         _decorate(queue.key, row, entity, ticket, now, extra=extra, notice_clocks=notice_clocks)
         rows.append(row)
-    return rows
+    return _with_attachments(rows, tickets)
 
 
 def _decorate(key, row: Row, entity, ticket: Ticket, now, *, extra, notice_clocks) -> None:

@@ -9,8 +9,14 @@ from knowledge_base import permissions as kb_permissions
 from knowledge_base import services as kb_services
 from knowledge_base.models import Article
 
+from ..attachments import permissions as attachment_permissions
+from ..attachments import queries as attachment_queries
+from ..attachments import services as attachment_services
+from ..attachments.models import SOURCE_LABELS, Source
+from ..attachments.schemas import attachment_out
 from ..categories import queries as category_queries
 from ..core import clock
+from ..core.bodies import accepts_uploads
 from ..core.errors import DomainError, InvalidInput
 from ..core.validation import validate
 from ..extensions import db
@@ -27,6 +33,7 @@ from ..tickets.views import ACTIONS, detail
 from ..units import queries as unit_queries
 from ..units.models import Level
 from . import intake
+from .attachments import attach_form_files, chosen_files
 from .helpers import field_errors, form_data, role_required
 
 bp = Blueprint("web_tickets", __name__)
@@ -150,7 +157,7 @@ def _article_title(article_id: str | None) -> str | None:
 @role_required(permissions.can_list_tickets)
 def show_ticket(number):
     ticket = queries.get_visible(current_user, number)
-    return _render_detail(ticket)
+    return render_detail(ticket)
 
 
 def _cases_of(ticket):
@@ -180,9 +187,16 @@ def _answer_article(ticket) -> dict | None:
     return {"title": article.title, "url": url_for("web_kb.show_article", article_id=article.id) if readable else None}
 
 
-def _render_detail(ticket, *, errors=None, values=None, failed_action=None, status=200):
+def _attachment_url(attachment, variant: str) -> str:
+    return url_for("web_attachments.file", attachment_id=attachment.id, variant=variant)
+
+
+def render_detail(ticket, *, errors=None, values=None, failed_action=None, status=200):
     cases, can_open_case = _cases_of(ticket)
     t = detail(ticket, current_user)
+    attachments = [
+        attachment_out(a, current_user, url_for=_attachment_url) for a in attachment_queries.for_ticket(ticket)
+    ]
     clocks = sla_queries.running_countdowns([ticket.id], clock.now(), kinds=COUNTDOWN_KINDS)[ticket.id]
     return (
         render_template(
@@ -198,6 +212,10 @@ def _render_detail(ticket, *, errors=None, values=None, failed_action=None, stat
             values=values or {},
             failed_action=failed_action,
             clocks=clocks,
+            attachments=attachments,
+            source_labels={k.value: v for k, v in SOURCE_LABELS.items()},
+            can_add_attachments=attachment_permissions.can_add(current_user, ticket),
+            max_attachment_mb=attachment_services.max_bytes() // (1024 * 1024),
             **_choices(),
         ),
         status,
@@ -206,6 +224,7 @@ def _render_detail(ticket, *, errors=None, values=None, failed_action=None, stat
 
 @bp.post("/tickets/<number>/<action>")
 @role_required(permissions.can_list_tickets)
+@accepts_uploads
 def act(number, action):
     try:
         action = Action(action)
@@ -218,13 +237,17 @@ def act(number, action):
     try:
         services.check(ticket, action, current_user)
         data = validate(schema, form_data(request.form, **FORM_TYPES.get(action, {})))
-        handler(ticket, current_user, clock.now(), data)
+        now = clock.now()
+        handler(ticket, current_user, now, data)
+        if action == Action.REPLY and chosen_files():  # the reply's photos (the repaired road)
+            reply = queries.replies(ticket)[-1]
+            attach_form_files(ticket, actor=current_user, now=now, source=Source.REPLY.value, reply=reply)
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message_zh, "error")
         ticket = queries.get_visible(current_user, number)
-        return _render_detail(
+        return render_detail(
             ticket,
             errors=field_errors(exc),
             values=request.form.to_dict(),

@@ -94,7 +94,11 @@ def test_every_body_and_answer_is_described(spec):
     problems = []
     for name, op in _operations(spec):
         body = op.get("requestBody")
-        if body is not None:
+        if body is not None and "multipart/form-data" in body["content"]:  # a file upload: each part a file
+            parts = body["content"]["multipart/form-data"]["schema"].get("properties") or {}
+            if not parts or any(p != {**p, "type": "string", "format": "binary"} for p in parts.values()):
+                problems.append(f"{name}: upload parts {parts}")
+        elif body is not None:
             schema = body["content"]["application/json"]["schema"]
             if schema.get("$ref", "").split("/")[-1] not in components:
                 problems.append(f"{name}: body {schema}")

@@ -20,7 +20,7 @@ def test_admins_list_and_edit_templates_and_new_messages_use_the_edit(world, app
     admin = world.client("admin")
     listed = admin.get("/api/v1/notification-templates").json["items"]
     by_code = {t["code"]: t for t in listed}
-    assert len(by_code) == 14 and all(t["is_default"] for t in listed)
+    assert len(by_code) == 15 and all(t["is_default"] for t in listed)
     assert by_code["citizen_confirmation"]["placeholders"] == ["category", "request_type", "ticket_number"]
     assert by_code["head_red_card"]["audience"] == "unit_head"
     r = admin.patch(
@@ -195,7 +195,7 @@ def test_the_demo_has_templates_contacts_cases_and_messages_and_reseeds_nothing(
         }
         statuses = set(db.session.scalars(select(SupervisionCase.status)))
         heads = db.session.scalar(select(func.count()).select_from(Unit).where(Unit.head_phone.is_not(None)))
-    assert counts["NotificationTemplate"] == 14 and counts["Notification"] > 50
+    assert counts["NotificationTemplate"] == 15 and counts["Notification"] > 50
     assert counts["SupervisionCase"] >= 10 and counts["RectificationNotice"] == 3
     assert statuses == {"open", "rectification_ordered", "closed"} and heads >= 5
     second = runner.invoke(args=["demo", "seed"])

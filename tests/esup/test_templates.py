@@ -11,8 +11,9 @@ def test_every_default_template_passes_its_own_check(code):
     templates.check(code, channel=spec.channel, subject=spec.subject, body=spec.body)
     templates.check(code, channel="email", subject=spec.subject, body=spec.body)
     assert set(templates.placeholders_in(spec.body)) <= spec.placeholders
-    # Every message names what it is about: a ticket, or a knowledge-base article.
-    assert {"ticket_number", "article_title"} & set(templates.placeholders_in(spec.body))
+    # Every message names what it is about: a ticket, a knowledge-base article, or the web
+    # form's one-time code.
+    assert {"ticket_number", "article_title", "code"} & set(templates.placeholders_in(spec.body))
 
 
 @pytest.mark.parametrize(

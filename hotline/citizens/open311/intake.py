@@ -242,16 +242,19 @@ def create_request(data: NewRequest, *, key, now: datetime) -> Ticket:
     )
     db.session.flush()
     if data.media_url:
-        keep_media_url(ticket, data.media_url)
+        keep_media_url(ticket, data.media_url, actor=actor, now=now)
     keys.count_use(key, now=now)
     return ticket
 
 
-def keep_media_url(ticket: Ticket, url: str) -> None:
-    """Keep a request's ``media_url`` with its ticket. The one place that stores it: when
-    tickets get attachments, this becomes a link attachment of the ticket."""
+def keep_media_url(ticket: Ticket, url: str, *, actor, now) -> None:
+    """Keep a request's ``media_url`` with its ticket: on the Open311 row (``GET requests``
+    gives it back) and as a link attachment that staff see on the ticket page (never fetched)."""
+    from ...attachments import services as attachments
+
     row = db.session.get(Open311Request, ticket.id)
     row.media_url = url
+    attachments.attach_link(ticket, url, actor=actor, now=now, source="open311", check_permission=False)
     db.session.flush()
 
 

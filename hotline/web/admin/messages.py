@@ -27,6 +27,8 @@ PLACEHOLDER_LABELS = {
     "review_by": "复核日期",
     "note": "备注",
     "head_name": "负责人姓名",
+    "code": "验证码",
+    "minutes": "有效分钟数",
 }
 
 
