@@ -124,6 +124,9 @@ def _check_and_complete(config: dict) -> None:
     # Cookies only over HTTPS (and HSTS sent): on in production unless switched off.
     config.setdefault("SESSION_COOKIE_SECURE", _bool("HOTLINE_SESSION_COOKIE_SECURE", production))
     config.setdefault("TESTING", config["HOTLINE_ENV"] == "testing")
+    # werkzeug's method for new password hashes (empty: its default, scrypt). The test
+    # suite sets a cheap one: thousands of sign-ins, none of them guarded.
+    config.setdefault("PASSWORD_HASH_METHOD", os.environ.get("HOTLINE_PASSWORD_HASH_METHOD") or None)
     # The embedded mode's sweep thread (never in tests unless a test asks for it).
     config.setdefault("SWEEP_TIMER", config["HOTLINE_ENV"] != "testing")
     # Semantic search (knowledge_base.search.semantic): on unless switched off, except in

@@ -134,6 +134,7 @@ class _Templates:
             "CLOCK": lambda: FROZEN_NOW,
             "WTF_CSRF_ENABLED": False,
             "SWEEP_TIMER": False,  # the embedded sweep thread, only where a test asks for it
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # cheap: the suite signs in thousands of times
         }
         config.update(overrides)
         return config

@@ -11,6 +11,7 @@ from hotline.units.models import Unit
 
 
 def test_users_create_reads_the_password_from_stdin(world, app):
+    app.config["PASSWORD_HASH_METHOD"] = None  # the product's default (the suite's is cheaper)
     runner = app.test_cli_runner()
     r = runner.invoke(
         args=["users", "create", "hrss9", "--role", "unit_staff", "--unit", "DEPT-A", "--password-stdin"],

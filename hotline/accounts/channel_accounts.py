@@ -14,10 +14,10 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from werkzeug.security import generate_password_hash
 
 from ..extensions import db
 from .models import Role, User
+from .services import hash_password
 
 PREFIX = "channel-"
 DISPLAY_NAMES = {"web": "网上留言", "open311": "外部系统接入"}
@@ -36,7 +36,7 @@ def channel_account(channel: str, *, now: datetime) -> User:
     user = User(
         username=username,
         display_name=DISPLAY_NAMES.get(channel, channel),
-        password_hash=generate_password_hash(secrets.token_urlsafe(32)),
+        password_hash=hash_password(secrets.token_urlsafe(32)),
         role=Role.OPERATOR.value,
         is_active=False,
         created_at=now,

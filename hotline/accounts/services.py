@@ -7,6 +7,7 @@ import math
 import re
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app
 from sqlalchemy import bindparam, select, update
@@ -24,9 +25,19 @@ MIN_PASSWORD = 8
 MAX_PASSWORD = 128
 TOKEN_PREFIX = "hl_"
 
-# Compared against when the username does not exist, so that a wrong username and a
-# wrong password take the same time.
-_DUMMY_HASH = generate_password_hash("not-a-real-password-" + secrets.token_hex(8))
+
+def hash_password(password: str) -> str:
+    """The password's hash by ``PASSWORD_HASH_METHOD`` (default: werkzeug's, scrypt)."""
+    method = current_app.config.get("PASSWORD_HASH_METHOD")
+    return generate_password_hash(password, method=method) if method else generate_password_hash(password)
+
+
+@cache
+def _dummy_hash(method: str | None) -> str:
+    """Compared against when the username does not exist or is disabled, so that a wrong
+    username and a wrong password take the same time (one per hash method)."""
+    secret = "not-a-real-password-" + secrets.token_hex(8)
+    return generate_password_hash(secret, method=method) if method else generate_password_hash(secret)
 
 
 def check_password_policy(password: str, field: str = "password") -> None:
@@ -96,7 +107,7 @@ def create_user(
     user = User(
         username=username,
         display_name=display_name or username,
-        password_hash=generate_password_hash(password),
+        password_hash=hash_password(password),
         role=role,
         unit=unit,
         phone=phone,
@@ -143,7 +154,7 @@ def update_user(user: User, *, actor, now: datetime, changes: dict) -> User:
             _revoke_sessions(user, now)
     if "password" in changes:
         check_password_policy(changes["password"])
-        user.password_hash = generate_password_hash(changes["password"])
+        user.password_hash = hash_password(changes["password"])
         user.failed_login_count = 0
         user.locked_until = None
         audit["password"] = "changed"
@@ -187,7 +198,8 @@ def authenticate(username: str, password: str, *, address: str, via: str, now: d
     user = db.session.scalar(select(User).where(User.username == username)) if username else None
     usable = user is not None and user.is_active
     # The same work whoever asks: a disabled or unknown account is checked against a dummy hash.
-    matches = check_password_hash(user.password_hash if usable else _DUMMY_HASH, password or "")
+    dummy = None if usable else _dummy_hash(current_app.config.get("PASSWORD_HASH_METHOD"))
+    matches = check_password_hash(user.password_hash if usable else dummy, password or "")
     if not (usable and matches):
         throttle.failed(attempt, now=now, config=config)
         reason = "unknown_user" if user is None else "disabled" if not user.is_active else "wrong_password"

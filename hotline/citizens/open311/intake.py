@@ -13,9 +13,9 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
 from ...accounts.models import Role, User
+from ...accounts.services import hash_password
 from ...core.errors import DomainError
 from ...core.phones import InvalidPhone, normalise
 from ...core.validation import clean_line, clean_text
@@ -192,7 +192,7 @@ def system_user(now: datetime) -> User:
         user = User(
             username=SYSTEM_USERNAME,
             display_name="Open311接口",
-            password_hash=generate_password_hash(secrets.token_urlsafe(32)),
+            password_hash=hash_password(secrets.token_urlsafe(32)),
             role=Role.OPERATOR.value,
             is_active=False,
             session_version=1,
