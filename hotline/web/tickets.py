@@ -21,7 +21,7 @@ from ..supervision import permissions as supervision_permissions
 from ..supervision import queries as supervision_queries
 from ..supervision.models import CASE_STATUS_LABELS
 from ..tickets import listing, permissions, queries, services
-from ..tickets.models import CHANNEL_LABELS, REQUEST_TYPE_LABELS, SATISFACTION_LABELS, URGENCY_LABELS
+from ..tickets.models import CHANNEL_LABELS, INTAKE_CHANNELS, REQUEST_TYPE_LABELS, SATISFACTION_LABELS, URGENCY_LABELS
 from ..tickets.states import ACTION_LABELS, STATUS_LABELS, Action
 from ..tickets.views import ACTIONS, detail
 from ..units import queries as unit_queries
@@ -56,6 +56,7 @@ def _labels() -> dict:
         "request_type": {k.value: v for k, v in REQUEST_TYPE_LABELS.items()},
         "urgency": {k.value: v for k, v in URGENCY_LABELS.items()},
         "channel": {k.value: v for k, v in CHANNEL_LABELS.items()},
+        "intake_channel": {k.value: CHANNEL_LABELS[k] for k in INTAKE_CHANNELS},
         "satisfaction": {k.value: v for k, v in SATISFACTION_LABELS.items()},
     }
 
