@@ -26,6 +26,7 @@ DOMAINS: tuple[str, ...] = (
     "hotline.audit",
     "hotline.tickets",
     "hotline.sla",
+    "hotline.routing",
     "knowledge_base",
     "hotline.notifications",
     "hotline.supervision",

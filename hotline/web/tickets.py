@@ -26,7 +26,7 @@ from ..tickets.states import ACTION_LABELS, STATUS_LABELS, Action
 from ..tickets.views import ACTIONS, detail
 from ..units import queries as unit_queries
 from ..units.models import Level
-from . import intake
+from . import dispatch, intake
 from .helpers import field_errors, form_data, role_required
 
 bp = Blueprint("web_tickets", __name__)
@@ -190,6 +190,9 @@ def _render_detail(ticket, *, errors=None, values=None, failed_action=None, stat
             "tickets/detail.html",
             t=t,
             suggestions=_suggestions(ticket, t.allowed_actions),
+            dispatch_suggestions=(
+                dispatch.for_ticket(ticket, current_user) if Action.DISPATCH.value in t.allowed_actions else []
+            ),
             answer_article=_answer_article(ticket),
             cases=cases,
             case_labels={k.value: v for k, v in CASE_STATUS_LABELS.items()},

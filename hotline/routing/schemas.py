@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from ..core.validation import Code, Schema, Text
+from ..tickets.schemas import MAX_CONTENT
+
+
+class SuggestIn(Schema):
+    content: Text(MAX_CONTENT)
+    area: Code | None = None
+    # The category the operator chose (optional): it then weighs half in the units' ranking.
+    category: Code | None = None
+
+
+class CategorySuggestionOut(BaseModel):
+    code: str
+    name: str
+    score: float
+
+
+class UnitSuggestionOut(BaseModel):
+    code: str
+    name: str
+    score: float
+    source: str  # "history", "catalogue" or "history+catalogue"
+
+
+class SuggestOut(BaseModel):
+    categories: list[CategorySuggestionOut]
+    units: list[UnitSuggestionOut]
+
+
+def suggest_out(found) -> SuggestOut:
+    return SuggestOut(
+        categories=[CategorySuggestionOut(code=c.code, name=c.name, score=c.score) for c in found.categories],
+        units=[UnitSuggestionOut(code=u.code, name=u.name, score=u.score, source=u.source) for u in found.units],
+    )
