@@ -174,17 +174,38 @@ class _Held:
         self.lock = threading.Lock()
         self.model_id: int | None = None
         self.trained: learning.Trained | None = None
+        self.directory: Directory | None = None
         self.checked_at = float("-inf")
 
 
-def current() -> tuple[int | None, learning.Trained | None]:
+@dataclass(frozen=True)
+class Directory:
+    """Names and the catalogue, read with the model: a suggestion then asks the database
+    nothing (the API answers in a few milliseconds; names are at most one refresh old)."""
+
+    categories: dict[str, tuple[str, str | None]]  # active category code → (full name, default lead unit code)
+    units: dict[str, str]  # active unit code → name
+
+    @classmethod
+    def read(cls) -> Directory:
+        default = aliased(Unit)
+        rows = db.session.execute(
+            select(Category, default.code)
+            .outerjoin(default, and_(default.id == Category.default_lead_unit_id, default.is_active.is_(True)))
+            .where(Category.is_active.is_(True))
+        ).all()
+        units = db.session.execute(select(Unit.code, Unit.name).where(Unit.is_active.is_(True))).all()
+        return cls(categories={c.code: (c.full_name, unit) for c, unit in rows}, units=dict(units))
+
+
+def current() -> tuple[int | None, learning.Trained | None, Directory]:
     """The newest stored model, loaded once per process (per app) and looked for again at
-    most every ``SUGGEST_REFRESH_SECONDS``."""
+    most every ``SUGGEST_REFRESH_SECONDS``, with the names and the catalogue."""
     app = current_app._get_current_object()
     held: _Held = app.extensions.setdefault(_KEY, _Held())
     refresh = float(app.config.get("SUGGEST_REFRESH_SECONDS", 60))
     if time.monotonic() - held.checked_at < refresh:
-        return held.model_id, held.trained
+        return held.model_id, held.trained, held.directory
     with held.lock:
         if time.monotonic() - held.checked_at >= refresh:
             newest_id = db.session.scalar(select(func.max(SuggestionModel.id)))
@@ -192,8 +213,9 @@ def current() -> tuple[int | None, learning.Trained | None]:
                 payload = db.session.scalar(select(SuggestionModel.payload).where(SuggestionModel.id == newest_id))
                 held.trained = _load(payload) if payload is not None else None
                 held.model_id = newest_id if payload is not None else None
+            held.directory = Directory.read()
             held.checked_at = time.monotonic()
-        return held.model_id, held.trained
+        return held.model_id, held.trained, held.directory
 
 
 # -- asking -------------------------------------------------------------------------------
@@ -224,7 +246,8 @@ def suggest(content: str, *, area: str | None = None, category: str | None = Non
     """Categories and lead units for a ticket's words (and area; ``category``: the one the
     operator chose, which then weighs half), best first, with the catalogue's answer (the
     category's default lead unit) among them."""
-    model_id, trained = current()
+    model_id, trained, directory = current()
+    content = content[: learning.MAX_TEXT]
     predicted = trained.category_scores(content) if trained is not None else []
     weights = dict(predicted)
     if category:
@@ -232,53 +255,33 @@ def suggest(content: str, *, area: str | None = None, category: str | None = Non
         weights[category] = weights.get(category, 0.0) + (CHOSEN_CATEGORY_WEIGHT if predicted else 1.0)
     ranked_categories = sorted(weights.items(), key=lambda cp: -cp[1])
     history = dict(trained.unit_scores(ranked_categories, area)) if trained is not None else {}
-    catalogue = _catalogue(ranked_categories[:3])
-    units = _named_units(history, catalogue)
-    categories = _named_categories(predicted)
+    catalogue = _catalogue(directory, ranked_categories[:3])
+    units = _named_units(directory, history, catalogue)
+    categories = _named_categories(directory, predicted)
     return Suggestions(categories=categories[:MAX_SUGGESTIONS], units=units[:MAX_SUGGESTIONS], model_id=model_id)
 
 
-def _catalogue(categories: list[tuple[str, float]]) -> dict[str, float]:
+def _catalogue(directory: Directory, categories: list[tuple[str, float]]) -> dict[str, float]:
     """The catalogue's answer for the likeliest categories: unit code → that category's weight."""
-    if not categories:
-        return {}
-    rows = db.session.execute(
-        select(Category.code, Unit.code)
-        .join(Unit, Unit.id == Category.default_lead_unit_id)
-        .where(Category.code.in_([c for c, _ in categories]), Unit.is_active.is_(True))
-    ).all()
-    default_of = dict(rows)
     out: dict[str, float] = {}
     for code, weight in categories:
-        unit = default_of.get(code)
-        if unit is not None:
+        unit = directory.categories.get(code, (None, None))[1]
+        if unit is not None and unit in directory.units:
             out[unit] = max(out.get(unit, 0.0), weight)
     return out
 
 
-def _named_units(history: dict[str, float], catalogue: dict[str, float]) -> list[Scored]:
-    codes = set(history) | set(catalogue)
-    if not codes:
-        return []
-    names = dict(
-        db.session.execute(select(Unit.code, Unit.name).where(Unit.code.in_(codes), Unit.is_active.is_(True))).all()
-    )
+def _named_units(directory: Directory, history: dict[str, float], catalogue: dict[str, float]) -> list[Scored]:
     out = []
-    for code in codes & set(names):
+    for code in (set(history) | set(catalogue)) & set(directory.units):
         source = "history" if code not in catalogue else ("catalogue" if code not in history else "history+catalogue")
-        out.append(Scored(code, names[code], round(max(history.get(code, 0.0), catalogue.get(code, 0.0)), 4), source))
+        score = round(max(history.get(code, 0.0), catalogue.get(code, 0.0)), 4)
+        out.append(Scored(code, directory.units[code], score, source))
     return sorted(out, key=lambda s: (-s.score, s.code))
 
 
-def _named_categories(predicted: list[tuple[str, float]]) -> list[Scored]:
-    if not predicted:
-        return []
-    top = predicted[: MAX_SUGGESTIONS * 2]
-    rows = db.session.scalars(
-        select(Category).where(Category.code.in_([c for c, _ in top]), Category.is_active.is_(True))
-    ).all()
-    by_code = {c.code: c for c in rows}
-    return [Scored(c, by_code[c].full_name, round(p, 4)) for c, p in top if c in by_code]
+def _named_categories(directory: Directory, predicted: list[tuple[str, float]]) -> list[Scored]:
+    return [Scored(c, directory.categories[c][0], round(p, 4)) for c, p in predicted if c in directory.categories]
 
 
 # -- what was suggested at dispatch -------------------------------------------------------
