@@ -25,7 +25,7 @@ def train_command(force):
         return
     click.echo(
         f"模型 {row.id}：{row.examples} 条样本，{row.categories} 个分类，{row.units} 个单位，"
-        f"训练 {row.train_seconds:.1f} 秒，{len(row.payload) / 1e6:.1f} MB。"
+        f"训练 {row.train_seconds:.1f} 秒，模型 {len(row.payload) / 1024:,.0f} KB（存于数据库）。"
     )
 
 

@@ -1,9 +1,21 @@
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, LargeBinary, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.types import UTCDateTime
 from ..extensions import db
@@ -46,3 +58,59 @@ class DispatchSuggestion(db.Model):
     rank: Mapped[int | None] = mapped_column(Integer)  # of the chosen lead unit; None: not suggested
     is_followed: Mapped[bool] = mapped_column(Boolean)  # the lead unit is the first suggestion
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class CatalogueRule(db.Model):
+    """One rule of the dispatch catalogue (派单目录): tickets of a category (in an area, with
+    one of some keywords, when given) go to a lead unit, with assisting units, on the basis of
+    a unit's legal duties (三定方案, 权责清单), between two dates. Every change is a new
+    version (``CatalogueRuleVersion``); the rule row is the newest."""
+
+    __tablename__ = "catalogue_rules"
+    __table_args__ = (
+        CheckConstraint("effective_to IS NULL OR effective_to >= effective_from", name="dates_in_order"),
+        CheckConstraint("version >= 1", name="version"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
+    area_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    keywords: Mapped[str | None] = mapped_column(String(200))  # words separated by spaces or commas
+    lead_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    assist_units: Mapped[list] = mapped_column(JSONType, default=list)  # unit codes
+    basis: Mapped[str] = mapped_column(Text)
+    effective_from: Mapped[date] = mapped_column(Date)
+    effective_to: Mapped[date | None] = mapped_column(Date)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    category = relationship("Category", lazy="joined")
+    area_unit = relationship("Unit", foreign_keys=[area_unit_id], lazy="joined")
+    lead_unit = relationship("Unit", foreign_keys=[lead_unit_id], lazy="joined")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def keyword_list(self) -> list[str]:
+        return [w for w in re.split(r"[\s,，、;；]+", self.keywords or "") if w]
+
+    def in_force(self, day: date) -> bool:
+        return self.is_active and self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
+
+
+class CatalogueRuleVersion(db.Model):
+    """A rule as it was after one change: who made it and when; any past version can be shown."""
+
+    __tablename__ = "catalogue_rule_versions"
+    __table_args__ = (UniqueConstraint("rule_id", "version", name="uq_catalogue_rule_versions_rule_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rule_id: Mapped[int] = mapped_column(ForeignKey("catalogue_rules.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    values: Mapped[dict] = mapped_column(JSONType)  # the rule's fields, units and category by code
+    changed_fields: Mapped[list] = mapped_column(JSONType, default=list)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    changed_by = relationship("User", lazy="joined")

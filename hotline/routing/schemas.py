@@ -1,8 +1,10 @@
 from __future__ import annotations
 
-from pydantic import BaseModel
+from datetime import date
 
-from ..core.validation import Code, Schema, Text
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..core.validation import Code, Line, Schema, Text
 from ..tickets.schemas import MAX_CONTENT
 
 
@@ -36,3 +38,19 @@ def suggest_out(found) -> SuggestOut:
         categories=[CategorySuggestionOut(code=c.code, name=c.name, score=c.score) for c in found.categories],
         units=[UnitSuggestionOut(code=u.code, name=u.name, score=u.score, source=u.source) for u in found.units],
     )
+
+
+class CatalogueRuleIn(Schema):
+    """A catalogue rule as the admin page submits it (dates as YYYY-MM-DD)."""
+
+    category: Code
+    area: Code | None = None
+    keywords: Line(200) | None = None
+    lead_unit: Code
+    assist_units: list[Code] = Field(default_factory=list, max_length=20)
+    basis: Text(2000)
+    effective_from: date
+    effective_to: date | None = None
+    is_active: bool = True
+
+    model_config = ConfigDict(extra="forbid", strict=False, frozen=True)

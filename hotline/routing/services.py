@@ -29,12 +29,13 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from ..categories.models import Category
+from ..core import clock
 from ..core.errors import InvalidInput
 from ..extensions import db
 from ..tickets.models import Channel, Reply, Ticket, TicketEvent
 from ..tickets.states import Status
 from ..units.models import Level, Unit
-from . import learning
+from . import catalogue, learning
 from .models import DispatchSuggestion, SuggestionModel
 
 KEEP_MODELS = 3  # the newest models kept; older rows are deleted after a training
@@ -51,10 +52,22 @@ class Scored:
 
 
 @dataclass(frozen=True)
+class CatalogueAnswer:
+    """The catalogue's answer for the likeliest (or the chosen) category."""
+
+    lead_unit: str
+    lead_unit_name: str
+    assist_units: tuple[str, ...]
+    basis: str | None  # None: the category's default lead unit, no rule
+    rule_id: int | None
+
+
+@dataclass(frozen=True)
 class Suggestions:
     categories: list[Scored]
     units: list[Scored]
     model_id: int | None
+    catalogue: CatalogueAnswer | None = None
 
 
 # -- the history --------------------------------------------------------------------------
@@ -185,6 +198,8 @@ class Directory:
 
     categories: dict[str, tuple[str, str | None]]  # active category code → (full name, default lead unit code)
     units: dict[str, str]  # active unit code → name
+    parents: dict[str, str]  # active unit code → its parent's code (a town's district)
+    rules: list  # the catalogue's active rules (catalogue.RuleView)
 
     @classmethod
     def read(cls) -> Directory:
@@ -194,8 +209,13 @@ class Directory:
             .outerjoin(default, and_(default.id == Category.default_lead_unit_id, default.is_active.is_(True)))
             .where(Category.is_active.is_(True))
         ).all()
-        units = db.session.execute(select(Unit.code, Unit.name).where(Unit.is_active.is_(True))).all()
-        return cls(categories={c.code: (c.full_name, unit) for c, unit in rows}, units=dict(units))
+        units = db.session.scalars(select(Unit).where(Unit.is_active.is_(True))).all()
+        return cls(
+            categories={c.code: (c.full_name, unit) for c, unit in rows},
+            units={u.code: u.name for u in units},
+            parents={u.code: u.parent.code for u in units if u.parent is not None},
+            rules=catalogue.active_rules(),
+        )
 
 
 def current() -> tuple[int | None, learning.Trained | None, Directory]:
@@ -242,7 +262,9 @@ def check_category(code: str | None) -> str | None:
     return code
 
 
-def suggest(content: str, *, area: str | None = None, category: str | None = None) -> Suggestions:
+def suggest(
+    content: str, *, area: str | None = None, category: str | None = None, now: datetime | None = None
+) -> Suggestions:
     """Categories and lead units for a ticket's words (and area; ``category``: the one the
     operator chose, which then weighs half), best first, with the catalogue's answer (the
     category's default lead unit) among them."""
@@ -255,27 +277,47 @@ def suggest(content: str, *, area: str | None = None, category: str | None = Non
         weights[category] = weights.get(category, 0.0) + (CHOSEN_CATEGORY_WEIGHT if predicted else 1.0)
     ranked_categories = sorted(weights.items(), key=lambda cp: -cp[1])
     history = dict(trained.unit_scores(ranked_categories, area)) if trained is not None else {}
-    catalogue = _catalogue(directory, ranked_categories[:3])
-    units = _named_units(directory, history, catalogue)
+    answers = _catalogue(directory, ranked_categories[:3], area=area, text=content, now=now or clock.now())
+    weights_of = {}
+    for (_category, weight), found in answers:
+        weights_of[found.lead_unit] = max(weights_of.get(found.lead_unit, 0.0), weight)
+    units = _named_units(directory, history, weights_of)
     categories = _named_categories(directory, predicted)
-    return Suggestions(categories=categories[:MAX_SUGGESTIONS], units=units[:MAX_SUGGESTIONS], model_id=model_id)
+    return Suggestions(
+        categories=categories[:MAX_SUGGESTIONS],
+        units=units[:MAX_SUGGESTIONS],
+        model_id=model_id,
+        catalogue=answers[0][1] if answers else None,
+    )
 
 
-def _catalogue(directory: Directory, categories: list[tuple[str, float]]) -> dict[str, float]:
-    """The catalogue's answer for the likeliest categories: unit code → that category's weight."""
-    out: dict[str, float] = {}
+def _catalogue(
+    directory: Directory, categories: list[tuple[str, float]], *, area: str | None, text: str, now: datetime
+) -> list[tuple[tuple[str, float], CatalogueAnswer]]:
+    """The catalogue's answer for each of the likeliest categories: its rule in force (area and
+    keywords first), else the category's default lead unit."""
+    areas = {a for a in (area, directory.parents.get(area or "")) if a}
+    out = []
     for code, weight in categories:
-        unit = directory.categories.get(code, (None, None))[1]
-        if unit is not None and unit in directory.units:
-            out[unit] = max(out.get(unit, 0.0), weight)
+        rule = catalogue.answer(directory.rules, category=code, areas=areas, text=text, now=now)
+        if rule is not None and rule.lead_unit in directory.units:
+            found = CatalogueAnswer(
+                rule.lead_unit, directory.units[rule.lead_unit], rule.assist_units, rule.basis, rule.id
+            )
+        else:
+            unit = directory.categories.get(code, (None, None))[1]
+            if unit is None or unit not in directory.units:
+                continue
+            found = CatalogueAnswer(unit, directory.units[unit], (), None, None)
+        out.append(((code, weight), found))
     return out
 
 
-def _named_units(directory: Directory, history: dict[str, float], catalogue: dict[str, float]) -> list[Scored]:
+def _named_units(directory: Directory, history: dict[str, float], proposed: dict[str, float]) -> list[Scored]:
     out = []
-    for code in (set(history) | set(catalogue)) & set(directory.units):
-        source = "history" if code not in catalogue else ("catalogue" if code not in history else "history+catalogue")
-        score = round(max(history.get(code, 0.0), catalogue.get(code, 0.0)), 4)
+    for code in (set(history) | set(proposed)) & set(directory.units):
+        source = "history" if code not in proposed else ("catalogue" if code not in history else "history+catalogue")
+        score = round(max(history.get(code, 0.0), proposed.get(code, 0.0)), 4)
         out.append(Scored(code, directory.units[code], score, source))
     return sorted(out, key=lambda s: (-s.score, s.code))
 

@@ -33,16 +33,28 @@ def suggest():
     return jsonify(payload)
 
 
-def for_ticket(ticket, user) -> list[dict]:
-    """The lead units suggested for a ticket waiting for dispatch (its page), best first."""
+def for_ticket(ticket, user) -> dict | None:
+    """What the dispatcher's page proposes for a ticket: the catalogue's answer first (its rule
+    and basis, preselected in the form), then the lead units ranked."""
     if not permissions.can_suggest(user):
-        return []
+        return None
     found = services.suggest(
         ticket.content,
         area=ticket.area_unit.code if ticket.area_unit is not None else None,
         category=ticket.category.code if ticket.category is not None else None,
     )
-    return [
-        {"code": u.code, "name": u.name, "percent": round(u.score * 100), "source": SOURCE_LABELS[u.source]}
-        for u in found.units
-    ]
+    answer = found.catalogue
+    return {
+        "catalogue": None
+        if answer is None
+        else {
+            "lead_unit": answer.lead_unit,
+            "lead_unit_name": answer.lead_unit_name,
+            "assist_units": list(answer.assist_units),
+            "basis": answer.basis,
+        },
+        "units": [
+            {"code": u.code, "name": u.name, "percent": round(u.score * 100), "source": SOURCE_LABELS[u.source]}
+            for u in found.units
+        ],
+    }

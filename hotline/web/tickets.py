@@ -190,8 +190,8 @@ def _render_detail(ticket, *, errors=None, values=None, failed_action=None, stat
             "tickets/detail.html",
             t=t,
             suggestions=_suggestions(ticket, t.allowed_actions),
-            dispatch_suggestions=(
-                dispatch.for_ticket(ticket, current_user) if Action.DISPATCH.value in t.allowed_actions else []
+            proposal=(
+                dispatch.for_ticket(ticket, current_user) if Action.DISPATCH.value in t.allowed_actions else None
             ),
             answer_article=_answer_article(ticket),
             cases=cases,
