@@ -41,7 +41,8 @@ def _rule(rule_id: int):
 @admin_required
 def catalogue_rules():
     today = clock.local(clock.now()).date()
-    return render("admin/catalogue.html", rules=catalogue.list_rules(), today=today, labels=LABELS)
+    names = {u.code: u.name for u in unit_queries.list_units(include_inactive=True)}
+    return render("admin/catalogue.html", rules=catalogue.list_rules(), today=today, labels=LABELS, names=names)
 
 
 def _form(rule=None, *, errors=None, values=None, status=200):
@@ -131,4 +132,13 @@ def catalogue_history(rule_id):
         if shown is None:
             abort(404)
     names = {u.code: u.name for u in unit_queries.list_units(include_inactive=True)}
-    return render("admin/catalogue_history.html", rule=rule, versions=versions, shown=shown, labels=LABELS, names=names)
+    categories = {c.code: c.full_name for c in category_queries.list_categories(include_inactive=True)}
+    return render(
+        "admin/catalogue_history.html",
+        rule=rule,
+        versions=versions,
+        shown=shown,
+        labels=LABELS,
+        names=names,
+        categories=categories,
+    )
