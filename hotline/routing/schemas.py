@@ -54,3 +54,36 @@ class CatalogueRuleIn(Schema):
     is_active: bool = True
 
     model_config = ConfigDict(extra="forbid", strict=False, frozen=True)
+
+
+class SimilarTicketOut(BaseModel):
+    number: str
+    status: str
+    category: str
+    area: str | None
+    created_at: str
+    content: str  # the first 200 characters
+    score: float
+
+
+class SimilarListOut(BaseModel):
+    items: list[SimilarTicketOut]
+
+
+def similar_out(found) -> SimilarListOut:
+    from ..core import clock
+
+    return SimilarListOut(
+        items=[
+            SimilarTicketOut(
+                number=s.ticket.number,
+                status=s.ticket.status,
+                category=s.ticket.category.code,
+                area=s.ticket.area_unit.code if s.ticket.area_unit is not None else None,
+                created_at=clock.isoformat(s.ticket.created_at),
+                content=s.ticket.content[:200],
+                score=s.score,
+            )
+            for s in found
+        ]
+    )

@@ -16,6 +16,7 @@ from ..core.validation import validate
 from ..extensions import db
 from ..queues import rows as queue_rows
 from ..queues import views as queue_views
+from ..routing import duplicates
 from ..sla import queries as sla_queries
 from ..supervision import permissions as supervision_permissions
 from ..supervision import queries as supervision_queries
@@ -190,6 +191,11 @@ def _render_detail(ticket, *, errors=None, values=None, failed_action=None, stat
             "tickets/detail.html",
             t=t,
             suggestions=_suggestions(ticket, t.allowed_actions),
+            similar=(
+                duplicates.similar(ticket, viewer=current_user, now=clock.now())
+                if Action.MERGE.value in t.allowed_actions
+                else []
+            ),
             proposal=(
                 dispatch.for_ticket(ticket, current_user) if Action.DISPATCH.value in t.allowed_actions else None
             ),
