@@ -55,11 +55,32 @@ class Similar:
 def similar(ticket: Ticket, *, viewer, now: datetime, days: int = WINDOW_DAYS, limit: int = 10) -> list[Similar]:
     """Open tickets created in the ``days`` before ``now`` (and after), in the same area
     (any area when the ticket has none), scoring at least ``MIN_SCORE``, best first."""
+    return similar_to(
+        ticket.content,
+        area_unit_id=ticket.area_unit_id,
+        viewer=viewer,
+        now=now,
+        days=days,
+        limit=limit,
+        exclude_id=ticket.id,
+    )
+
+
+def similar_to(
+    text: str,
+    *,
+    area_unit_id: int | None,
+    viewer,
+    now: datetime,
+    days: int = WINDOW_DAYS,
+    limit: int = 10,
+    exclude_id: int | None = None,
+) -> list[Similar]:
+    """The same for words not yet recorded (the intake form as the operator types)."""
     stmt = (
         select(Ticket)
         .options(*TICKET_LOAD)
         .where(
-            Ticket.id != ticket.id,
             Ticket.status.in_([s.value for s in OPEN_STATES]),
             Ticket.created_at >= now - timedelta(days=days),
             visible_clause(viewer),
@@ -67,9 +88,11 @@ def similar(ticket: Ticket, *, viewer, now: datetime, days: int = WINDOW_DAYS, l
         .order_by(Ticket.id.desc())
         .limit(MAX_CANDIDATES)
     )
-    if ticket.area_unit_id is not None:
-        stmt = stmt.where(Ticket.area_unit_id == ticket.area_unit_id)
-    mine = bigrams(ticket.content)
+    if exclude_id is not None:
+        stmt = stmt.where(Ticket.id != exclude_id)
+    if area_unit_id is not None:
+        stmt = stmt.where(Ticket.area_unit_id == area_unit_id)
+    mine = bigrams(text)
     found = []
     for other in db.session.scalars(stmt):
         if not permissions.can_view(viewer, other):

@@ -263,7 +263,42 @@ function setupDispatchSuggestions() {
       box.textContent = "派单建议暂时无法获取。";
     }
   };
+  // Probable duplicates (重复件): open tickets of the last days in the same area with like words;
+  // one click records this call and merges it into one of them.
+  const similarBox = document.getElementById("similar-open");
+  let lastSimilar = "";
+  const loadSimilar = async () => {
+    if (!similarBox || !content.dataset.similarUrl) return;
+    const text = content.value.trim();
+    const key = [text, area ? area.value : ""].join("\u0000");
+    if (key === lastSimilar) return;
+    lastSimilar = key;
+    similarBox.hidden = true;
+    similarBox.replaceChildren();
+    if (text.length < 4) return;
+    try {
+      const token = document.querySelector("input[name=csrf_token]");
+      const response = await fetch(content.dataset.similarUrl, {
+        method: "POST", body: new URLSearchParams({content: text, area: area ? area.value : ""}),
+        headers: {Accept: "application/json", "X-CSRFToken": token ? token.value : ""},
+      });
+      const data = await response.json();
+      if (!response.ok || !data.items.length) return;
+      const list = el("ol", {class: "similar-open"});
+      data.items.forEach((s) => {
+        const merge = el("button", {type: "submit", name: "intent", value: `merge:${s.number}`, class: "link"}, "登记并合并到此工单");
+        merge.setAttribute("form", "intake-form");
+        list.append(el("li", {}, el("a", {href: s.url, target: "_blank"}, s.number), " ",
+          el("span", {class: "muted"}, `${Math.round(s.score * 100)}% · ${s.status}`), " ", merge,
+          el("div", {class: "muted"}, s.content)));
+      });
+      similarBox.append(el("p", {class: "hint"}, "可能的重复件（近 3 天同区域内容相近的未办结工单）："), list);
+      similarBox.hidden = false;
+    } catch (err) { /* the form works without it */ }
+  };
   content.addEventListener("input", debounce(load, 500));
+  content.addEventListener("input", debounce(loadSimilar, 600));
+  if (area) area.addEventListener("change", loadSimilar);
   if (category) category.addEventListener("change", load);
   if (area) area.addEventListener("change", load);
   if (content.value) load();

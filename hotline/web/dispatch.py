@@ -3,11 +3,15 @@ types (/ui/dispatch/suggest), and the list shown on the dispatcher's ticket page
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify, request, url_for
+from flask_login import current_user
 
+from ..core import clock
 from ..core.errors import InvalidInput
 from ..core.validation import validate
-from ..routing import permissions, schemas, services
+from ..routing import duplicates, permissions, schemas, services
+from ..tickets.states import STATUS_LABELS, Status
+from ..units import queries as unit_queries
 from .helpers import form_data, role_required
 
 bp = Blueprint("web_dispatch", __name__)
@@ -31,6 +35,38 @@ def suggest():
     for unit in payload["units"]:
         unit["source_label"] = SOURCE_LABELS.get(unit["source"], unit["source"])
     return jsonify(payload)
+
+
+@bp.post("/ui/dispatch/similar")
+@role_required(permissions.can_suggest)
+def similar():
+    """Probable duplicates of the ticket being typed: open tickets of the last days in the same
+    area with like words (the form offers to record the call and merge it into one)."""
+    content = (request.form.get("content") or "").strip()[:5000]
+    area = (request.form.get("area") or "").strip()
+    try:
+        area_unit = services.check_area(area) and unit_queries.get_by_code(area)
+    except InvalidInput as exc:
+        return jsonify({"error": exc.to_dict()}), exc.status
+    if len(content) < 4:
+        return jsonify({"items": []})
+    found = duplicates.similar_to(
+        content, area_unit_id=area_unit.id if area_unit else None, viewer=current_user, now=clock.now(), limit=5
+    )
+    return jsonify(
+        {
+            "items": [
+                {
+                    "number": s.ticket.number,
+                    "status": STATUS_LABELS[Status(s.ticket.status)],
+                    "content": s.ticket.content[:80],
+                    "score": s.score,
+                    "url": url_for("web_tickets.show_ticket", number=s.ticket.number),
+                }
+                for s in found
+            ]
+        }
+    )
 
 
 def for_ticket(ticket, user) -> dict | None:

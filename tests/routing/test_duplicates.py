@@ -47,6 +47,31 @@ def test_similar_tickets_respect_the_window_the_area_and_what_the_viewer_may_see
     assert [i["number"] for i in mine] == [same_unit]
     assert world.client("staff_c").get(f"/api/v1/tickets/{newest}/similar").status_code == 404
 
+    # The intake form asks as the operator types (no ticket yet): the same, in the area given.
+    web = app.test_client()
+    assert web.post("/login", data={"username": "operator", "password": "password-123"}).status_code == 302
+    typed = web.post("/ui/dispatch/similar", data={"content": PIPE, "area": "D1-T1"}).json["items"]
+    assert {i["number"] for i in typed} == {newest, before_midnight, same_unit}
+    assert typed[0]["status"] == "已派单" and typed[0]["url"].startswith("/tickets/")
+    assert (
+        web.post("/ui/dispatch/similar", data={"content": PIPE, "area": "D2"}).json["items"][0]["number"] == elsewhere
+    )
+    assert web.post("/ui/dispatch/similar", data={"content": PIPE, "area": "DEPT-A"}).status_code == 422
+    r = web.post(
+        "/tickets/new",
+        data={
+            "caller_phone": "13800138000",
+            "request_type": "help",
+            "category": "SOC.PEN",
+            "area": "D1-T1",
+            "content": PIPE,
+            "channel": "phone",
+            "urgency": "normal",
+            "intent": f"merge:{newest}",
+        },
+    )
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"/tickets/{newest}")
+
     # The dispatcher's page lists them with a one-click merge.
     pending = world.ticket("pending_dispatch", content=PIPE)
     web = app.test_client()

@@ -34,6 +34,10 @@ _FORM = {"category": "SOC.PEN", "lead_unit": "DEPT-A", "basis": "养老保险经
 ADMIN = ["admin"]
 
 PAGES |= {
+    ("POST", "/ui/dispatch/similar"): {
+        "form": {"content": "路灯不亮，请尽快维修。", "area": "D1-T1"},
+        "expected": ok_for(["operator", "dispatcher", "supervisor"], anonymous=401),
+    },
     ("GET", "/admin/catalogue"): {"expected": ok_for(ADMIN)},
     ("GET", "/admin/catalogue/new"): {"expected": ok_for(ADMIN)},
     ("POST", "/admin/catalogue/new"): {"form": _FORM, "expected": ok_for(ADMIN, 303)},
