@@ -263,7 +263,12 @@ def check_category(code: str | None) -> str | None:
 
 
 def suggest(
-    content: str, *, area: str | None = None, category: str | None = None, now: datetime | None = None
+    content: str,
+    *,
+    area: str | None = None,
+    category: str | None = None,
+    now: datetime | None = None,
+    exclude_units: frozenset[str] = frozenset(),
 ) -> Suggestions:
     """Categories and lead units for a ticket's words (and area; ``category``: the one the
     operator chose, which then weighs half), best first, with the catalogue's answer (the
@@ -281,7 +286,7 @@ def suggest(
     weights_of = {}
     for (_category, weight), found in answers:
         weights_of[found.lead_unit] = max(weights_of.get(found.lead_unit, 0.0), weight)
-    units = _named_units(directory, history, weights_of)
+    units = [u for u in _named_units(directory, history, weights_of) if u.code not in exclude_units]
     categories = _named_categories(directory, predicted)
     return Suggestions(
         categories=categories[:MAX_SUGGESTIONS],
@@ -329,14 +334,31 @@ def _named_categories(directory: Directory, predicted: list[tuple[str, float]]) 
 # -- what was suggested at dispatch -------------------------------------------------------
 
 
-def record_dispatch(ticket: Ticket, event: TicketEvent, *, now: datetime) -> DispatchSuggestion:
-    """Keep what the suggestions said for this dispatch and whether the lead unit chosen was
-    the first of them (in the dispatch's transaction)."""
-    found = suggest(
+def returned_by(ticket: Ticket) -> frozenset[str]:
+    """The units that returned this ticket (退单): never suggested for it again."""
+    rows = db.session.scalars(
+        select(Unit.code)
+        .join(TicketEvent, TicketEvent.actor_unit_id == Unit.id)
+        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.action == "return")
+    )
+    return frozenset(rows)
+
+
+def for_ticket(ticket: Ticket) -> Suggestions:
+    """The suggestions for a recorded ticket (its page, its dispatch): its words, area and
+    category, without the units that returned it."""
+    return suggest(
         ticket.content,
         area=ticket.area_unit.code if ticket.area_unit is not None else None,
         category=ticket.category.code if ticket.category is not None else None,
+        exclude_units=returned_by(ticket),
     )
+
+
+def record_dispatch(ticket: Ticket, event: TicketEvent, *, now: datetime) -> DispatchSuggestion:
+    """Keep what the suggestions said for this dispatch and whether the lead unit chosen was
+    the first of them (in the dispatch's transaction)."""
+    found = for_ticket(ticket)
     codes = [s.code for s in found.units]
     chosen = ticket.lead_unit.code if ticket.lead_unit is not None else None
     rank = codes.index(chosen) + 1 if chosen in codes else None

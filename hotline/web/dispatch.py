@@ -74,11 +74,7 @@ def for_ticket(ticket, user) -> dict | None:
     and basis, preselected in the form), then the lead units ranked."""
     if not permissions.can_suggest(user):
         return None
-    found = services.suggest(
-        ticket.content,
-        area=ticket.area_unit.code if ticket.area_unit is not None else None,
-        category=ticket.category.code if ticket.category is not None else None,
-    )
+    found = services.for_ticket(ticket)
     answer = found.catalogue
     return {
         "catalogue": None
@@ -88,6 +84,8 @@ def for_ticket(ticket, user) -> dict | None:
             "lead_unit_name": answer.lead_unit_name,
             "assist_units": list(answer.assist_units),
             "basis": answer.basis,
+            # The catalogue names a unit that already returned this ticket: said, not preselected.
+            "returned": answer.lead_unit in services.returned_by(ticket),
         },
         "units": [
             {"code": u.code, "name": u.name, "percent": round(u.score * 100), "source": SOURCE_LABELS[u.source]}

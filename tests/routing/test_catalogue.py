@@ -107,3 +107,17 @@ def test_catalogue_rules_versions_dates_pages_and_the_answer_at_dispatch(world, 
         "/api/v1/dispatch/suggest", json={"content": "养老金", "area": "D1-T1", "category": "SOC.PEN"}
     )
     assert r.json["units"][0]["code"] == "DEPT-A"
+
+
+def test_a_unit_that_returned_the_ticket_is_not_proposed_for_it_again(world, app):
+    with app.app_context():
+        catalogue.create_rule(
+            actor=None,
+            now=clock.now(),
+            values={"category": "SOC.PEN", "lead_unit": "DEPT-C", "basis": BASIS, "effective_from": date(2020, 1, 1)},
+        )
+        db.session.commit()
+    number = world.ticket("returned", lead="DEPT-C", content="东湖路的路灯坏了")
+    page = _signed_in(app, "dispatcher").get(f"/tickets/{number}").get_data(as_text=True)
+    assert "该单位已退回过此工单" in page and '<option value="DEPT-C" selected>' not in page
+    assert 'data-unit="DEPT-C"' not in page  # not among the ranked units either
