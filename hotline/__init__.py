@@ -27,6 +27,7 @@ DOMAINS: tuple[str, ...] = (
     "hotline.tickets",
     "hotline.attachments",
     "hotline.sla",
+    "hotline.routing",
     "knowledge_base",
     "hotline.notifications",
     "hotline.supervision",

@@ -152,6 +152,23 @@ def _check_and_complete(config: dict) -> None:
         )
     # The work queues (hotline.queues): how often the menu's counts refresh, and an open
     # queue or list fetches itself again (its countdowns), in seconds.
+    # Dispatch suggestions (hotline.routing): how often a process looks for a newer model (0 in
+    # tests: at once), how often the embedded timer retrains, and how many of the newest closed
+    # tickets (and returns) a training reads.
+    config.setdefault(
+        "SUGGEST_REFRESH_SECONDS", _float("HOTLINE_SUGGEST_REFRESH_SECONDS", 0 if config["TESTING"] else 60)
+    )
+    config.setdefault("SUGGEST_TRAIN_SECONDS", _float("HOTLINE_SUGGEST_TRAIN_SECONDS", 3600))
+    config.setdefault("SUGGEST_MAX_EXAMPLES", _int("HOTLINE_SUGGEST_MAX_EXAMPLES", 50_000))
+    if (
+        config["SUGGEST_REFRESH_SECONDS"] < 0
+        or config["SUGGEST_TRAIN_SECONDS"] < 60
+        or config["SUGGEST_MAX_EXAMPLES"] < 1
+    ):
+        raise ConfigError(
+            "HOTLINE_SUGGEST_REFRESH_SECONDS must be 0 or more, HOTLINE_SUGGEST_TRAIN_SECONDS 60 or more, "
+            "HOTLINE_SUGGEST_MAX_EXAMPLES 1 or more"
+        )
     config.setdefault("QUEUE_COUNTS_REFRESH_SECONDS", _int("HOTLINE_QUEUE_COUNTS_REFRESH_SECONDS", 30))
     config.setdefault("QUEUE_PAGE_REFRESH_SECONDS", _int("HOTLINE_QUEUE_PAGE_REFRESH_SECONDS", 60))
     if config["QUEUE_COUNTS_REFRESH_SECONDS"] < 1 or config["QUEUE_PAGE_REFRESH_SECONDS"] < 1:

@@ -30,6 +30,7 @@ def test_a_domain_is_one_folder_and_one_line(throwaway_app):
     assert "throwaway" in app.cli.commands
     assert [p.name for p in periodic_jobs(app)] == [
         "sla-sweep",
+        "dispatch-suggestions-train",
         "kb-review-due",
         "kb-embed-missing",
         "notifications-requeue",

@@ -208,7 +208,104 @@ function setupFolding() {
   });
 }
 
+// Intake: the category and lead unit the centre's history suggests for what is typed; one
+// click takes a suggested category. The dispatcher's page: one click takes a suggested unit.
+function setupDispatchSuggestions() {
+  document.querySelectorAll("button.use-unit").forEach((button) => {
+    button.addEventListener("click", () => {
+      const select = document.getElementById("lead_unit");
+      if (select) { select.value = button.dataset.unit; select.focus(); }
+    });
+  });
+  const content = document.getElementById("content");
+  const box = document.getElementById("dispatch-suggestions");
+  if (!content || !box || !content.dataset.dispatchUrl) return;
+  const category = document.getElementById("category");
+  const area = document.getElementById("area");
+  let last = "";
+  const load = async () => {
+    const text = content.value.trim();
+    const key = [text, area ? area.value : "", category ? category.value : ""].join("\u0000");
+    if (key === last) return;
+    last = key;
+    if (text.length < 4) { box.textContent = "输入诉求内容后，按本中心历史工单建议诉求分类和主办单位。"; return; }
+    try {
+      const token = document.querySelector("input[name=csrf_token]");
+      const body = new URLSearchParams({content: text, area: area ? area.value : "", category: category ? category.value : ""});
+      const response = await fetch(content.dataset.dispatchUrl, {
+        method: "POST", body, headers: {Accept: "application/json", "X-CSRFToken": token ? token.value : ""},
+      });
+      const data = await response.json();
+      box.replaceChildren();
+      if (!response.ok) { box.textContent = (data.error && data.error.message_zh) || "派单建议暂时无法获取。"; return; }
+      if (!data.categories.length && !data.units.length) { box.textContent = "暂无建议（本中心尚无可学习的历史工单）。"; return; }
+      if (data.categories.length) {
+        const list = el("ol", {class: "dispatch-categories"});
+        data.categories.slice(0, 3).forEach((c) => {
+          const use = el("button", {type: "button", class: "link"}, c.name);
+          use.addEventListener("click", () => {
+            if (!category) return;
+            category.value = c.code;
+            category.dispatchEvent(new Event("change", {bubbles: true}));
+          });
+          list.append(el("li", {}, use, " ", el("span", {class: "muted"}, `${Math.round(c.score * 100)}%`)));
+        });
+        box.append(el("p", {class: "hint"}, "建议分类（点击选用）："), list);
+      }
+      if (data.units.length) {
+        const list = el("ol", {class: "dispatch-units"});
+        data.units.slice(0, 3).forEach((u) => {
+          list.append(el("li", {}, u.name, " ", el("span", {class: "muted"}, `${Math.round(u.score * 100)}% · ${u.source_label}`)));
+        });
+        box.append(el("p", {class: "hint"}, "建议主办单位："), list);
+      }
+    } catch (err) {
+      box.textContent = "派单建议暂时无法获取。";
+    }
+  };
+  // Probable duplicates (重复件): open tickets of the last days in the same area with like words;
+  // one click records this call and merges it into one of them.
+  const similarBox = document.getElementById("similar-open");
+  let lastSimilar = "";
+  const loadSimilar = async () => {
+    if (!similarBox || !content.dataset.similarUrl) return;
+    const text = content.value.trim();
+    const key = [text, area ? area.value : ""].join("\u0000");
+    if (key === lastSimilar) return;
+    lastSimilar = key;
+    similarBox.hidden = true;
+    similarBox.replaceChildren();
+    if (text.length < 4) return;
+    try {
+      const token = document.querySelector("input[name=csrf_token]");
+      const response = await fetch(content.dataset.similarUrl, {
+        method: "POST", body: new URLSearchParams({content: text, area: area ? area.value : ""}),
+        headers: {Accept: "application/json", "X-CSRFToken": token ? token.value : ""},
+      });
+      const data = await response.json();
+      if (!response.ok || !data.items.length) return;
+      const list = el("ol", {class: "similar-open"});
+      data.items.forEach((s) => {
+        const merge = el("button", {type: "submit", name: "intent", value: `merge:${s.number}`, class: "link"}, "登记并合并到此工单");
+        merge.setAttribute("form", "intake-form");
+        list.append(el("li", {}, el("a", {href: s.url, target: "_blank"}, s.number), " ",
+          el("span", {class: "muted"}, `${Math.round(s.score * 100)}% · ${s.status}`), " ", merge,
+          el("div", {class: "muted"}, s.content)));
+      });
+      similarBox.append(el("p", {class: "hint"}, "可能的重复件（近 3 天同区域内容相近的未办结工单）："), list);
+      similarBox.hidden = false;
+    } catch (err) { /* the form works without it */ }
+  };
+  content.addEventListener("input", debounce(load, 500));
+  content.addEventListener("input", debounce(loadSimilar, 600));
+  if (area) area.addEventListener("change", loadSimilar);
+  if (category) category.addEventListener("change", load);
+  if (area) area.addEventListener("change", load);
+  if (content.value) load();
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  setupDispatchSuggestions();
   forgetSavedDraft();
   setupConfirm();
   setupFolding();

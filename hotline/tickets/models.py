@@ -43,6 +43,8 @@ class Channel(StrEnum):
     LETTER = "letter"
     WALK_IN = "walk_in"
     OPEN311 = "open311"
+    # A past ticket brought in from the centre's old system (``tickets import-history``).
+    IMPORT = "import"
 
 
 CHANNEL_LABELS = {
@@ -55,7 +57,11 @@ CHANNEL_LABELS = {
     Channel.LETTER: "来信",
     Channel.WALK_IN: "来访",
     Channel.OPEN311: "Open311接口",
+    Channel.IMPORT: "历史导入",
 }
+
+# The channels a new ticket may be recorded with (imported ones come only from the command).
+INTAKE_CHANNELS: tuple[Channel, ...] = tuple(c for c in Channel if c is not Channel.IMPORT)
 
 
 class Satisfaction(StrEnum):
@@ -146,6 +152,8 @@ class Ticket(db.Model):
     # Answered on the call: the knowledge-base article (by id) and/or the answer given.
     answer_article_id: Mapped[int | None] = mapped_column(Integer)
     answer_text: Mapped[str | None] = mapped_column(Text)
+    # The ticket's id in the centre's old system (imported history): importing again updates it.
+    import_id: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

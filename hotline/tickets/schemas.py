@@ -13,10 +13,10 @@ from ..sla.schemas import DeadlineOut, deadline_out
 from . import permissions, states
 from .models import (
     CHANNEL_LABELS,
+    INTAKE_CHANNELS,
     REQUEST_TYPE_LABELS,
     SATISFACTION_LABELS,
     URGENCY_LABELS,
-    Channel,
     RequestType,
     Satisfaction,
     Ticket,
@@ -26,7 +26,7 @@ from .states import ACTION_LABELS, STATUS_LABELS, Status
 
 RequestTypeName = Literal[tuple(m.value for m in RequestType)]  # type: ignore[valid-type]
 UrgencyName = Literal[tuple(m.value for m in Urgency)]  # type: ignore[valid-type]
-ChannelName = Literal[tuple(m.value for m in Channel)]  # type: ignore[valid-type]
+ChannelName = Literal[tuple(m.value for m in INTAKE_CHANNELS)]  # type: ignore[valid-type]
 StatusName = Literal[tuple(m.value for m in Status)]  # type: ignore[valid-type]
 SatisfactionName = Literal[tuple(m.value for m in Satisfaction)]  # type: ignore[valid-type]
 

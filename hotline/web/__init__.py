@@ -27,7 +27,7 @@ def _unauthorized():
 def init_app(app: Flask) -> None:
     """The sign-in session and the pages of every domain (from ``create_app``)."""
     from ..core.wiring import register_pages
-    from . import admin, attachments, callers, knowledge, supervision, tickets, views
+    from . import admin, attachments, callers, dispatch, knowledge, supervision, tickets, views
 
     login_manager.user_loader(load_session_user)
     login_manager.login_view = "web.login"
@@ -35,7 +35,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "warning"
     login_manager.session_protection = "strong"
     login_manager.unauthorized_handler(_unauthorized)
-    for bp in (views.bp, tickets.bp, attachments.bp, callers.bp, supervision.bp, knowledge.bp):
+    for bp in (views.bp, tickets.bp, attachments.bp, callers.bp, supervision.bp, knowledge.bp, dispatch.bp):
         register_pages(app, bp)
     admin.init_app(app)
     app.jinja_env.globals.update(views.template_globals())

@@ -22,17 +22,18 @@ from ..core.validation import validate
 from ..extensions import db
 from ..queues import rows as queue_rows
 from ..queues import views as queue_views
+from ..routing import duplicates
 from ..sla import queries as sla_queries
 from ..supervision import permissions as supervision_permissions
 from ..supervision import queries as supervision_queries
 from ..supervision.models import CASE_STATUS_LABELS
 from ..tickets import listing, permissions, queries, services
-from ..tickets.models import CHANNEL_LABELS, REQUEST_TYPE_LABELS, SATISFACTION_LABELS, URGENCY_LABELS
+from ..tickets.models import CHANNEL_LABELS, INTAKE_CHANNELS, REQUEST_TYPE_LABELS, SATISFACTION_LABELS, URGENCY_LABELS
 from ..tickets.states import ACTION_LABELS, STATUS_LABELS, Action
 from ..tickets.views import ACTIONS, detail
 from ..units import queries as unit_queries
 from ..units.models import Level
-from . import intake
+from . import dispatch, intake
 from .attachments import attach_form_files, chosen_files
 from .helpers import field_errors, form_data, role_required
 
@@ -63,6 +64,7 @@ def _labels() -> dict:
         "request_type": {k.value: v for k, v in REQUEST_TYPE_LABELS.items()},
         "urgency": {k.value: v for k, v in URGENCY_LABELS.items()},
         "channel": {k.value: v for k, v in CHANNEL_LABELS.items()},
+        "intake_channel": {k.value: CHANNEL_LABELS[k] for k in INTAKE_CHANNELS},
         "satisfaction": {k.value: v for k, v in SATISFACTION_LABELS.items()},
     }
 
@@ -203,6 +205,14 @@ def render_detail(ticket, *, errors=None, values=None, failed_action=None, statu
             "tickets/detail.html",
             t=t,
             suggestions=_suggestions(ticket, t.allowed_actions),
+            similar=(
+                duplicates.similar(ticket, viewer=current_user, now=clock.now())
+                if Action.MERGE.value in t.allowed_actions
+                else []
+            ),
+            proposal=(
+                dispatch.for_ticket(ticket, current_user) if Action.DISPATCH.value in t.allowed_actions else None
+            ),
             answer_article=_answer_article(ticket),
             cases=cases,
             case_labels={k.value: v for k, v in CASE_STATUS_LABELS.items()},

@@ -25,6 +25,7 @@ SECTIONS = (
     ("单位", "web_admin.units"),
     ("用户", "web_admin.users"),
     ("诉求分类", "web_admin.categories"),
+    ("派单目录", "web_admin.catalogue_rules"),
     ("时限规则", "web_admin.policies"),
     ("节假日日历", "web_admin.calendar"),
     ("消息模板", "web_admin.templates"),
@@ -96,7 +97,7 @@ def render(template: str, *, status: int = 200, **context):
 def init_app(app) -> None:
     """Register the admin pages and the calendar warning every admin page shows."""
     from ...core.wiring import register_pages
-    from . import calendar, categories, jobs, messages, open311, overview, policies, units, users  # noqa: F401
+    from . import calendar, catalogue, categories, jobs, messages, open311, overview, policies, units, users  # noqa: F401
 
     register_pages(app, bp)
     app.jinja_env.globals["calendar_alerts"] = calendar.alerts

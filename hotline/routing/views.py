@@ -1,0 +1,69 @@
+"""Dispatch suggestions API: POST /api/v1/dispatch/suggest."""
+
+from __future__ import annotations
+
+from flask import Blueprint, make_response
+
+from ..api.auth import actor, require, token_required
+from ..api.helpers import body, ok
+from ..api.openapi import doc
+from ..core import clock
+from ..tickets import permissions as ticket_permissions
+from ..tickets import queries as ticket_queries
+from . import duplicates, permissions, schemas, services
+
+bp = Blueprint("routing_api", __name__, url_prefix="/api/v1")
+
+
+@bp.post("/dispatch/suggest")
+@doc(
+    summary="Suggest the category and lead unit of a ticket (派单建议)",
+    tags=["dispatch"],
+    body=schemas.SuggestIn,
+    response=schemas.SuggestOut,
+    roles="operator, dispatcher, supervisor",
+    description="Categories and lead units, best first, each with a score in 0..1, learned from the centre's "
+    "closed tickets (a ticket its lead unit kept teaches; a return counts against the unit that returned it), "
+    "with the catalogue's answer (the category's default lead unit) among the units: `source` says which. A "
+    "centre with no history gets the catalogue alone. `category`, optional, is the one the operator chose.",
+)
+@token_required
+def suggest():
+    require(
+        permissions.can_suggest(actor()),
+        "Only operators, dispatchers and supervisors ask for dispatch suggestions.",
+        "只有话务员、派单员和督办人员可以查看派单建议。",
+    )
+    data = body(schemas.SuggestIn)
+    found = services.suggest(
+        data.content, area=services.check_area(data.area), category=services.check_category(data.category)
+    )
+    return ok(schemas.suggest_out(found))
+
+
+@bp.route("/tickets/<number>/similar", methods=["GET"], provide_automatic_options=False)
+@doc(
+    summary="Probable duplicates of a ticket (重复件)",
+    tags=["dispatch"],
+    response=schemas.SimilarListOut,
+    roles="anyone who may see the ticket",
+    description="Open tickets of the last three days in the same area whose text is like this ticket's "
+    "(cosine of character bigrams, 0..1, at least 0.3), best first, at most ten; only tickets the caller may see.",
+)
+@token_required
+def similar(number):
+    user = actor()
+    require(
+        ticket_permissions.can_list_tickets(user), "Your role does not work with tickets.", "您的角色无权查看工单。"
+    )
+    ticket = ticket_queries.get_visible(user, number)
+    return ok(schemas.similar_out(duplicates.similar(ticket, viewer=user, now=clock.now())))
+
+
+@bp.route("/tickets/<number>/similar", methods=["OPTIONS"], provide_automatic_options=False)
+def similar_options(number):
+    """The methods of this path: GET only (without this, the tickets' catch-all
+    ``POST /tickets/<number>/<action>`` would be advertised here too)."""
+    response = make_response("", 200)
+    response.headers["Allow"] = "GET, HEAD, OPTIONS"
+    return response

@@ -1,0 +1,94 @@
+"""Dispatch suggestions on the pages: the JSON the intake form's script asks as the operator
+types (/ui/dispatch/suggest), and the list shown on the dispatcher's ticket page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request, url_for
+from flask_login import current_user
+
+from ..core import clock
+from ..core.errors import InvalidInput
+from ..core.validation import validate
+from ..routing import duplicates, permissions, schemas, services
+from ..tickets.states import STATUS_LABELS, Status
+from ..units import queries as unit_queries
+from .helpers import form_data, role_required
+
+bp = Blueprint("web_dispatch", __name__)
+
+SOURCE_LABELS = {"history": "历史学习", "catalogue": "派单目录", "history+catalogue": "历史学习、派单目录"}
+
+
+@bp.post("/ui/dispatch/suggest")
+@role_required(permissions.can_suggest)
+def suggest():
+    """Categories and lead units for the ticket being typed (read-only; the text is POSTed:
+    a ticket's content may have 5,000 characters)."""
+    try:
+        data = validate(schemas.SuggestIn, form_data(request.form, optional=("area", "category")))
+        found = services.suggest(
+            data.content, area=services.check_area(data.area), category=services.check_category(data.category)
+        )
+    except InvalidInput as exc:
+        return jsonify({"error": exc.to_dict()}), exc.status
+    payload = schemas.suggest_out(found).model_dump(mode="json")
+    for unit in payload["units"]:
+        unit["source_label"] = SOURCE_LABELS.get(unit["source"], unit["source"])
+    return jsonify(payload)
+
+
+@bp.post("/ui/dispatch/similar")
+@role_required(permissions.can_suggest)
+def similar():
+    """Probable duplicates of the ticket being typed: open tickets of the last days in the same
+    area with like words (the form offers to record the call and merge it into one)."""
+    content = (request.form.get("content") or "").strip()[:5000]
+    area = (request.form.get("area") or "").strip()
+    try:
+        area_unit = services.check_area(area) and unit_queries.get_by_code(area)
+    except InvalidInput as exc:
+        return jsonify({"error": exc.to_dict()}), exc.status
+    if len(content) < 4:
+        return jsonify({"items": []})
+    found = duplicates.similar_to(
+        content, area_unit_id=area_unit.id if area_unit else None, viewer=current_user, now=clock.now(), limit=5
+    )
+    return jsonify(
+        {
+            "items": [
+                {
+                    "number": s.ticket.number,
+                    "status": STATUS_LABELS[Status(s.ticket.status)],
+                    "content": s.ticket.content[:80],
+                    "score": s.score,
+                    "url": url_for("web_tickets.show_ticket", number=s.ticket.number),
+                }
+                for s in found
+            ]
+        }
+    )
+
+
+def for_ticket(ticket, user) -> dict | None:
+    """What the dispatcher's page proposes for a ticket: the catalogue's answer first (its rule
+    and basis, preselected in the form), then the lead units ranked."""
+    if not permissions.can_suggest(user):
+        return None
+    found = services.for_ticket(ticket)
+    answer = found.catalogue
+    return {
+        "catalogue": None
+        if answer is None
+        else {
+            "lead_unit": answer.lead_unit,
+            "lead_unit_name": answer.lead_unit_name,
+            "assist_units": list(answer.assist_units),
+            "basis": answer.basis,
+            # The catalogue names a unit that already returned this ticket: said, not preselected.
+            "returned": answer.lead_unit in services.returned_by(ticket),
+        },
+        "units": [
+            {"code": u.code, "name": u.name, "percent": round(u.score * 100), "source": SOURCE_LABELS[u.source]}
+            for u in found.units
+        ],
+    }

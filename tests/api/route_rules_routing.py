@@ -1,0 +1,15 @@
+"""Route permission rows for the dispatch suggestions (/api/v1/dispatch)."""
+
+from .test_route_permissions import TICKET_ROLES, _ok_for
+
+RULES = {
+    ("POST", "/api/v1/dispatch/suggest"): {
+        "body": {"content": "小区路灯不亮", "area": "D1"},
+        "expected": _ok_for(["operator", "dispatcher", "supervisor"]),
+    },
+}
+
+RULES[("GET", "/api/v1/tickets/<number>/similar")] = {
+    "state": "dispatched",
+    "expected": _ok_for(TICKET_ROLES, hidden=("staff_other",)),
+}
