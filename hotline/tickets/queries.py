@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from sqlalchemy import any_, exists, false, func, or_, select, true
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import Role
 from ..categories.models import Category
@@ -17,6 +17,9 @@ from .models import Callback, ExtensionRequest, Reply, Ticket, TicketEvent, tick
 
 # What rendering a ticket needs, loaded in a fixed number of queries whatever the page size.
 TICKET_LOAD = (selectinload(Ticket.category).selectinload(Category.parent),)
+# One ticket (its page, its detail, an action on it): the category, its parent and the
+# assisting units come in the ticket's own statement.
+ONE_TICKET_LOAD = (joinedload(Ticket.category).joinedload(Category.parent), joinedload(Ticket.assist_units))
 
 
 def visible_clause(user, *, by_index: bool = False):
@@ -46,7 +49,7 @@ def unit_clause(unit_id: int, *, by_index: bool = False):
 
 def get_visible(user, number: str) -> Ticket:
     """The ticket, or NotFound when it does not exist or this user may not see it."""
-    ticket = db.session.scalar(select(Ticket).options(*TICKET_LOAD).where(Ticket.number == number))
+    ticket = db.session.scalars(select(Ticket).options(*ONE_TICKET_LOAD).where(Ticket.number == number)).unique().first()
     if ticket is None or not permissions.can_view(user, ticket):
         raise NotFound(f"No ticket {number}.", message_zh="工单不存在。", code="ticket_not_found")
     return ticket
