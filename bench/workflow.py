@@ -15,14 +15,14 @@ GET /livez (no database: the ceiling) and, on PostgreSQL, bench/bare/app.py (int
 statements through raw psycopg: the floor). For each: requests per second, p50/p99, the
 server's CPU per request (gunicorn master and workers, from /proc) and the SQL statements
 one request of the step runs (counted in-process on the same database before the server
-starts; BEGIN, which only SQLite sends as a statement, and after-commit jobs not). Side effects go to rq with --redis-url
-(nothing consumes them during the run); without it they run inline after each commit.
+starts; BEGIN, which only SQLite sends as a statement, and after-commit jobs not). Side
+effects go to rq with --redis-url (nothing consumes them during the run); without it they
+run inline after each commit.
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import statistics
@@ -34,10 +34,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from intake import build_app, cpu_ticks, hammer, percentile, start_bare, start_gunicorn  # noqa: E402
-from sqlalchemy import create_engine, event, text  # noqa: E402
+from intake import build_app, cpu_ticks, hammer, percentile, start_bare, start_gunicorn
+from sqlalchemy import create_engine, event, text
 
-from hotline.extensions import db  # noqa: E402
+from hotline.extensions import db
 
 STEPS = ("intake", "submit", "dispatch", "accept", "reply", "callback", "detail")
 USERS = {"intake": "op1", "submit": "op1", "dispatch": "disp1", "accept": "hrss", "reply": "hrss", "callback": "op1"}
@@ -119,7 +119,9 @@ def main() -> None:
     name = "hotline_bench_workflow"
     tmp = tempfile.TemporaryDirectory()
     if args.database == "postgresql":
-        admin = create_engine(args.postgresql_url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
+        admin = create_engine(
+            args.postgresql_url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+        )
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -159,9 +161,8 @@ def main() -> None:
             results.append(_measure(label, endpoint_port, pid, clients, args.tickets, make))
         for step in STEPS:
             before = _last_id(url, args.database)
-            results.append(
-                _measure(step, port, server.pid, clients, args.tickets, lambda i, s=step: request_for(s, i, numbers, tokens, 0))
-            )
+            make = lambda i, s=step: request_for(s, i, numbers, tokens, 0)  # noqa: E731
+            results.append(_measure(step, port, server.pid, clients, args.tickets, make))
             if step == "intake":
                 numbers.extend(_numbers_since(url, args.database, before))
                 assert len(numbers) == args.tickets, len(numbers)

@@ -192,7 +192,10 @@ def notify_many(messages, *, ticket=None, now: datetime) -> list[int | None]:
     """Record several messages about ``ticket`` in one INSERT, each once per key:
     ``messages`` is a list of (template code, recipient, key, context). Returns each new
     Notification's id, None where its key was already used."""
-    rows = [_outbox_row(code, recipient, key=key, ticket=ticket, context=context, now=now) for code, recipient, key, context in messages]
+    rows = [
+        _outbox_row(code, recipient, key=key, ticket=ticket, context=context, now=now)
+        for code, recipient, key, context in messages
+    ]
     stmt = (
         upsert_insert(Notification)
         .values(rows)

@@ -49,7 +49,8 @@ def unit_clause(unit_id: int, *, by_index: bool = False):
 
 def get_visible(user, number: str) -> Ticket:
     """The ticket, or NotFound when it does not exist or this user may not see it."""
-    ticket = db.session.scalars(select(Ticket).options(*ONE_TICKET_LOAD).where(Ticket.number == number)).unique().first()
+    stmt = select(Ticket).options(*ONE_TICKET_LOAD).where(Ticket.number == number)
+    ticket = db.session.scalars(stmt).unique().first()
     if ticket is None or not permissions.can_view(user, ticket):
         raise NotFound(f"No ticket {number}.", message_zh="工单不存在。", code="ticket_not_found")
     return ticket
