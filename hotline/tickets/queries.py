@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import Role
 from ..categories.models import Category
+from ..core import txcache
 from ..core.errors import NotFound
 from ..extensions import db
 from . import permissions, text_search
@@ -161,11 +162,18 @@ def callbacks(ticket: Ticket) -> list[Callback]:
 
 
 def extension_requests(ticket: Ticket) -> list[ExtensionRequest]:
-    return list(
-        db.session.scalars(
-            select(ExtensionRequest).where(ExtensionRequest.ticket_id == ticket.id).order_by(ExtensionRequest.id)
+    """The ticket's extension requests, oldest first: read once per transaction, so that the
+    services that decide or withdraw one and the ticket's answer share the objects (a new
+    request is flushed in a savepoint, whose end drops what was read)."""
+
+    def load():
+        return list(
+            db.session.scalars(
+                select(ExtensionRequest).where(ExtensionRequest.ticket_id == ticket.id).order_by(ExtensionRequest.id)
+            )
         )
-    )
+
+    return txcache.get(db.session(), ("extension_requests", ticket.id), load)
 
 
 def duplicates(ticket: Ticket) -> list[Ticket]:

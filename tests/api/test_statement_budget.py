@@ -72,8 +72,9 @@ BUDGET = {
     # the ticket's open case (which gets the lead unit): 17
     "dispatch": 17,
     "accept": 10,
-    # + the reply row, the pending extension withdrawn (one UPDATE), the reply clock stopped: 15
-    "reply": 15,
+    # + the reply row, the reply clock stopped (the extension requests, read for the answer,
+    # tell whether one is pending and must be withdrawn: an UPDATE only then): 14
+    "reply": 14,
     # + the callback row, the clocks (stopped if open): 13
     "callback": 13,
     # a dissatisfied callback: + the policy, the new reply clock, the open case: 16
