@@ -81,7 +81,7 @@ def decide_extension(
             code="no_pending_extension",
         )
     request.status = (ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED).value
-    request.decided_by_id = actor.id
+    request.decided_by = actor  # the object too: the request was read with its relationships
     request.decided_at = now
     request.decision_note = note
     data = {"approve": approve, "hours": request.hours, "extension_request_id": request.id}
