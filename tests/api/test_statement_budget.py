@@ -89,8 +89,8 @@ BUDGET = {
     # badges) on every page. The cases and cards pages: the list as above (no user token),
     # the units of the filter, the cards' per-unit totals. The ticket page (21): the detail
     # (7 without the token), its cases (count, page, their ticket, unit, opener), the
-    # countdowns, the category tree and units of the forms, the exemptions, the merge
-    # candidates; not yet brought down to the detail's 8.
+    # countdowns, the units and categories of the forms, and what the template asks for (a
+    # ticket read and the exemptions); not yet brought down to the detail's 8.
     "page:ticket": 21,
     "page:cases": 10,
     "page:cards": 10,
