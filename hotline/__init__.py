@@ -53,7 +53,7 @@ def create_app(test_config: dict | None = None) -> Flask:
             logging.getLogger(name).setLevel(logging.INFO)
 
     from . import models  # noqa: F401 - the whole schema, for Alembic and create_all
-    from .core import bodies, hooks, timer, wiring
+    from .core import bodies, hooks, timer, txcache, wiring
     from .core import db as core_db
     from .core.validation import refuse_nul_in_path
     from .extensions import csrf, db, login_manager, migrate
@@ -66,6 +66,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     with app.app_context():
         core_db.configure_engine(db.engine)
     hooks.install()
+    txcache.install()
     core_db.install_session_listeners()
     timer.install(app)  # the embedded mode's periodic jobs, started by the first request
 

@@ -29,6 +29,7 @@ from .services import (
     get_template,
     head_recipient,
     notify,
+    notify_many,
     supervisor_recipients,
     ticket_context,
     unit_recipient,
@@ -57,15 +58,19 @@ def on_ticket_changed(ticket, *, event, actor=None, now, **_):
         )
     elif action in ("dispatch", "reopen"):
         code = "unit_ticket_dispatched" if action == "dispatch" else "unit_ticket_reopened"
-        for unit in [ticket.lead_unit, *ticket.assist_units]:
-            notify(
-                code,
-                unit_recipient(unit),
-                key=f"{key}:unit:{unit.id}",
-                ticket=ticket,
-                context=ticket_context(ticket, unit=unit, due_at=ticket.reply_due_at),
-                now=now,
-            )
+        notify_many(
+            [
+                (
+                    code,
+                    unit_recipient(unit),
+                    f"{key}:unit:{unit.id}",
+                    ticket_context(ticket, unit=unit, due_at=ticket.reply_due_at),
+                )
+                for unit in [ticket.lead_unit, *ticket.assist_units]
+            ],
+            ticket=ticket,
+            now=now,
+        )
     elif action in ("urge", "supervise") and ticket.lead_unit is not None:
         unit = ticket.lead_unit
         notify(

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from ..accounts.models import Role, User
 from ..audit.services import record as audit
-from ..core import clock, jobs
+from ..core import clock, jobs, txcache
 from ..core.db import upsert_insert
 from ..core.errors import Conflict, InvalidInput
 from ..core.privacy import mask_address, scrub
@@ -102,7 +102,15 @@ class EffectiveTemplate:
         return self.row is None
 
 
-def get_template(code: str) -> EffectiveTemplate:
+def get_template(code: str, *, fresh: bool = False) -> EffectiveTemplate:
+    """The template in force; read once per transaction (a dispatch to three units reads it
+    once), unless ``fresh``."""
+    if fresh:
+        return _read_template(code)
+    return txcache.get(db.session(), ("notification_template", code), lambda: _read_template(code))
+
+
+def _read_template(code: str) -> EffectiveTemplate:
     spec = templates.DEFAULTS[code]
     row = db.session.scalar(select(NotificationTemplate).where(NotificationTemplate.code == code))
     if row is None:
@@ -116,7 +124,7 @@ def list_templates() -> list[EffectiveTemplate]:
 
 def update_template(code: str, *, actor, now: datetime, changes: dict) -> EffectiveTemplate:
     """Change a template's channel, subject or body (admins). Unknown placeholders are refused."""
-    current = get_template(code)
+    current = get_template(code, fresh=True)
     channel = changes.get("channel", current.channel)
     subject = changes.get("subject", current.subject)
     body = changes.get("body", current.body)
@@ -140,7 +148,7 @@ def update_template(code: str, *, actor, now: datetime, changes: dict) -> Effect
         now=now,
         data={"before": before, "after": {"channel": channel, "subject": subject, "body": body}},
     )
-    return get_template(code)
+    return get_template(code, fresh=True)
 
 
 def ensure_default_templates(now: datetime) -> int:
@@ -177,6 +185,32 @@ def notify(code: str, recipient: Recipient, *, key: str, ticket=None, context: d
 
     Returns the new Notification's id, or None when ``key`` was already used.
     """
+    return notify_many([(code, recipient, key, context)], ticket=ticket, now=now)[0]
+
+
+def notify_many(messages, *, ticket=None, now: datetime) -> list[int | None]:
+    """Record several messages about ``ticket`` in one INSERT, each once per key:
+    ``messages`` is a list of (template code, recipient, key, context). Returns each new
+    Notification's id, None where its key was already used."""
+    rows = [
+        _outbox_row(code, recipient, key=key, ticket=ticket, context=context, now=now)
+        for code, recipient, key, context in messages
+    ]
+    stmt = (
+        upsert_insert(Notification)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(Notification.id, Notification.idempotency_key)
+    )
+    new = {k: i for i, k in db.session.execute(stmt).all()}
+    ids = [new.get(row["idempotency_key"]) for row in rows]
+    for notification_id in ids:
+        if notification_id is not None:
+            enqueue(notification_id, f"notification-{notification_id}")
+    return ids
+
+
+def _outbox_row(code: str, recipient: Recipient, *, key: str, ticket, context: dict, now: datetime) -> dict:
     template = get_template(code)
     if recipient.type in _MASKED_RECIPIENTS:
         # A unit never reads a citizen's number, here neither (a note may hold one).
@@ -186,31 +220,22 @@ def notify(code: str, recipient: Recipient, *, key: str, ticket=None, context: d
     channel = template.channel
     if not address or not channels.is_configured(config, channel):
         channel = ChannelName.OUTBOX.value
-    stmt = (
-        upsert_insert(Notification)
-        .values(
-            idempotency_key=key[:200],
-            template_code=code,
-            channel=channel,
-            recipient_type=recipient.type,
-            recipient_id=recipient.id,
-            recipient_label=recipient.label[:100],
-            address=address,
-            ticket_id=getattr(ticket, "id", None),
-            subject=templates.render(template.subject, context)[:200] if template.channel == "email" else None,
-            body=templates.render(template.body, context),
-            status=Status.PENDING.value,
-            attempts=0,
-            created_at=now,
-            updated_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(Notification.id)
-    )
-    notification_id = db.session.execute(stmt).scalar()
-    if notification_id is not None:
-        enqueue(notification_id, f"notification-{notification_id}")
-    return notification_id
+    return {
+        "idempotency_key": key[:200],
+        "template_code": code,
+        "channel": channel,
+        "recipient_type": recipient.type,
+        "recipient_id": recipient.id,
+        "recipient_label": recipient.label[:100],
+        "address": address,
+        "ticket_id": getattr(ticket, "id", None),
+        "subject": templates.render(template.subject, context)[:200] if template.channel == "email" else None,
+        "body": templates.render(template.body, context),
+        "status": Status.PENDING.value,
+        "attempts": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 def enqueue(notification_id: int, job_id: str) -> None:

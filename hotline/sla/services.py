@@ -18,9 +18,10 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
-from ..core import clock
+from ..core import clock, txcache
 from ..core.errors import InvalidInput
 from ..extensions import db
 from . import arithmetic, calendars, policies
@@ -123,14 +124,12 @@ def plan_unit_clocks(request_type: str, urgency: str, *, now: datetime, context:
 
 
 def _next_sequence(ticket_id: int, kind: str) -> int:
-    last = db.session.scalar(
-        select(func.max(Deadline.sequence)).where(Deadline.ticket_id == ticket_id, Deadline.kind == kind)
-    )
-    return (last or 0) + 1
+    return max((d.sequence for d in for_ticket(ticket_id) if d.kind == str(kind)), default=0) + 1
 
 
 def _new_deadline(ticket_id: int, kind: str, *, unit_id: int, start: datetime, now: datetime, **fields) -> Deadline:
     deadline = Deadline(
+        records=[],  # a new clock has recorded nothing: known, not queried
         ticket_id=ticket_id,
         kind=str(kind),
         sequence=_next_sequence(ticket_id, kind),
@@ -144,6 +143,7 @@ def _new_deadline(ticket_id: int, kind: str, *, unit_id: int, start: datetime, n
     )
     deadline.next_check_at = next_check(deadline, recorded=())
     db.session.add(deadline)
+    for_ticket(ticket_id).append(deadline)
     return deadline
 
 
@@ -255,12 +255,12 @@ def meet_deadline(deadline: Deadline, *, now: datetime, reason: str = StopReason
 
 
 def open_clock(ticket_id: int, kind: DeadlineKind) -> Deadline | None:
-    found = db.session.scalars(
-        select(Deadline)
-        .where(Deadline.ticket_id == ticket_id, Deadline.kind == str(kind), Deadline.stopped_at.is_(None))
-        .order_by(Deadline.sequence.desc())
+    found = sorted(
+        (d for d in for_ticket(ticket_id) if d.kind == str(kind) and d.stopped_at is None),
+        key=lambda d: d.sequence,
+        reverse=True,
     )
-    return next((d for d in found if d.stopped_at is None), None)
+    return found[0] if found else None
 
 
 def extend_reply(
@@ -300,15 +300,9 @@ def extend_reply(
 
 def stop_clocks(ticket_id: int, *, now: datetime, reason: str, kinds=UNIT_CLOCKS) -> list[Deadline]:
     """Stop the ticket's open clocks of ``kinds`` (the unit's accept and reply clocks)."""
-    open_ones = db.session.scalars(
-        select(Deadline).where(
-            Deadline.ticket_id == ticket_id,
-            Deadline.kind.in_([str(k) for k in kinds]),
-            Deadline.stopped_at.is_(None),
-        )
-    ).all()
+    wanted = {str(k) for k in kinds}
     # The rows may have been stopped in this session and not flushed yet: trust the objects.
-    stopped = [d for d in open_ones if d.stopped_at is None]
+    stopped = [d for d in for_ticket(ticket_id) if d.kind in wanted and d.stopped_at is None]
     for deadline in stopped:
         _stop(deadline, now, StopReason(reason))
     return stopped
@@ -347,8 +341,26 @@ def next_check(deadline: Deadline, *, recorded) -> datetime | None:
 def recorded_kinds(deadline: Deadline) -> set[str]:
     if deadline.id is None:
         return set()
+    if deadline in txcache.peek(db.session(), ("deadlines", deadline.ticket_id), ()):
+        # Loaded with its records in this transaction, in which only the watch records points
+        # (and the watch never changes a ticket's clocks in the same transaction).
+        return {r.kind for r in deadline.records}
     return set(db.session.scalars(select(DeadlineRecord.kind).where(DeadlineRecord.deadline_id == deadline.id)))
 
 
 def for_ticket(ticket_id: int) -> list[Deadline]:
-    return list(db.session.scalars(select(Deadline).where(Deadline.ticket_id == ticket_id).order_by(Deadline.id)))
+    """The ticket's deadlines with their records, oldest first: read once per transaction
+    (one statement), then kept, so that the services that open, extend and stop the ticket's
+    clocks and the ticket's answer all work on the same objects."""
+
+    def load():
+        return list(
+            db.session.scalars(
+                select(Deadline)
+                .options(joinedload(Deadline.records))
+                .where(Deadline.ticket_id == ticket_id)
+                .order_by(Deadline.id)
+            ).unique()
+        )
+
+    return txcache.get(db.session(), ("deadlines", ticket_id), load)

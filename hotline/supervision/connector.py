@@ -27,7 +27,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..audit.services import record as audit
-from ..core import clock, jobs
+from ..core import clock, jobs, txcache
 from ..core.db import upsert_insert
 from ..core.errors import Conflict
 from ..core.phones import mask
@@ -69,8 +69,19 @@ def is_configured(config=None) -> bool:
     return bool(config.get("ESUP_URL"))
 
 
-def record(event: str, case, *, key: str, now: datetime, card: Card | None = None, detail: dict | None = None):
+def record(
+    event: str,
+    case,
+    *,
+    key: str,
+    now: datetime,
+    card: Card | None = None,
+    detail: dict | None = None,
+    new_case: bool = False,
+):
     """Freeze the document for ``event`` and queue its delivery (once per ``key``).
+    ``new_case``: the case was opened in this very statement, so it has no cards, orders
+    or notices yet (not queried).
 
     Returns the new delivery's id, or None when ``key`` was already recorded.
     """
@@ -80,7 +91,7 @@ def record(event: str, case, *, key: str, now: datetime, card: Card | None = Non
         "idempotency_key": key,
         "occurred_at": clock.isoformat(now),
         "detail": detail or {},
-        "case": case_document(case),
+        "case": case_document(case, new=new_case),
         "card": card_document(card) if card is not None else None,
         "ticket": ticket_document(case.ticket),
     }
@@ -183,12 +194,15 @@ def card_document(card: Card) -> dict:
     }
 
 
-def case_document(case) -> dict:
-    cards = db.session.scalars(select(Card).where(Card.case_id == case.id).order_by(Card.id))
-    orders = db.session.scalars(select(CaseOrder).where(CaseOrder.case_id == case.id).order_by(CaseOrder.id))
-    notices = db.session.scalars(
-        select(RectificationNotice).where(RectificationNotice.case_id == case.id).order_by(RectificationNotice.id)
-    )
+def case_document(case, *, new: bool = False) -> dict:
+    """``new``: a case opened in this transaction, known to have no cards, orders or notices."""
+    cards = orders = notices = ()
+    if not new:
+        cards = db.session.scalars(select(Card).where(Card.case_id == case.id).order_by(Card.id))
+        orders = db.session.scalars(select(CaseOrder).where(CaseOrder.case_id == case.id).order_by(CaseOrder.id))
+        notices = db.session.scalars(
+            select(RectificationNotice).where(RectificationNotice.case_id == case.id).order_by(RectificationNotice.id)
+        )
     return {
         "id": case.id,
         "status": case.status,
@@ -222,7 +236,11 @@ def case_document(case) -> dict:
 
 def ticket_document(ticket) -> dict:
     """The ticket and its whole event timeline; the caller's number masked."""
-    events = db.session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id))
+    events = txcache.peek(db.session(), ("ticket_events", ticket.id))  # a ticket recorded in this transaction
+    if events is None:
+        events = db.session.scalars(
+            select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id)
+        )
     return {
         "number": ticket.number,
         "request_type": ticket.request_type,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from ..core.errors import NotFound
 from ..extensions import db
@@ -10,10 +11,22 @@ from ..tickets.queries import Page
 from . import permissions
 from .models import Card, CaseOrder, EsupDelivery, RectificationNotice, SupervisionCase
 
+# What a list row shows, a query per relationship for the whole page (not one per row); of
+# the ticket only its own columns (number, status, type), none of its relationships.
+CASE_ROW_LOAD = (
+    selectinload(SupervisionCase.ticket).lazyload("*"),
+    selectinload(SupervisionCase.unit),
+    selectinload(SupervisionCase.opened_by),
+    selectinload(SupervisionCase.closed_by),
+)
+CARD_ROW_LOAD = (selectinload(Card.ticket).lazyload("*"), selectinload(Card.unit))
 
-def _page(stmt, order_by, page: int, per_page: int) -> Page:
+
+def _page(stmt, order_by, page: int, per_page: int, load=()) -> Page:
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    items = list(db.session.scalars(stmt.order_by(*order_by).limit(per_page).offset((page - 1) * per_page)))
+    items = list(
+        db.session.scalars(stmt.options(*load).order_by(*order_by).limit(per_page).offset((page - 1) * per_page))
+    )
     return Page(items=items, total=total, page=page, per_page=per_page)
 
 
@@ -33,7 +46,7 @@ def list_cases(
         stmt = stmt.where(SupervisionCase.unit_id == unit_id)
     if status:
         stmt = stmt.where(SupervisionCase.status == status)
-    return _page(stmt, (SupervisionCase.opened_at.desc(), SupervisionCase.id.desc()), page, per_page)
+    return _page(stmt, (SupervisionCase.opened_at.desc(), SupervisionCase.id.desc()), page, per_page, CASE_ROW_LOAD)
 
 
 def get_visible_case(user, case_id: int) -> SupervisionCase:
@@ -81,7 +94,7 @@ def list_cards(user, *, unit_id: int | None = None, color: str | None = None, pa
         stmt = stmt.where(Card.unit_id == unit_id)
     if color:
         stmt = stmt.where(Card.color == color)
-    return _page(stmt, (Card.recorded_at.desc(), Card.id.desc()), page, per_page)
+    return _page(stmt, (Card.recorded_at.desc(), Card.id.desc()), page, per_page, CARD_ROW_LOAD)
 
 
 def get_delivery(delivery_id: int) -> EsupDelivery | None:

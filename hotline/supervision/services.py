@@ -81,13 +81,12 @@ def ensure_open_case(
                 updated_at=now,
             )
             .on_conflict_do_nothing()
-            .returning(SupervisionCase.id)
+            .returning(SupervisionCase)  # the new case as an object: nothing read back
         )
-        case_id = db.session.execute(stmt).scalar()
-        if case_id is not None:
-            case = db.session.get(SupervisionCase, case_id)
+        case = db.session.scalars(stmt).first()
+        if case is not None:
             _audit(actor, "supervision_case.open", case, now, origin=origin, reason=reason)
-            connector.record("case.opened", case, key=f"case-{case.id}-opened", now=now)
+            connector.record("case.opened", case, key=f"case-{case.id}-opened", now=now, new_case=True)
             return case, True
         case = open_case_for(ticket)
         if case is not None:

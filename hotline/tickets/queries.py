@@ -6,10 +6,11 @@ import re
 from dataclasses import dataclass
 
 from sqlalchemy import any_, exists, false, func, or_, select, true
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import Role
 from ..categories.models import Category
+from ..core import txcache
 from ..core.errors import NotFound
 from ..extensions import db
 from . import permissions, text_search
@@ -17,6 +18,9 @@ from .models import Callback, ExtensionRequest, Reply, Ticket, TicketEvent, tick
 
 # What rendering a ticket needs, loaded in a fixed number of queries whatever the page size.
 TICKET_LOAD = (selectinload(Ticket.category).selectinload(Category.parent),)
+# One ticket (its page, its detail, an action on it): the category, its parent and the
+# assisting units come in the ticket's own statement.
+ONE_TICKET_LOAD = (joinedload(Ticket.category).joinedload(Category.parent), joinedload(Ticket.assist_units))
 
 
 def visible_clause(user, *, by_index: bool = False):
@@ -46,7 +50,8 @@ def unit_clause(unit_id: int, *, by_index: bool = False):
 
 def get_visible(user, number: str) -> Ticket:
     """The ticket, or NotFound when it does not exist or this user may not see it."""
-    ticket = db.session.scalar(select(Ticket).options(*TICKET_LOAD).where(Ticket.number == number))
+    stmt = select(Ticket).options(*ONE_TICKET_LOAD).where(Ticket.number == number)
+    ticket = db.session.scalars(stmt).unique().first()
     if ticket is None or not permissions.can_view(user, ticket):
         raise NotFound(f"No ticket {number}.", message_zh="工单不存在。", code="ticket_not_found")
     return ticket
@@ -157,11 +162,18 @@ def callbacks(ticket: Ticket) -> list[Callback]:
 
 
 def extension_requests(ticket: Ticket) -> list[ExtensionRequest]:
-    return list(
-        db.session.scalars(
-            select(ExtensionRequest).where(ExtensionRequest.ticket_id == ticket.id).order_by(ExtensionRequest.id)
+    """The ticket's extension requests, oldest first: read once per transaction, so that the
+    services that decide or withdraw one and the ticket's answer share the objects (a new
+    request is flushed in a savepoint, whose end drops what was read)."""
+
+    def load():
+        return list(
+            db.session.scalars(
+                select(ExtensionRequest).where(ExtensionRequest.ticket_id == ticket.id).order_by(ExtensionRequest.id)
+            )
         )
-    )
+
+    return txcache.get(db.session(), ("extension_requests", ticket.id), load)
 
 
 def duplicates(ticket: Ticket) -> list[Ticket]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from ...core import clock
@@ -82,7 +81,7 @@ def decide_extension(
             code="no_pending_extension",
         )
     request.status = (ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED).value
-    request.decided_by_id = actor.id
+    request.decided_by = actor  # the object too: the request was read with its relationships
     request.decided_at = now
     request.decision_note = note
     data = {"approve": approve, "hours": request.hours, "extension_request_id": request.id}
@@ -104,17 +103,16 @@ def decide_extension(
 
 
 def pending_extension(ticket: Ticket) -> ExtensionRequest | None:
-    return db.session.scalar(
-        select(ExtensionRequest).where(
-            ExtensionRequest.ticket_id == ticket.id,
-            ExtensionRequest.status == ExtensionStatus.PENDING.value,
-        )
-    )
+    """The request waiting for a decision (at most one: a partial unique index)."""
+    from .. import queries  # not at import: its loader options need every model mapped
+
+    return next((r for r in queries.extension_requests(ticket) if r.status == ExtensionStatus.PENDING), None)
 
 
 def withdraw_pending_extension(ticket: Ticket, now: datetime) -> None:
-    db.session.execute(
-        update(ExtensionRequest)
-        .where(ExtensionRequest.ticket_id == ticket.id, ExtensionRequest.status == ExtensionStatus.PENDING.value)
-        .values(status=ExtensionStatus.WITHDRAWN.value, decided_at=now)
-    )
+    """A reply, return or merge withdraws the request still waiting (written at the flush,
+    only if there is one)."""
+    request = pending_extension(ticket)
+    if request is not None:
+        request.status = ExtensionStatus.WITHDRAWN.value
+        request.decided_at = now

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ...callers import services as callers
 from ...categories import queries as category_queries
-from ...core import signals
+from ...core import signals, txcache
 from ...core.db import insert_returning
 from ...core.errors import Conflict, Forbidden, InvalidInput
 from ...extensions import db
@@ -82,6 +82,9 @@ def create(
     )
     if key_row is not None:
         key_row.ticket_id = ticket.id
+    # The new ticket's whole timeline, for whoever documents it in this transaction (the
+    # e-supervision case a complaint opens): known, not read back.
+    txcache.get(db.session(), ("ticket_events", ticket.id), list).append(event)
     flush()
     signals.ticket_created.send(ticket, actor=actor, now=now)
     return ticket, [event]

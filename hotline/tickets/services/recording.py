@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.orm.exc import StaleDataError
 
-from ...core import signals
+from ...core import signals, txcache
 from ...core.errors import ConcurrentUpdate, Forbidden, InvalidTransition
 from ...extensions import db
 from .. import permissions, states
@@ -72,6 +72,9 @@ def record_event(
         )
     )
     db.session.add(event)
+    timeline = txcache.peek(db.session(), ("ticket_events", ticket.id))
+    if timeline is not None:  # the ticket's events, read or recorded in this transaction
+        timeline.append(event)
     return event
 
 

@@ -75,8 +75,10 @@ def dispatch(
 ) -> TicketEvent:
     """派单: to one lead unit (主办) and optional assisting units (协办); the reply clock starts."""
     check(ticket, A.DISPATCH, actor)
-    lead = _dispatch_lead(ticket, lead_unit)
-    assists = _dispatch_assists(lead, assist_units)
+    # The named units, lead and assisting, in one query.
+    named = unit_queries.by_codes([c for c in [lead_unit, *(assist_units or ())] if c])
+    lead = _dispatch_lead(ticket, lead_unit, named)
+    assists = _dispatch_assists(lead, assist_units, named)
     plan = _plan_clocks(ticket, now)
     due = plan.reply_due_at
     event = transition(
@@ -102,7 +104,7 @@ def _plan_clocks(ticket: Ticket, now: datetime) -> deadlines.UnitPlan:
     return deadlines.plan_unit_clocks(ticket.request_type, ticket.urgency, now=now, context=f"ticket {ticket.number}")
 
 
-def _dispatch_lead(ticket: Ticket, code: str | None):
+def _dispatch_lead(ticket: Ticket, code: str | None, named: dict):
     if not code:
         default = ticket.category.default_lead_unit if ticket.category else None
         if default is None or not default.is_active:
@@ -112,13 +114,13 @@ def _dispatch_lead(ticket: Ticket, code: str | None):
                 field="lead_unit",
             )
         return default
-    unit = unit_queries.get_by_code(code)
+    unit = named.get(code)
     if unit is None or not unit.is_active:
         raise InvalidInput(f"Unknown unit {code!r}.", message_zh="主办单位不存在或已停用。", field="lead_unit")
     return unit
 
 
-def _dispatch_assists(lead, codes) -> list:
+def _dispatch_assists(lead, codes, found: dict) -> list:
     codes = list(codes or ())
     if len(set(codes)) != len(codes):
         raise InvalidInput("A unit is listed twice in assist_units.", message_zh="协办单位重复。", field="assist_units")
@@ -128,7 +130,6 @@ def _dispatch_assists(lead, codes) -> list:
             message_zh="主办单位不能同时是协办单位。",
             field="assist_units",
         )
-    found = unit_queries.by_codes(codes)
     missing = [c for c in codes if c not in found or not found[c].is_active]
     if missing:
         raise InvalidInput(
