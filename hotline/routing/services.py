@@ -7,7 +7,7 @@ what was suggested at each dispatch.
 - :func:`suggest` ranks categories and lead units for a ticket's words; each process keeps
   the newest model in memory and looks for a newer one at most every
   ``SUGGEST_REFRESH_SECONDS``.
-- :func:`record_dispatch` (on ``ticket_changed``) keeps what was suggested when a ticket was
+- :func:`record_dispatch` (a job queued on ``ticket_changed``) keeps what was suggested when a ticket was
   dispatched and whether the dispatcher followed it.
 
 A centre with no history gets the catalogue alone: the category's default lead unit
@@ -29,7 +29,7 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from ..categories.models import Category
-from ..core import clock
+from ..core import clock, jobs
 from ..core.errors import InvalidInput
 from ..extensions import db
 from ..tickets.models import Channel, Reply, Ticket, TicketEvent
@@ -334,39 +334,49 @@ def _named_categories(directory: Directory, predicted: list[tuple[str, float]]) 
 # -- what was suggested at dispatch -------------------------------------------------------
 
 
-def returned_by(ticket: Ticket) -> frozenset[str]:
-    """The units that returned this ticket (退单): never suggested for it again."""
-    rows = db.session.scalars(
+def returned_by(ticket: Ticket, *, before_event: int | None = None) -> frozenset[str]:
+    """The units that returned this ticket (退单): never suggested for it again (only the
+    returns before ``before_event`` when given)."""
+    query = (
         select(Unit.code)
         .join(TicketEvent, TicketEvent.actor_unit_id == Unit.id)
         .where(TicketEvent.ticket_id == ticket.id, TicketEvent.action == "return")
     )
-    return frozenset(rows)
+    if before_event is not None:
+        query = query.where(TicketEvent.id < before_event)
+    return frozenset(db.session.scalars(query))
 
 
-def for_ticket(ticket: Ticket) -> Suggestions:
+def for_ticket(ticket: Ticket, *, before_event: int | None = None) -> Suggestions:
     """The suggestions for a recorded ticket (its page, its dispatch): its words, area and
     category, without the units that returned it."""
     return suggest(
         ticket.content,
         area=ticket.area_unit.code if ticket.area_unit is not None else None,
         category=ticket.category.code if ticket.category is not None else None,
-        exclude_units=returned_by(ticket),
+        exclude_units=returned_by(ticket, before_event=before_event),
     )
 
 
-def record_dispatch(ticket: Ticket, event: TicketEvent, *, now: datetime) -> DispatchSuggestion:
+RECORD_JOB = "hotline.routing.services.record_dispatch_job"
+
+
+def record_dispatch(ticket: Ticket, event: TicketEvent, *, now: datetime) -> DispatchSuggestion | None:
     """Keep what the suggestions said for this dispatch and whether the lead unit chosen was
-    the first of them (in the dispatch's transaction)."""
-    found = for_ticket(ticket)
+    the first of them. Asked again once the dispatch is committed (a job, inline without
+    Redis): the dispatch itself pays only for queuing it (issue 21's statement budget)."""
+    if db.session.scalar(select(DispatchSuggestion.id).where(DispatchSuggestion.event_id == event.id)):
+        return None  # the job delivered twice
+    found = for_ticket(ticket, before_event=event.id)
     codes = [s.code for s in found.units]
-    chosen = ticket.lead_unit.code if ticket.lead_unit is not None else None
+    chosen = (event.data or {}).get("lead_unit")  # the lead unit of this dispatch, whatever came after
+    lead_unit_id = db.session.scalar(select(Unit.id).where(Unit.code == chosen)) if chosen else None
     rank = codes.index(chosen) + 1 if chosen in codes else None
     row = DispatchSuggestion(
         ticket_id=ticket.id,
         event_id=event.id,
         model_id=found.model_id,
-        lead_unit_id=ticket.lead_unit_id,
+        lead_unit_id=lead_unit_id,
         suggested=[{"code": s.code, "score": s.score, "source": s.source} for s in found.units],
         rank=rank,
         is_followed=rank == 1,
@@ -376,6 +386,15 @@ def record_dispatch(ticket: Ticket, event: TicketEvent, *, now: datetime) -> Dis
     return row
 
 
+def record_dispatch_job(event_id: int) -> None:
+    """The job: what the suggestions said at dispatch ``event_id``."""
+    event = db.session.get(TicketEvent, event_id)
+    if event is None:
+        return
+    record_dispatch(db.session.get(Ticket, event.ticket_id), event, now=event.at)
+    db.session.commit()
+
+
 def on_ticket_changed(ticket, *, event, now, **_kwargs) -> None:
     if event.action == "dispatch":
-        record_dispatch(ticket, event, now=now)
+        jobs.enqueue(RECORD_JOB, event.id, job_id=f"dispatch-suggestion-{event.id}", description="dispatch suggestion")
