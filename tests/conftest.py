@@ -165,7 +165,7 @@ class _Templates:
         with app.app_context():
             db.session.remove()
             self._restore(app, name)
-        for key in ("kb_index", "kb_vectors", "kb_rebuild_requested_at"):
+        for key in ("kb_index", "kb_index_sync", "kb_vectors", "kb_rebuild_requested_at"):
             app.extensions.pop(key, None)
         shutil.rmtree(os.path.join(app.config["DATA_DIR"], "kb_index"), ignore_errors=True)
         if name in self.files:
