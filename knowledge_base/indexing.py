@@ -210,5 +210,14 @@ def in_background(app: Flask, fn: Callable, name: str) -> threading.Thread:
                 db.session.remove()
 
     thread = threading.Thread(target=run, name=name, daemon=True)
+    threads = per_app(app, "kb_index_threads", list)
+    threads[:] = [t for t in threads if t.is_alive()]
+    threads.append(thread)
     thread.start()
     return thread
+
+
+def join_background(app: Flask, timeout: float = 60) -> None:
+    """Wait for this app's background catch-ups and rebuilds (tests, before the engine goes)."""
+    for thread in list(app.extensions.get("kb_index_threads", ())):
+        thread.join(timeout)

@@ -372,7 +372,10 @@ def make_app(database, tmp_path, request):
         return app
 
     yield factory
+    from knowledge_base.indexing import join_background
+
     for app in apps:
+        join_background(app)  # a catch-up or rebuild thread still holding a connection
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
