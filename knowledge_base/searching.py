@@ -114,11 +114,11 @@ def _search(text, *, limit, category, owner_unit, status) -> list[SearchResult]:
     if owner_unit:
         filters.append(wq.Term("owner_unit", owner_unit))
     where = wq.And(filters)
-    started = time.perf_counter()
     app = current_app._get_current_object()
-    if not indexing.freshen(app):
+    if not indexing.freshen(app):  # (before the clock starts: the semantic budget is the search's)
         log.warning("knowledge-base index: the database's change sequence is behind it; rebuilding")
         _request_rebuild()
+    started = time.perf_counter()
     index = get_index(app)
     hybrid = bool(current_app.config.get("KB_SEMANTIC")) and not semantic.failed()
     hits, used, unsure = None, set(), False
