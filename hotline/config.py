@@ -100,6 +100,9 @@ def _from_environment(env, instance_path: str) -> dict:
         "SWEEP_BATCH_PAUSE_SECONDS": _float("HOTLINE_SWEEP_BATCH_PAUSE_SECONDS", 0),
         # Semantic search (KB_SEMANTIC, set below): vectors are reloaded at most this often.
         "KB_VECTOR_REFRESH_SECONDS": _float("HOTLINE_KB_VECTOR_REFRESH_SECONDS", 5.0),
+        # Each host's search index catches up with the database's changes at most this often
+        # (knowledge_base.indexing.freshen; 0: before every search).
+        "KB_INDEX_SYNC_SECONDS": _float("HOTLINE_KB_INDEX_SYNC_SECONDS", 2.0),
         # A search waits for the semantic side at most as long as its lexical side took plus
         # this; the niceness of processes that embed articles (kb_vectors workers, kb embed).
         "KB_SEMANTIC_BUDGET_MS": _float("HOTLINE_KB_SEMANTIC_BUDGET_MS", 25.0),

@@ -26,9 +26,11 @@ def init_app(app) -> None:
     from hotline.core.periodic import Periodic
     from hotline.core.wiring import register_api, register_cli, register_demo_section, register_periodic
 
+    from . import changes
     from .cli import kb_cli
     from .views import bp
 
+    changes.install()  # every change to an article moves the sequence hosts' indexes catch up from
     register_api(app, bp)  # bearer tokens only, like every API blueprint
     register_cli(app, kb_cli)
     register_periodic(

@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -89,6 +90,9 @@ class Article(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The change sequence's value of the transaction that last changed the article
+    # (``knowledge_base.changes``): each host's index catches up from it.
+    change_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0", index=True)
 
     category = relationship("Category", lazy="joined")
     owner_unit = relationship("Unit", lazy="joined")
@@ -102,6 +106,22 @@ class Article(db.Model):
 
     def __repr__(self) -> str:
         return f"<Article {self.id} {self.status}>"
+
+
+class ChangeSequence(db.Model):
+    """One row: how many transactions have changed articles (``knowledge_base.changes``).
+
+    Raised by one upsert just before each such transaction commits, which holds the row's
+    lock until the commit: the values are handed out in commit order, so an index that has
+    applied every article with ``change_seq`` up to N, with N read from this row, has
+    missed nothing committed before.
+    """
+
+    __tablename__ = "kb_change_sequence"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class ArticleVersion(db.Model):

@@ -2,9 +2,11 @@
 
 The index only proposes candidates; every result is re-read from the database and its
 status checked again, so an index that lags behind never shows a draft or a retired
-article to an operator. When the index is missing, empty or unreadable the search logs
-the error, has it rebuilt (inline in the embedded mode, as a job on the ``search_index``
-queue with Redis) and answers what it can, never an error.
+article to an operator. Each host's index catches up with the database's changes before a
+search, at most every ``KB_INDEX_SYNC_SECONDS`` (``indexing.freshen``). When the index is
+missing, empty or unreadable the search logs the error, has it rebuilt on this host (inline
+in the embedded mode, in a background thread with Redis) and answers what it can, never an
+error.
 
 Ranking is hybrid. The lexical index ranks first; when it is not sure of its answer
 (``_lexically_sure``), the question is also embedded, the articles nearest in meaning
@@ -36,7 +38,7 @@ from hotline.core.errors import Forbidden
 from hotline.core.redis import get_redis
 from hotline.extensions import db
 
-from . import permissions, vectors
+from . import indexing, permissions, vectors
 from .indexing import article_count, get_index
 from .models import Article, Status, SynonymGroup
 from .search import semantic, weighting
@@ -112,8 +114,12 @@ def _search(text, *, limit, category, owner_unit, status) -> list[SearchResult]:
     if owner_unit:
         filters.append(wq.Term("owner_unit", owner_unit))
     where = wq.And(filters)
+    app = current_app._get_current_object()
+    if not indexing.freshen(app):  # (before the clock starts: the semantic budget is the search's)
+        log.warning("knowledge-base index: the database's change sequence is behind it; rebuilding")
+        _request_rebuild()
     started = time.perf_counter()
-    index = get_index()
+    index = get_index(app)
     hybrid = bool(current_app.config.get("KB_SEMANTIC")) and not semantic.failed()
     hits, used, unsure = None, set(), False
     for attempt in range(3):
@@ -264,19 +270,23 @@ def _check_not_empty(index, searcher) -> None:
 
 
 def _request_rebuild() -> bool:
-    """Ask for a rebuild; True when it already ran here (embedded mode), so search again."""
+    """Rebuild this host's index; True when it already ran (embedded mode), so search again.
+
+    With Redis, in a background thread of this process (at most one start per
+    ``REBUILD_REQUEST_INTERVAL``; the machine-wide rebuild lock keeps it to one per host),
+    never as a job: the ``search_index`` worker may run on another host, whose index is not
+    this one."""
     app = current_app._get_current_object()
-    spec = jobs.JobSpec(REINDEX_JOB, queue="search_index")
     if get_redis(app) is None:
         try:
-            jobs.run_inline(app, spec)  # logs its own traceback on failure
+            jobs.run_inline(app, jobs.JobSpec(REINDEX_JOB, queue="search_index"))  # logs its own failure
         except Exception:
             return False
         return True
     last = app.extensions.get("kb_rebuild_requested_at", 0.0)
     if time.monotonic() - last >= REBUILD_REQUEST_INTERVAL:
         app.extensions["kb_rebuild_requested_at"] = time.monotonic()
-        jobs.submit(app, spec)
+        indexing.in_background(app, lambda: indexing.rebuild(wait=False), "hotline-kb-rebuild")
     return False
 
 

@@ -170,7 +170,7 @@ class _Templates:
         with app.app_context():
             db.session.remove()
             self._restore(app, name)
-        for key in ("kb_index", "kb_vectors", "kb_rebuild_requested_at"):
+        for key in ("kb_index", "kb_index_sync", "kb_vectors", "kb_rebuild_requested_at"):
             app.extensions.pop(key, None)
         shutil.rmtree(os.path.join(app.config["DATA_DIR"], "kb_index"), ignore_errors=True)
         if name in self.files:
@@ -377,7 +377,10 @@ def make_app(database, tmp_path, request):
         return app
 
     yield factory
+    from knowledge_base.indexing import join_background
+
     for app in apps:
+        join_background(app)  # a catch-up or rebuild thread still holding a connection
         with app.app_context():
             db.session.remove()
             db.engine.dispose()

@@ -17,7 +17,11 @@ Several processes on one data directory (gunicorn with several workers) each sta
 but only the one holding the directory's lock file (``embedded-timer.lock``, an exclusive
 ``flock``) runs the jobs; the others check again every round and take over when the holder
 exits, since the operating system releases the lock of a process that ends, however it ends.
-The database keeps every job exactly once anyway: the lock only spares the repeated work.
+On PostgreSQL the holder also needs the database's advisory lock (``pg_try_advisory_lock``,
+held on a connection of its own), so that hosts sharing the database without Redis run the
+periodic jobs on one of them, not one per host; PostgreSQL releases it when the holder's
+connection ends. The database keeps every job exactly once anyway: the locks only spare the
+repeated work. Several hosts are meant to run the scheduler with Redis (``workers/schedule.py``).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ except ImportError:  # pragma: no cover - not POSIX: every process runs its jobs
     fcntl = None
 
 from flask import Flask
+from sqlalchemy import text
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +45,9 @@ _lock = threading.Lock()
 _threads: dict[int, threading.Thread] = {}  # pid → the timer thread of that process
 _stop = threading.Event()
 _held: dict[int, object] = {}  # pid → the open lock file this process holds (None: runs without one)
+_db_held: dict[int, object] = {}  # id(app) → the connection holding the database's advisory lock
 LOCK_FILE = "embedded-timer.lock"
+ADVISORY_LOCK = 123450001  # the embedded timer's key among PostgreSQL's advisory locks
 
 
 def install(app: Flask) -> None:
@@ -87,6 +94,52 @@ def stop(timeout: float = 10) -> None:
     held = _held.pop(os.getpid(), None)
     if held is not None:
         held.close()  # closing the file releases the flock
+    for key in list(_db_held):
+        release_database_lock(key)
+
+
+def release_database_lock(key: int) -> None:
+    connection = _db_held.pop(key, None)
+    if connection is not None:
+        try:
+            connection.close()  # the session ends on the server: its advisory lock goes with it
+        except Exception:
+            log.exception("closing the embedded timer's lock connection failed")
+
+
+def holds_database_lock(app: Flask) -> bool:
+    """On PostgreSQL, whether this process holds (or takes now) the database's advisory lock
+    of the embedded timer; always True on SQLite (one machine). Checked on the server each
+    round: a connection that was lost and opened again has lost the lock, and takes it again
+    only when it is free."""
+    if not str(app.config.get("DATABASE_URL", "")).startswith("postgresql"):
+        return True
+    from ..extensions import db
+
+    key = id(app)
+    try:
+        connection = _db_held.get(key)
+        if connection is None:
+            with app.app_context():
+                connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            _db_held[key] = connection
+        held = bool(connection.execute(text(_TAKE_OR_HOLD), {"key": ADVISORY_LOCK}).scalar())
+    except Exception:
+        log.exception("cannot check the embedded timer's database lock; not running the periodic jobs now")
+        release_database_lock(key)
+        return False
+    if not held:
+        release_database_lock(key)  # no idle connection kept by the hosts that wait
+    return held
+
+
+# True when this session holds the lock already, else whether it takes it now (a session-level
+# lock, which PostgreSQL releases when the session ends).
+_TAKE_OR_HOLD = (
+    "SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+    " AND pid = pg_backend_pid() AND classid = 0 AND objid = CAST(:key AS oid) AND objsubid = 1)"
+    " THEN true ELSE pg_try_advisory_lock(CAST(:key AS bigint)) END"
+)
 
 
 def holds_lock(app: Flask) -> bool:
@@ -121,7 +174,8 @@ def _loop(app: Flask, interval: float) -> None:
     every = {p.name: p.timer_interval(app.config) for p in jobs}
     due = dict.fromkeys(every, 0.0)
     while not _stop.is_set():
-        if not holds_lock(app):  # another process on this data directory runs the jobs
+        # Another process on this data directory, or another host on this database, runs them.
+        if not holds_lock(app) or not holds_database_lock(app):
             _stop.wait(interval)
             continue
         for periodic in jobs:

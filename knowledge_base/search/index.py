@@ -4,6 +4,8 @@ Layout under ``<HOTLINE_DATA_DIR>/kb_index/``::
 
     CURRENT              the name of the live generation (replaced atomically)
     gen-<time>-<rand>/   a Whoosh index; a rebuild writes a new one, then swaps CURRENT
+      SYNCED             the articles' change sequence this generation has applied up to
+                         (``knowledge_base.changes``; written after each commit)
     rebuild.lock         held (flock) by the one rebuild running on this machine
 
 Searches read ``CURRENT`` and keep one Whoosh searcher per thread, reopened only when the
@@ -41,6 +43,7 @@ log = logging.getLogger(__name__)
 # normalisation and early term-frequency saturation favour documents that match many
 # different words of a question over ones that repeat one word.
 WEIGHTING = scoring.BM25F(B=0.3, K1=0.5)  # (searching scores it in numpy: search/weighting.py)
+SYNCED = "SYNCED"
 WRITE_TIMEOUT = 60.0  # seconds a job waits for the writer lock before failing (rq retries)
 
 
@@ -140,13 +143,41 @@ class SearchIndex:
 
     # --- writing ---------------------------------------------------------------------
 
-    def apply(self, documents: Iterable[dict], deleted_ids: Iterable[str] = ()) -> int:
-        """Add or replace ``documents`` and delete ``deleted_ids`` in the live generation.
+    def synced(self, name: str) -> int | None:
+        """The change sequence generation ``name`` has applied up to (None: not recorded)."""
+        try:
+            return int((self.root / name / SYNCED).read_text(encoding="ascii").strip())
+        except (FileNotFoundError, ValueError):
+            return None
+
+    def mark_synced(self, name: str, value: int) -> None:
+        """Record that generation ``name`` has applied the changes up to ``value`` (kept if
+        a higher value is recorded already; the file is replaced atomically)."""
+        held = self.synced(name)
+        if held is not None and held >= value:
+            return
+        directory = self.root / name
+        temp = directory / f".{SYNCED}.{uuid.uuid4().hex}"  # Whoosh leaves dot files alone
+        temp.write_text(str(int(value)), encoding="ascii")
+        os.replace(temp, directory / SYNCED)
+
+    def apply(
+        self,
+        documents: Iterable[dict],
+        deleted_ids: Iterable[str] = (),
+        *,
+        synced: int | None = None,
+        timeout: float = WRITE_TIMEOUT,
+        name: str | None = None,
+    ) -> int:
+        """Add or replace ``documents`` and delete ``deleted_ids`` in the live generation
+        (or generation ``name``), then record ``synced`` as its change sequence mark.
 
         Idempotent. Raises IndexUnavailable when there is no live generation (the caller
-        rebuilds instead), whoosh's LockError when another writer holds the lock too long.
+        rebuilds instead), whoosh's LockError when another writer holds the lock longer
+        than ``timeout`` seconds (0: at once).
         """
-        name = self.current_name()
+        name = name or self.current_name()
         if name is None:
             raise IndexUnavailable(f"no index in {self.root}")
         try:
@@ -154,7 +185,7 @@ class SearchIndex:
         except Exception as exc:
             raise IndexUnavailable(f"cannot open the index generation {name}: {exc!r}") from exc
         count = 0
-        writer = ix.writer(timeout=WRITE_TIMEOUT)
+        writer = ix.writer(timeout=timeout)
         try:
             for doc_id in deleted_ids:
                 writer.delete_by_term("id", doc_id)
@@ -165,6 +196,8 @@ class SearchIndex:
             writer.cancel()
             raise
         writer.commit()
+        if synced is not None:
+            self.mark_synced(name, synced)
         return count
 
     @contextmanager
@@ -183,7 +216,12 @@ class SearchIndex:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def build(
-        self, documents: Iterable[dict], *, progress: Callable[[int], None] | None = None, procs: int = 1
+        self,
+        documents: Iterable[dict],
+        *,
+        progress: Callable[[int], None] | None = None,
+        procs: int = 1,
+        synced: int | None = None,
     ) -> tuple[str, int]:
         """Write every document into a new generation and make it live. Call under rebuild_lock.
 
@@ -219,6 +257,8 @@ class SearchIndex:
                 written = reader.doc_count_all()
             if written != count:
                 raise IndexBuildError(f"{count} documents added but {written} written to {name}")
+            if synced is not None:
+                self.mark_synced(name, synced)
         except BaseException:
             shutil.rmtree(path, ignore_errors=True)
             raise

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 
 from hotline.extensions import db
-from knowledge_base import indexing, services
+from knowledge_base import changes, indexing, services
 from knowledge_base.models import Article, ArticleVersion
 from knowledge_base.search import index as index_module
 from tests.factories import World
@@ -306,7 +306,7 @@ def test_reindex_in_two_processes_finds_what_one_finds(world, app, tmp_path):
         with app.app_context():
             index = indexing.get_index()
             with index.rebuild_lock():
-                index.build(indexing.documents(), procs=procs)
+                index.build(indexing.documents(), procs=procs, synced=changes.current(db.session))
             with index.searcher() as searcher:
                 assert searcher.doc_count_all() == 450 and len(searcher.leaf_searchers()) == procs
         found[procs] = _ranked(world, app, questions)

@@ -1,6 +1,7 @@
 """The deadline watch: each point recorded exactly once, at the written boundary."""
 
 import os
+import time
 from datetime import timedelta
 
 import pytest
@@ -463,3 +464,27 @@ def test_a_timer_that_cannot_open_its_lock_file_still_runs_the_jobs(make_app, tm
     finally:
         timer.stop()
     assert os.getpid() not in timer._held
+
+
+@pytest.mark.postgresql
+@pytest.mark.skipif(os.environ.get("HOTLINE_TEST_DB", "sqlite") != "postgresql", reason="PostgreSQL's advisory lock")
+def test_hosts_sharing_postgresql_without_redis_run_the_timer_on_one_of_them(make_app, tmp_path):
+    """Two hosts (their own data directories, so each holds its own file lock) on one
+    PostgreSQL: only the holder of the database's advisory lock runs the periodic jobs; when
+    its connection ends, the other takes over."""
+    from hotline.core import timer
+
+    host_a = make_app(DATA_DIR=str(tmp_path / "a"))
+    host_b = make_app(DATA_DIR=str(tmp_path / "b"))
+    try:
+        assert timer.holds_database_lock(host_a) and timer.holds_database_lock(host_a)
+        assert not timer.holds_database_lock(host_b)
+        timer._db_held[id(host_a)].invalidate()  # host A's connection is lost
+        deadline = time.monotonic() + 10  # (the server ends the session as it notices)
+        while not timer.holds_database_lock(host_b):
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        assert not timer.holds_database_lock(host_a)  # found out, and the lock is B's now
+    finally:
+        timer.stop()
+    assert not timer._db_held
