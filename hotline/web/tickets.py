@@ -54,6 +54,7 @@ FORM_TYPES = {
     Action.ANSWER: {"ints": ("article_id",), "optional": ("article_id", "answer")},
     Action.SUBMIT: {"optional": ("note",)},
     Action.ACCEPT: {"optional": ("note",)},
+    Action.REPLY: {"bools": ("confirm_warnings",), "optional": ("confirm_warnings",)},
 }
 
 
