@@ -111,7 +111,7 @@ def test_dispatch_accept_reply_callback_reopen(sign_in, page, live_server, world
     shot(unit, "replycheck-reply-form.png")
     unit.click("#action-reply button[type=submit]")
     unit.wait_for_load_state("networkidle")
-    assert "确认后仍然提交" in unit.locator("#action-reply").inner_text()  # refused: nothing saved yet
+    assert "确认后仍然提交" in unit.content() and "缺少称呼" in unit.content()  # refused: nothing saved yet
     unit.check("#reply-confirm input")
     unit.click("#action-reply button[type=submit]")
     unit.wait_for_load_state("networkidle")
