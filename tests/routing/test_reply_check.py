@@ -111,6 +111,7 @@ def test_warn_and_block_per_request_type_nothing_saved_when_refused(world, app):
     page = unit.post(f"/tickets/{help_}/reply", data={"content": "收到", "confirm_warnings": "true"})
     text = page.get_data(as_text=True)
     assert page.status_code == 422 and "答复未通过规范性检查" in text and "敷衍答复" in text
+    assert 'id="reply-confirm" hidden' in text  # confirming cannot save a blocked reply: not offered
     assert _reply_count(world, help_) == 0
     assert unit.post(f"/ui/tickets/{help_}/reply-check", data={"content": "收到"}).json["mode"] == "block"
     # A reply that passes is saved under block, its clean result stored.
