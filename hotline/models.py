@@ -16,7 +16,13 @@ from .reports.bulletin_models import Bulletin, BulletinCorrection  # noqa: F401
 from .reports.models import Exemption, ExemptionReason, ScoreScheme  # noqa: F401
 from .reports.rollup_models import FigureMonthVersion, FigureRollup  # noqa: F401
 from .reports.topics_models import HotTopicSnapshot, Spike, SpikeTicket, TicketTerm, TicketTermSet  # noqa: F401
-from .routing.models import CatalogueRule, CatalogueRuleVersion, DispatchSuggestion, SuggestionModel  # noqa: F401
+from .routing.models import (  # noqa: F401
+    CatalogueRule,
+    CatalogueRuleVersion,
+    DispatchSuggestion,
+    ReplyCheckSetting,
+    SuggestionModel,
+)
 from .sla.models import CalendarDay, CalendarWarning, Deadline, DeadlineRecord, SlaPolicy  # noqa: F401
 from .supervision.models import (  # noqa: F401
     Card,

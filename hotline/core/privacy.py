@@ -87,6 +87,11 @@ def has_personal_number(text: str | None) -> bool:
     return bool(text) and next(_matches(text), None) is not None
 
 
+def personal_numbers(text: str | None) -> list[str]:
+    """Every phone number and resident identity number in ``text``, as typed (the reply check)."""
+    return [text[m.start() : m.end()] for m in _matches(text)] if text else []
+
+
 def mask_email(address: str | None) -> str | None:
     """z***@example.com"""
     if not address:

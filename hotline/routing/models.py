@@ -114,3 +114,17 @@ class CatalogueRuleVersion(db.Model):
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     changed_by = relationship("User", lazy="joined")
+
+
+class ReplyCheckSetting(db.Model):
+    """What a failed reply check does for one request type (诉求类型): ``warn`` (the unit's
+    staff see the problems and may save anyway, confirming) or ``block`` (nothing is saved
+    until the reply passes). A request type without a row warns. Chosen by supervisors."""
+
+    __tablename__ = "reply_check_settings"
+    __table_args__ = (CheckConstraint("mode IN ('warn', 'block')", name="mode"),)
+
+    request_type: Mapped[str] = mapped_column(String(16), primary_key=True)
+    mode: Mapped[str] = mapped_column(String(8))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -15,3 +15,18 @@ def can_suggest(user) -> bool:
 
 def can_train(user) -> bool:
     return user is not None and user.is_active and user.role == Role.ADMIN
+
+
+def can_check_reply(user, ticket) -> bool:
+    """The reply check (答复规范性检查) of a reply being written: the lead unit's staff who
+    write it, and supervisors (who watch replies); the ticket must be one they may see."""
+    from ..tickets import permissions as ticket_permissions
+
+    if user is None or not user.is_active or not ticket_permissions.can_view(user, ticket):
+        return False
+    return user.role == Role.SUPERVISOR or ticket_permissions.is_lead_unit_staff(user, ticket)
+
+
+def can_set_reply_check(user) -> bool:
+    """Whether a failed reply check warns or blocks, per request type: supervisors and admins."""
+    return user is not None and user.is_active and user.role in (Role.SUPERVISOR, Role.ADMIN)

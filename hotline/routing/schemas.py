@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -87,3 +88,19 @@ def similar_out(found) -> SimilarListOut:
             for s in found
         ]
     )
+
+
+class ReplyCheckIn(Schema):
+    content: Text(MAX_CONTENT)
+
+
+class ReplyCheckIssueOut(BaseModel):
+    code: str
+    label: str
+    message: str
+
+
+class ReplyCheckOut(BaseModel):
+    on_topic: float = Field(ge=0, le=1)
+    mode: Literal["warn", "block"]
+    issues: list[ReplyCheckIssueOut]

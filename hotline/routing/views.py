@@ -10,7 +10,7 @@ from ..api.openapi import doc
 from ..core import clock
 from ..tickets import permissions as ticket_permissions
 from ..tickets import queries as ticket_queries
-from . import duplicates, permissions, schemas, services
+from . import duplicates, permissions, reply_rules, schemas, services
 
 bp = Blueprint("routing_api", __name__, url_prefix="/api/v1")
 
@@ -58,6 +58,35 @@ def similar(number):
     )
     ticket = ticket_queries.get_visible(user, number)
     return ok(schemas.similar_out(duplicates.similar(ticket, viewer=user, now=clock.now())))
+
+
+@bp.post("/tickets/<number>/reply-check")
+@doc(
+    summary="Check a reply before it is saved (答复规范性检查)",
+    tags=["tickets"],
+    body=schemas.ReplyCheckIn,
+    response=schemas.ReplyCheckOut,
+    roles="staff of the lead unit, supervisor",
+    description="What is wrong with a reply being written, nothing saved: `on_topic` (0..1, how much its words "
+    "are the ticket's), `mode` (what a failed check does for this ticket's request type: `warn`, saved when "
+    "the reply is sent with `confirm_warnings: true`; `block`, not saved), and `issues`, each with a `code` "
+    "(placeholder, off_topic, no_salutation, no_action, no_outcome, no_contact, personal_number) and a Chinese "
+    "`message`. The reply action runs the same check.",
+)
+@token_required
+def reply_check(number):
+    user = actor()
+    require(
+        ticket_permissions.can_list_tickets(user), "Your role does not work with tickets.", "您的角色无权查看工单。"
+    )
+    ticket = ticket_queries.get_visible(user, number)
+    require(
+        permissions.can_check_reply(user, ticket),
+        "Only the lead unit's staff and supervisors check replies.",
+        "只有主办单位人员和督办人员可以检查答复。",
+    )
+    data = body(schemas.ReplyCheckIn)
+    return ok(reply_rules.out(ticket, reply_rules.run(ticket, data.content)))
 
 
 @bp.route("/tickets/<number>/similar", methods=["OPTIONS"], provide_automatic_options=False)

@@ -304,7 +304,51 @@ function setupDispatchSuggestions() {
   if (content.value) load();
 }
 
+// The unit's reply form: the reply check (答复规范性检查) as the staff type, before they submit.
+function setupReplyCheck() {
+  const content = document.getElementById("reply-content");
+  const box = document.getElementById("reply-check");
+  const confirm = document.getElementById("reply-confirm");
+  if (!content || !box || !content.dataset.checkUrl) return;
+  const token = document.querySelector("input[name=csrf_token]");
+  let last = "";
+  const check = async () => {
+    const text = content.value.trim();
+    if (text === last) return;
+    last = text;
+    if (!text) { box.hidden = true; return; }
+    const body = new FormData();
+    body.append("content", text);
+    let data = null;
+    try {
+      const response = await fetch(content.dataset.checkUrl, {
+        method: "POST", body, headers: {Accept: "application/json", "X-CSRFToken": token ? token.value : ""},
+      });
+      if (response.ok) data = await response.json();
+    } catch (err) {
+      data = null;
+    }
+    if (!data || text !== content.value.trim()) return;
+    box.replaceChildren();
+    if (!data.issues.length) {
+      box.append(el("p", {class: "reply-check-ok"}, "答复检查通过。"));
+      if (confirm) confirm.hidden = true;
+    } else {
+      const block = data.mode === "block";
+      box.append(el("p", {class: "field-error"}, block ? "答复未通过检查，须修改后才能提交：" : "答复检查提示（确认后仍可提交）："));
+      const list = el("ul", {});
+      data.issues.forEach((i) => list.append(el("li", {}, el("strong", {}, i.label), "：", i.message)));
+      box.append(list);
+      if (confirm) confirm.hidden = block;
+    }
+    box.hidden = false;
+  };
+  content.addEventListener("input", debounce(check, 500));
+  if (content.value.trim()) check();
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  setupReplyCheck();
   setupDispatchSuggestions();
   forgetSavedDraft();
   setupConfirm();

@@ -227,6 +227,9 @@ class Reply(db.Model):
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     content: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The reply check's result when it was saved (hotline.routing.replycheck): {"on_topic",
+    # "issues": [codes], "mode": "warn"|"block", "confirmed": bool}; None: not checked.
+    check_result: Mapped[dict | None] = mapped_column(JSONType)
 
     unit = relationship("Unit", lazy="joined")
     author = relationship("User", lazy="joined")

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from ..accounts.models import Role
 from ..accounts.permissions import can_see_full_phone
 from ..core import clock, phones
 from ..core.validation import Code, Line, QuerySchema, Schema, Text
@@ -85,6 +86,8 @@ class ReturnIn(Schema):
 
 class ReplyIn(Schema):
     content: Text(MAX_CONTENT)
+    # Save although the reply check warns (答复规范性检查); a blocking check refuses anyway.
+    confirm_warnings: bool = False
 
 
 class ExtensionIn(Schema):
@@ -156,6 +159,22 @@ class ReplyOut(BaseModel):
     author: str
     content: str
     at: str
+    # The reply check's result when it was saved (supervisors and admins only): on_topic,
+    # mode (warn|block), confirmed (saved despite warnings), issues [{code, label}].
+    check: dict[str, Any] | None = None
+
+
+def reply_check_out(result: dict | None) -> dict | None:
+    if result is None:
+        return None
+    from ..routing.replycheck import RULES
+
+    return {
+        "on_topic": result.get("on_topic"),
+        "mode": result.get("mode"),
+        "confirmed": bool(result.get("confirmed")),
+        "issues": [{"code": c, "label": RULES[c][0] if c in RULES else c} for c in result.get("issues", [])],
+    }
 
 
 class CallbackOut(BaseModel):
@@ -373,6 +392,7 @@ def ticket_detail_out(
                 author=r.author.display_name,
                 content=r.content,
                 at=clock.isoformat(r.created_at),
+                check=reply_check_out(r.check_result) if viewer.role in (Role.SUPERVISOR, Role.ADMIN) else None,
             )
             for r in replies
         ],

@@ -162,7 +162,10 @@ def _return(ticket, user, now, data: schemas.ReturnIn):
 
 
 def _reply(ticket, user, now, data: schemas.ReplyIn):
-    services.reply(ticket, actor=user, now=now, content=data.content)
+    from ..routing import reply_rules  # the reply check (routing imports tickets)
+
+    result = reply_rules.enforce(ticket, data.content, confirm=data.confirm_warnings)
+    services.reply(ticket, actor=user, now=now, content=data.content, check_result=result)
 
 
 def _request_extension(ticket, user, now, data: schemas.ExtensionIn):

@@ -3,16 +3,20 @@ types (/ui/dispatch/suggest), and the list shown on the dispatcher's ticket page
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..core import clock
 from ..core.errors import InvalidInput
 from ..core.validation import validate
-from ..routing import duplicates, permissions, schemas, services
+from ..core.vocabulary import REQUEST_TYPE_LABELS
+from ..extensions import db
+from ..routing import duplicates, permissions, reply_rules, schemas, services
+from ..tickets import permissions as ticket_permissions
+from ..tickets import queries as ticket_queries
 from ..tickets.states import STATUS_LABELS, Status
 from ..units import queries as unit_queries
-from .helpers import form_data, role_required
+from .helpers import field_errors, form_data, role_required
 
 bp = Blueprint("web_dispatch", __name__)
 
@@ -92,3 +96,55 @@ def for_ticket(ticket, user) -> dict | None:
             for u in found.units
         ],
     }
+
+
+@bp.post("/ui/tickets/<number>/reply-check")
+@role_required(ticket_permissions.can_list_tickets)
+def reply_check(number):
+    """The reply check of the reply being written (the reply form's script, as the staff type)."""
+    ticket = ticket_queries.get_visible(current_user, number)
+    if not permissions.can_check_reply(current_user, ticket):
+        abort(403)
+    try:
+        data = validate(schemas.ReplyCheckIn, form_data(request.form))
+    except InvalidInput as exc:
+        return jsonify({"error": exc.to_dict()}), exc.status
+    payload = reply_rules.out(ticket, reply_rules.run(ticket, data.content))
+    payload["mode_label"] = reply_rules.MODE_LABELS[payload["mode"]]
+    return jsonify(payload)
+
+
+def _settings_page(*, errors=None, status=200):
+    return (
+        render_template(
+            "supervision/reply_check.html",
+            modes=reply_rules.modes(),
+            request_types={k.value: v for k, v in REQUEST_TYPE_LABELS.items()},
+            mode_labels=reply_rules.MODE_LABELS,
+            rules=reply_rules.replycheck.RULES,
+            errors=errors or {},
+        ),
+        status,
+    )
+
+
+@bp.get("/supervision/reply-check")
+@role_required(permissions.can_set_reply_check)
+def reply_check_settings():
+    """Whether a failed reply check warns or blocks, per request type."""
+    return _settings_page()
+
+
+@bp.post("/supervision/reply-check")
+@role_required(permissions.can_set_reply_check)
+def save_reply_check_settings():
+    values = {k: v for k, v in request.form.items() if k != "csrf_token"}
+    try:
+        changed = reply_rules.set_modes(actor=current_user, now=clock.now(), values=values)
+        db.session.commit()
+    except InvalidInput as exc:
+        db.session.rollback()
+        flash(exc.message_zh, "error")
+        return _settings_page(errors=field_errors(exc), status=exc.status)
+    flash(f"已保存答复检查设置（{len(changed)} 项变更）。" if changed else "设置没有变化。", "success")
+    return redirect(url_for("web_dispatch.reply_check_settings"), 303)

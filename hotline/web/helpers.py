@@ -57,7 +57,12 @@ def form_data(form, *, ints=(), bools=(), lists=(), optional=()) -> dict:
 def field_errors(exc: DomainError) -> dict[str, str]:
     """The Chinese message of each wrong field, to show beside it (``keywords.2`` → ``keywords``)."""
     if exc.details:
-        return {d["field"].split(".")[0]: d["message_zh"] for d in exc.details if d.get("field")}
+        found: dict[str, str] = {}
+        for d in exc.details:
+            if d.get("field"):  # several problems of one field (the reply check's rules) are all said
+                key = d["field"].split(".")[0]
+                found[key] = f"{found[key]}；{d['message_zh']}" if key in found else d["message_zh"]
+        return found
     return {exc.field: exc.message_zh} if exc.field else {}
 
 

@@ -22,7 +22,7 @@ from ..core.validation import validate
 from ..extensions import db
 from ..queues import rows as queue_rows
 from ..queues import views as queue_views
-from ..routing import duplicates
+from ..routing import duplicates, reply_rules
 from ..sla import queries as sla_queries
 from ..supervision import permissions as supervision_permissions
 from ..supervision import queries as supervision_queries
@@ -54,6 +54,7 @@ FORM_TYPES = {
     Action.ANSWER: {"ints": ("article_id",), "optional": ("article_id", "answer")},
     Action.SUBMIT: {"optional": ("note",)},
     Action.ACCEPT: {"optional": ("note",)},
+    Action.REPLY: {"bools": ("confirm_warnings",), "optional": ("confirm_warnings",)},
 }
 
 
@@ -221,6 +222,9 @@ def render_detail(ticket, *, errors=None, values=None, failed_action=None, statu
             errors=errors or {},
             values=values or {},
             failed_action=failed_action,
+            # After a refused reply: whether confirming may save it (the reply check warns) or not (blocks).
+            reply_check_blocks=failed_action == Action.REPLY.value
+            and reply_rules.mode_for(ticket.request_type) == reply_rules.BLOCK,
             clocks=clocks,
             attachments=attachments,
             source_labels={k.value: v for k, v in SOURCE_LABELS.items()},

@@ -22,6 +22,7 @@ from ..extensions import db
 from ..notifications import permissions as outbox_permissions
 from ..queues import permissions as queue_permissions
 from ..reports import permissions as report_permissions
+from ..routing import permissions as routing_permissions
 from ..supervision import permissions as supervision_permissions
 from ..tickets import permissions
 from .forms import LoginForm
@@ -37,6 +38,7 @@ NAV = [
     ("知识库", "web_kb.search", kb_permissions.can_search),
     ("监察案件", "web_supervision.list_cases", supervision_permissions.can_list_cases),
     ("黄牌红牌", "web_supervision.list_cards", supervision_permissions.can_list_cards),
+    ("答复检查设置", "web_dispatch.reply_check_settings", routing_permissions.can_set_reply_check),
     ("消息记录", "web_supervision.outbox", outbox_permissions.can_view_outbox),
     ("来电查询记录", "web_callers.lookups", account_permissions.can_view_caller_lookups),
     ("考核报表", "reports_pages.figures", report_permissions.can_view_some_figures),

@@ -13,3 +13,10 @@ RULES[("GET", "/api/v1/tickets/<number>/similar")] = {
     "state": "dispatched",
     "expected": _ok_for(TICKET_ROLES, hidden=("staff_other",)),
 }
+
+# The reply check: the lead unit's staff and supervisors; another unit's ticket is 404.
+RULES[("POST", "/api/v1/tickets/<number>/reply-check")] = {
+    "state": "accepted",
+    "body": {"content": "您好，经现场核查，路灯已修复。如有疑问请致电本单位。"},
+    "expected": _ok_for(["staff_own", "supervisor"], hidden=("staff_other",)),
+}

@@ -53,7 +53,7 @@ def test_full_life_dispatch_accept_reply_callback_close(world, app):
     assert t["reply_due_at"].endswith("+08:00")
 
     assert _post(staff, number, "accept").json["status"] == "accepted"
-    r = _post(staff, number, "reply", {"content": "已安排维修，路灯今日恢复。"})
+    r = _post(staff, number, "reply", {"content": "已安排维修，路灯今日恢复。", "confirm_warnings": True})
     assert r.json["status"] == "replied" and r.json["replies"][0]["content"] == "已安排维修，路灯今日恢复。"
     r = _post(op, number, "callback", {"satisfaction": "satisfied", "resolved": True, "note": "满意"})
     assert r.json["status"] == "closed"
@@ -167,7 +167,7 @@ def test_extension_refused_keeps_the_deadline(world):
 
 def test_reply_withdraws_a_pending_extension(world, app):
     number = world.ticket("extension_pending")
-    _post(world.client("staff_a"), number, "reply", {"content": "已办结"})
+    _post(world.client("staff_a"), number, "reply", {"content": "已办结", "confirm_warnings": True})
     with app.app_context():
         assert ExtensionRequest.query.one().status == "withdrawn"
 

@@ -98,7 +98,7 @@ def _complaint(world):
             json={"response": TYPED["response"][0]},
         )
     )
-    _ok(staff.post(f"{act}/reply", json={"content": TYPED["reply"][0]}))
+    _ok(staff.post(f"{act}/reply", json={"content": TYPED["reply"][0], "confirm_warnings": True}))
     callback = {"satisfaction": "dissatisfied", "resolved": False, "note": TYPED["callback"][0]}
     _ok(op.post(f"{act}/callback", json=callback))  # reopened to DEPT-A: the unit sees it again
     return {"number": number, "case_id": case_id, "notice_id": notice_id}

@@ -98,7 +98,7 @@ def test_every_action_answers_with_the_ticket_as_read_back(world, app):
     act(sup, number, "decide-extension", {"approve": True, "note": "同意"})
     act(sup, number, "urge", {"note": "请尽快办理"})
     act(sup, number, "supervise", {"note": "督办"})
-    act(staff, number, "reply", {"content": "已处理"})
+    act(staff, number, "reply", {"content": "已处理", "confirm_warnings": True})
     reopened = act(op, number, "callback", {"satisfaction": "dissatisfied", "resolved": False})
     assert reopened["status"] == "dispatched" and reopened["reopen_count"] == 1
     act(staff, number, "accept")

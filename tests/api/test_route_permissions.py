@@ -100,7 +100,9 @@ RULES = {
     ),
     ("POST", "/api/v1/tickets/<number>/accept"): _action(["staff_own"], "dispatched", {}),
     ("POST", "/api/v1/tickets/<number>/return"): _action(["staff_own"], "dispatched", {"reason": "非本单位"}),
-    ("POST", "/api/v1/tickets/<number>/reply"): _action(["staff_own"], "accepted", {"content": "已办"}),
+    ("POST", "/api/v1/tickets/<number>/reply"): _action(
+        ["staff_own"], "accepted", {"content": "已办", "confirm_warnings": True}
+    ),
     ("POST", "/api/v1/tickets/<number>/request-extension"): _action(
         ["staff_own"], "accepted", {"hours": 12, "reason": "需核查"}
     ),

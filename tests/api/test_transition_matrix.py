@@ -27,7 +27,7 @@ ACTOR_AND_BODY = {
     A.DISPATCH: ("dispatcher", {"lead_unit": "DEPT-A"}),
     A.ACCEPT: ("staff_a", {}),
     A.RETURN: ("staff_a", {"reason": "非本单位职责"}),
-    A.REPLY: ("staff_a", {"content": "已办理"}),
+    A.REPLY: ("staff_a", {"content": "已办理", "confirm_warnings": True}),
     A.REQUEST_EXTENSION: ("staff_a", {"hours": 24, "reason": "需核查"}),
     A.DECIDE_EXTENSION: ("supervisor", {"approve": True}),
     A.CALLBACK: ("operator", {"satisfaction": "satisfied", "resolved": True}),

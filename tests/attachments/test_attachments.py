@@ -133,6 +133,7 @@ def test_a_unit_replies_with_photos_and_pdfs_are_downloads(world, app):
         f"/tickets/{number}/reply",
         data={
             "content": "路面已修复，附现场照片。",
+            "confirm_warnings": "true",
             "photos": [(io.BytesIO(jpeg_with_location()), "修复后.jpg"), (io.BytesIO(png()), "示意.png")],
         },
     )

@@ -133,7 +133,9 @@ def test_a_repeated_signal_or_event_doubles_nothing(world, app):
     assert counts["unit_overdue"] == 1 and counts["supervisor_overdue"] == 1
     assert counts["head_red_card"] == 1 and counts["supervisor_red_card"] == 1
     # Another deadline of the same ticket (a reopen starts one) is another event.
-    world.client("staff_a").post(f"/api/v1/tickets/{number}/reply", json={"content": "已处理"})
+    world.client("staff_a").post(
+        f"/api/v1/tickets/{number}/reply", json={"content": "已处理", "confirm_warnings": True}
+    )
     r = world.client("operator").post(
         f"/api/v1/tickets/{number}/callback", json={"satisfaction": "dissatisfied", "resolved": False}
     )

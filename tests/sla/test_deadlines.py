@@ -81,7 +81,9 @@ def test_accept_meets_the_accept_deadline_and_reply_meets_the_reply_deadline(wor
     assert world.client("staff_a").post(f"/api/v1/tickets/{number}/accept").status_code == 200
     data = detail(world, number)
     assert by_kind(data, "accept")["stop_reason"] == "met" and by_kind(data, "reply")["is_open"]
-    r = world.client("staff_a").post(f"/api/v1/tickets/{number}/reply", json={"content": "已处理"})
+    r = world.client("staff_a").post(
+        f"/api/v1/tickets/{number}/reply", json={"content": "已处理", "confirm_warnings": True}
+    )
     assert r.status_code == 200
     reply = by_kind(detail(world, number), "reply")
     assert reply["stop_reason"] == "met" and not reply["is_open"] and "停止计时（已按时办理）" in reply["explanation"]

@@ -45,3 +45,15 @@ PAGES |= {
     ("POST", "/admin/catalogue/<int:rule_id>/edit"): {"setup": _rule, "form": _FORM, "expected": ok_for(ADMIN, 303)},
     ("GET", "/admin/catalogue/<int:rule_id>/history"): {"setup": _rule, "expected": ok_for(ADMIN)},
 }
+
+# The reply check as the unit's staff type (the reply form's script), and its settings page.
+SETTERS = ["supervisor", "admin"]
+PAGES |= {
+    ("POST", "/ui/tickets/<number>/reply-check"): {
+        "state": "accepted",
+        "form": {"content": "您好，经现场核查，路灯已修复。如有疑问请致电本单位。"},
+        "expected": ok_for(["staff_own", "supervisor"], hidden=("staff_other",), anonymous=401),
+    },
+    ("GET", "/supervision/reply-check"): {"expected": ok_for(SETTERS)},
+    ("POST", "/supervision/reply-check"): {"form": {"complaint": "block"}, "expected": ok_for(SETTERS, 303)},
+}

@@ -82,7 +82,7 @@ ACTION_CASES = {
     ),
     "accept": action(["staff_own"], "dispatched", {}),
     "return": action(["staff_own"], "dispatched", {"reason": "非本单位职责"}),
-    "reply": action(["staff_own"], "accepted", {"content": "已办结"}),
+    "reply": action(["staff_own"], "accepted", {"content": "已办结", "confirm_warnings": "true"}),
     "request-extension": action(["staff_own"], "accepted", {"hours": "12", "reason": "需核查"}),
     "decide-extension": action(["supervisor"], "extension_pending", {"approve": "true"}),
     "callback": action(["operator"], "replied", {"satisfaction": "satisfied", "resolved": "true"}),

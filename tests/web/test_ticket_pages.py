@@ -6,6 +6,8 @@ import pytest
 
 from hotline.tickets.models import Ticket
 
+from .shots import shot
+
 pytestmark = [pytest.mark.browser, pytest.mark.any_database]
 
 
@@ -99,7 +101,18 @@ def test_dispatch_accept_reply_callback_reopen(sign_in, page, live_server, world
     unit.click("#action-accept button[type=submit]")
     unit.wait_for_load_state("networkidle")
     assert unit.locator(".ticket-head .badge").first.inner_text() == "已签收"
-    unit.fill("#reply-content", "已派人现场处理，问题已解决。")
+    # The reply check speaks as the staff type; a warned reply is saved once they confirm.
+    unit.set_viewport_size({"width": 1366, "height": 768})
+    unit.fill("#reply-content", "已派人到现场处理，问题已经全部解决，请知悉。")
+    unit.wait_for_selector("#reply-check li")
+    assert "缺少称呼" in unit.locator("#reply-check").inner_text()
+    assert unit.locator("#reply-confirm").is_visible()
+    unit.locator("#action-reply").scroll_into_view_if_needed()
+    shot(unit, "replycheck-reply-form.png")
+    unit.click("#action-reply button[type=submit]")
+    unit.wait_for_load_state("networkidle")
+    assert "确认后仍然提交" in unit.content() and "缺少称呼" in unit.content()  # refused: nothing saved yet
+    unit.check("#reply-confirm input")
     unit.click("#action-reply button[type=submit]")
     unit.wait_for_load_state("networkidle")
     assert unit.locator(".ticket-head .badge").first.inner_text() == "已答复"

@@ -180,12 +180,20 @@ def return_ticket(ticket: Ticket, *, actor, now: datetime, reason: str) -> Ticke
 
 
 @no_autoflush
-def reply(ticket: Ticket, *, actor, now: datetime, content: str) -> TicketEvent:
+def reply(ticket: Ticket, *, actor, now: datetime, content: str, check_result: dict | None = None) -> TicketEvent:
+    """答复. ``check_result``: what the reply check found (the API and the pages run it first)."""
     check(ticket, A.REPLY, actor)
     if not content:
         raise InvalidInput("Give the reply's content.", message_zh="请填写答复内容。", field="content")
     db.session.add(
-        Reply(ticket_id=ticket.id, unit_id=ticket.lead_unit_id, author_id=actor.id, content=content, created_at=now)
+        Reply(
+            ticket_id=ticket.id,
+            unit_id=ticket.lead_unit_id,
+            author_id=actor.id,
+            content=content,
+            created_at=now,
+            check_result=check_result,
+        )
     )
     on_time = not is_overdue(ticket.reply_due_at, now)
     event = transition(ticket, A.REPLY, actor=actor, now=now, note=content, data={"on_time": on_time})
