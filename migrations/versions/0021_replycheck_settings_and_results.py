@@ -1,7 +1,7 @@
 """replycheck: the reply check's mode per request type, and its result stored with each reply
 
-Revision ID: 0020_replycheck
-Revises: 0019_routing
+Revision ID: 0021_replycheck
+Revises: 0020_hosts
 Create Date: 2026-12-02 07:00:00
 
 `reply_check_settings`: whether a failed reply check (答复规范性检查) warns or blocks, per
@@ -17,8 +17,8 @@ JSON_TYPE = sa.JSON().with_variant(postgresql.JSONB(), 'postgresql')
 
 
 # revision identifiers, used by Alembic.
-revision = '0020_replycheck'
-down_revision = '0019_routing'
+revision = '0021_replycheck'
+down_revision = '0020_hosts'
 branch_labels = None
 depends_on = None
 
