@@ -62,6 +62,7 @@ class Row:
     case_id: int | None = None  # a rectification notice's case (its page has the response form)
     attachment_count: int = 0
     thumb_id: int | None = None  # the first photo's attachment, shown as a thumbnail
+    group: list[str] = field(default_factory=list)  # the numbers of its probable duplicates folded into it
 
     @property
     def summary(self) -> str:
@@ -141,6 +142,27 @@ def queue_rows(queue, pairs, viewer, now: datetime) -> list[Row]:
         _decorate(queue.key, row, entity, ticket, now, extra=extra, notice_clocks=notice_clocks)
         rows.append(row)
     return _with_attachments(rows, tickets)
+
+
+def fold_duplicates(rows: list[Row], tickets: list[Ticket], now: datetime) -> list[Row]:
+    """The dispatch queue's page with each group of probable duplicates as one line: the
+    oldest ticket's row, listing the others' numbers, whose link goes to the group dispatch.
+    Only the page's own tickets are compared (already loaded: no query)."""
+    from ..routing import duplicates  # routing reads tickets; the queues only call it here
+
+    found = duplicates.groups(tickets, now=now)
+    if not found:
+        return rows
+    folded = {m.id for members in found.values() for m in members}
+    out = []
+    for ticket, row in zip(tickets, rows, strict=True):
+        if ticket.id in folded:
+            continue
+        if ticket.id in found:
+            row.group = [m.number for m in found[ticket.id]]
+            row.anchor = "action-dispatch-group"
+        out.append(row)
+    return out
 
 
 def _decorate(key, row: Row, entity, ticket: Ticket, now, *, extra, notice_clocks) -> None:

@@ -106,11 +106,14 @@ def show(key):
     page = queries.page(
         queue, current_user, now, clauses=clauses, sort=params.sort, number=params.page, per_page=PER_PAGE
     )
+    page_rows = rows.queue_rows(queue, page.items, current_user, now)
+    if queue.key == "dispatch":  # probable duplicates as one line each, dispatched together
+        page_rows = rows.fold_duplicates(page_rows, [t for _, t in page.items], now)
     return render_template(
         "queues/queue.html",
         queue=queue,
         page=page,
-        rows=rows.queue_rows(queue, page.items, current_user, now),
+        rows=page_rows,
         params=params,
         export_url=url_for("web_queues.export_queue", key=key, **request.args),
         now=now,

@@ -20,7 +20,7 @@ from ..extensions import db
 from ..tickets import permissions
 from ..tickets.models import Ticket
 from ..tickets.queries import TICKET_LOAD, visible_clause
-from ..tickets.states import OPEN_STATES
+from ..tickets.states import OPEN_STATES, Status
 
 WINDOW_DAYS = 3
 MIN_SCORE = 0.3
@@ -75,13 +75,14 @@ def similar_to(
     days: int = WINDOW_DAYS,
     limit: int = 10,
     exclude_id: int | None = None,
+    statuses=OPEN_STATES,
 ) -> list[Similar]:
     """The same for words not yet recorded (the intake form as the operator types)."""
     stmt = (
         select(Ticket)
         .options(*TICKET_LOAD)
         .where(
-            Ticket.status.in_([s.value for s in OPEN_STATES]),
+            Ticket.status.in_([s.value for s in statuses]),
             Ticket.created_at >= now - timedelta(days=days),
             visible_clause(viewer),
         )
@@ -102,3 +103,57 @@ def similar_to(
             found.append(Similar(other, round(score, 4)))
     found.sort(key=lambda s: (-s.score, s.ticket.id))
     return found[:limit]
+
+
+# --- groups of duplicates awaiting dispatch (the dispatcher's 待派单 queue) ----------------
+
+MAX_GROUP = 50  # the most members one group dispatch takes
+
+
+def pending_group(head: Ticket, *, viewer, now: datetime, days: int = WINDOW_DAYS) -> list[Similar]:
+    """The tickets awaiting dispatch that are probable duplicates of ``head``, in its area
+    (none when it has no area), best first: the members a group dispatch may take with it."""
+    if head.area_unit_id is None:
+        return []
+    return similar_to(
+        head.content,
+        area_unit_id=head.area_unit_id,
+        viewer=viewer,
+        now=now,
+        days=days,
+        limit=MAX_GROUP,
+        exclude_id=head.id,
+        statuses=(Status.PENDING_DISPATCH,),
+    )
+
+
+def groups(tickets, *, now: datetime, days: int = WINDOW_DAYS) -> dict[int, list[Ticket]]:
+    """Among ``tickets`` (one page of the queue, already loaded: no query here), the groups of
+    probable duplicates: head's id → its members, oldest first.
+
+    The head is the oldest ticket of its group; a member is a later ticket in the head's area,
+    created within the window, whose words score at least ``MIN_SCORE`` against the head's
+    (the rule of :func:`pending_group`, so the head's page offers the same members). A ticket
+    is in one group at most; a ticket without an area is never grouped.
+    """
+    since = now - timedelta(days=days)
+    order = sorted(tickets, key=lambda t: (t.created_at, t.id))
+    words = {t.id: bigrams(t.content) for t in order}
+    taken: set[int] = set()
+    found: dict[int, list[Ticket]] = {}
+    for i, head in enumerate(order):
+        if head.id in taken or head.area_unit_id is None:
+            continue
+        members = [
+            t
+            for t in order[i + 1 :]
+            if t.id not in taken
+            and t.area_unit_id == head.area_unit_id
+            and t.created_at >= since
+            and cosine(words[head.id], words[t.id]) >= MIN_SCORE
+        ]
+        if members:
+            found[head.id] = members
+            taken.add(head.id)
+            taken.update(t.id for t in members)
+    return found

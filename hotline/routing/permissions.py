@@ -30,3 +30,9 @@ def can_check_reply(user, ticket) -> bool:
 def can_set_reply_check(user) -> bool:
     """Whether a failed reply check warns or blocks, per request type: supervisors and admins."""
     return user is not None and user.is_active and user.role in (Role.SUPERVISOR, Role.ADMIN)
+
+
+def can_dispatch_group(user) -> bool:
+    """Dispatching a group of duplicates at once (一并派单): dispatchers, whose queue shows the
+    groups (operators dispatch one ticket at a time when they route a call themselves)."""
+    return user is not None and user.is_active and user.role == Role.DISPATCHER

@@ -6,7 +6,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..core.validation import Code, Line, Schema, Text
-from ..tickets.schemas import MAX_CONTENT
+from ..tickets.schemas import MAX_CONTENT, MAX_NOTE
 
 
 class SuggestIn(Schema):
@@ -88,6 +88,19 @@ def similar_out(found) -> SimilarListOut:
             for s in found
         ]
     )
+
+
+class DispatchGroupIn(Schema):
+    members: list[Line(32)] = Field(default_factory=list, max_length=50)
+    lead_unit: Code
+    assist_units: list[Code] = Field(default_factory=list, max_length=20)
+    note: Text(MAX_NOTE) | None = None
+
+
+class DispatchGroupOut(BaseModel):
+    dispatched: list[str]  # the head first, then the members in the order given
+    lead_unit: str
+    assist_units: list[str]
 
 
 class ReplyCheckIn(Schema):

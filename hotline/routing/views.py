@@ -1,4 +1,5 @@
-"""Dispatch suggestions API: POST /api/v1/dispatch/suggest."""
+"""Dispatch API: suggestions (POST /api/v1/dispatch/suggest), probable duplicates, the group
+dispatch of duplicates and the reply check."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from ..api.auth import actor, require, token_required
 from ..api.helpers import body, ok
 from ..api.openapi import doc
 from ..core import clock
+from ..extensions import db
 from ..tickets import permissions as ticket_permissions
 from ..tickets import queries as ticket_queries
-from . import duplicates, permissions, reply_rules, schemas, services
+from . import duplicates, group_dispatch, permissions, reply_rules, schemas, services
 
 bp = Blueprint("routing_api", __name__, url_prefix="/api/v1")
 
@@ -58,6 +60,49 @@ def similar(number):
     )
     ticket = ticket_queries.get_visible(user, number)
     return ok(schemas.similar_out(duplicates.similar(ticket, viewer=user, now=clock.now())))
+
+
+@bp.post("/tickets/<number>/dispatch-group")
+@doc(
+    summary="Dispatch a group of duplicates at once (重复件一并派单)",
+    tags=["dispatch"],
+    body=schemas.DispatchGroupIn,
+    response=schemas.DispatchGroupOut,
+    roles="dispatcher",
+    description="Dispatches this ticket (the group's head) and each of `members` (ticket numbers awaiting "
+    "dispatch that are probable duplicates of it: same area, last three days, like words, as "
+    "`GET /tickets/<number>/similar` finds) to the same `lead_unit` and `assist_units`, each through the "
+    "dispatch action (each its own event and deadlines). All or nothing: a member no longer awaiting dispatch "
+    "is 409 (`member_not_pending`), one that is unknown or not a duplicate of the head 422, field `members`; "
+    "then nothing is dispatched.",
+)
+@token_required
+def dispatch_group(number):
+    user = actor()
+    require(
+        ticket_permissions.can_list_tickets(user), "Your role does not work with tickets.", "您的角色无权查看工单。"
+    )
+    ticket = ticket_queries.get_visible(user, number)
+    require(
+        permissions.can_dispatch_group(user),
+        "Only dispatchers dispatch a group of duplicates.",
+        "只有派单员可以一并派单。",
+    )
+    data = body(schemas.DispatchGroupIn)
+    done = group_dispatch.dispatch_group(
+        ticket,
+        members=data.members,
+        actor=user,
+        now=clock.now(),
+        lead_unit=data.lead_unit,
+        assist_units=data.assist_units,
+        note=data.note,
+    )
+    payload = schemas.DispatchGroupOut(
+        dispatched=[t.number for t in done], lead_unit=data.lead_unit, assist_units=data.assist_units
+    )
+    db.session.commit()
+    return ok(payload)
 
 
 @bp.post("/tickets/<number>/reply-check")

@@ -7,11 +7,11 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user
 
 from ..core import clock
-from ..core.errors import InvalidInput
+from ..core.errors import DomainError, InvalidInput
 from ..core.validation import validate
 from ..core.vocabulary import REQUEST_TYPE_LABELS
 from ..extensions import db
-from ..routing import duplicates, permissions, reply_rules, schemas, services
+from ..routing import duplicates, group_dispatch, permissions, reply_rules, schemas, services
 from ..tickets import permissions as ticket_permissions
 from ..tickets import queries as ticket_queries
 from ..tickets.states import STATUS_LABELS, Status
@@ -71,6 +71,45 @@ def similar():
             ]
         }
     )
+
+
+@bp.post("/tickets/<number>/dispatch-group")
+@role_required(ticket_permissions.can_list_tickets)
+def dispatch_group(number):
+    """一并派单: the head and the chosen members to the same units, all or nothing."""
+    from .tickets import render_detail  # the ticket page (it imports this module)
+
+    ticket = ticket_queries.get_visible(current_user, number)
+    if not permissions.can_dispatch_group(current_user):
+        abort(403)
+    try:
+        data = validate(
+            schemas.DispatchGroupIn,
+            form_data(request.form, lists=("members", "assist_units"), optional=("note",)),
+        )
+        done = group_dispatch.dispatch_group(
+            ticket,
+            members=data.members,
+            actor=current_user,
+            now=clock.now(),
+            lead_unit=data.lead_unit,
+            assist_units=data.assist_units,
+            note=data.note,
+        )
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message_zh, "error")
+        ticket = ticket_queries.get_visible(current_user, number)
+        return render_detail(
+            ticket,
+            errors=field_errors(exc),
+            values=request.form.to_dict(),
+            failed_action="dispatch-group",
+            status=exc.status,
+        )
+    flash(f"已一并派单 {len(done)} 件：{'、'.join(t.number for t in done)}。", "success")
+    return redirect(url_for("web_tickets.show_ticket", number=number), 303)
 
 
 def for_ticket(ticket, user) -> dict | None:

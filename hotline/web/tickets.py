@@ -23,6 +23,7 @@ from ..extensions import db
 from ..queues import rows as queue_rows
 from ..queues import views as queue_views
 from ..routing import duplicates, reply_rules
+from ..routing import permissions as routing_permissions
 from ..sla import queries as sla_queries
 from ..supervision import permissions as supervision_permissions
 from ..supervision import queries as supervision_queries
@@ -209,6 +210,12 @@ def render_detail(ticket, *, errors=None, values=None, failed_action=None, statu
             similar=(
                 duplicates.similar(ticket, viewer=current_user, now=clock.now())
                 if Action.MERGE.value in t.allowed_actions
+                else []
+            ),
+            # The dispatcher's group dispatch: this ticket's duplicates also awaiting dispatch.
+            group=(
+                duplicates.pending_group(ticket, viewer=current_user, now=clock.now())
+                if Action.DISPATCH.value in t.allowed_actions and routing_permissions.can_dispatch_group(current_user)
                 else []
             ),
             proposal=(

@@ -154,6 +154,8 @@ def _prepare(world, route) -> tuple[str, object]:
     body = spec.get("body")
     if body and body.get("into") == "TARGET":
         body = {"into": world.ticket("new")}
+    if body and body.get("members") == ["SIMILAR"]:  # a probable duplicate of the route's ticket
+        body = {**body, "members": [world.ticket("pending_dispatch")]}
     return path, body
 
 

@@ -1,6 +1,6 @@
 """Page rules for the dispatch suggestions the intake form's script asks for (see test_page_permissions.py)."""
 
-from .test_page_permissions import ok_for
+from .test_page_permissions import action, ok_for
 
 PAGES = {
     ("POST", "/ui/dispatch/suggest"): {
@@ -57,3 +57,8 @@ PAGES |= {
     ("GET", "/supervision/reply-check"): {"expected": ok_for(SETTERS)},
     ("POST", "/supervision/reply-check"): {"form": {"complaint": "block"}, "expected": ok_for(SETTERS, 303)},
 }
+
+# The group dispatch of duplicates (the head's page): dispatchers only.
+PAGES[("POST", "/tickets/<number>/dispatch-group")] = action(
+    ["dispatcher"], "pending_dispatch", {"members": "SIMILAR", "lead_unit": "DEPT-A", "assist_units": "DEPT-C"}
+)

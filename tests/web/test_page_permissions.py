@@ -124,6 +124,8 @@ def _prepare(world, route, action_name) -> tuple[str, dict]:
     form = dict(spec.get("form") or {})
     if form.get("into") == "TARGET":
         form["into"] = world.ticket("new")
+    if form.get("members") == "SIMILAR":  # a probable duplicate of the page's ticket
+        form["members"] = world.ticket("pending_dispatch")
     return path, form
 
 
