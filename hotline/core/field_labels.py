@@ -29,6 +29,7 @@ FIELD_LABELS: dict[str, str] = {
     "satisfaction": "满意度",
     "resolved": "是否解决",
     "into": "合并到工单编号",
+    "members": "相似来电",
     "note": "说明",
     "intent": "操作",
     "number": "工单编号",
