@@ -28,6 +28,7 @@ FIELD_LABELS: dict[str, str] = {
     "approve": "审批结果",
     "satisfaction": "满意度",
     "resolved": "是否解决",
+    "confirm_warnings": "确认提交答复",
     "into": "合并到工单编号",
     "members": "相似来电",
     "note": "说明",
