@@ -84,7 +84,9 @@ def allowed_numbers(ticket) -> list[str]:
 
 
 def run(ticket, content: str) -> replycheck.Result:
-    return replycheck.check(content, ticket_text=ticket.content, allowed_numbers=allowed_numbers(ticket))
+    # The numbers a reply may name are read only when it names one (a reply's statement budget).
+    allowed = allowed_numbers(ticket) if replycheck.personal_numbers(content or "") else ()
+    return replycheck.check(content, ticket_text=ticket.content, allowed_numbers=allowed)
 
 
 def out(ticket, result: replycheck.Result) -> dict:
@@ -99,7 +101,8 @@ def out(ticket, result: replycheck.Result) -> dict:
 def enforce(ticket, content: str, *, confirm: bool) -> dict:
     """The check's record to store with the reply, or InvalidInput when it may not be saved."""
     result = run(ticket, content)
-    mode = mode_for(ticket.request_type)
+    # The request type's mode matters (and is read) only when the reply fails a rule.
+    mode = mode_for(ticket.request_type) if result.issues else None
     if result.issues and (mode == BLOCK or not confirm):
         details = [
             {"field": "content", "code": i.code, "message": f"Reply check: {i.code}.", "message_zh": i.message}

@@ -46,12 +46,15 @@ def suggest():
 def similar():
     """Probable duplicates of the ticket being typed: open tickets of the last days in the same
     area with like words (the form offers to record the call and merge it into one)."""
-    content = (request.form.get("content") or "").strip()[:5000]
-    area = (request.form.get("area") or "").strip()
-    try:
-        area_unit = services.check_area(area) and unit_queries.get_by_code(area)
+    if len((request.form.get("content") or "").strip()) < 4:
+        return jsonify({"items": []})
+    try:  # the same checks as the suggestions' (no NUL or control characters, a known area)
+        data = validate(schemas.SuggestIn, form_data(request.form, optional=("area",)))
+        area = services.check_area(data.area)
+        area_unit = area and unit_queries.get_by_code(area)
     except InvalidInput as exc:
         return jsonify({"error": exc.to_dict()}), exc.status
+    content = data.content
     if len(content) < 4:
         return jsonify({"items": []})
     found = duplicates.similar_to(

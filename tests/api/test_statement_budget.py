@@ -96,6 +96,8 @@ BUDGET = {
     "page:cards": 10,
 }
 HISTORIES = {"short": 1, "long": 5}
+# A reply that passes the reply check (hotline/routing/replycheck.py): measured as the usual case.
+GOOD_REPLY = "您好！经我局工作人员现场核查，小区门口路灯灯泡损坏，已于当日更换，路灯已恢复照明，问题已解决。如有疑问请联系我局办公室。"
 _counts: dict[str, dict[str, list]] = {}
 
 COMPLAINT = {
@@ -149,15 +151,15 @@ def _life(world, app, rounds: int, phone: str) -> dict[str, list]:
         act(sup, number, "decide-extension", {"approve": True, "note": "同意"})
         act(sup, number, "urge", {"note": "请尽快办理"})
         act(world.client("staff_c"), number, "note", {"note": "协办单位已了解"})
-        act(staff, number, "reply", {"content": "已处理"})
+        act(staff, number, "reply", {"content": "已处理", "confirm_warnings": True})
         act(op, number, "callback", {"satisfaction": "dissatisfied", "resolved": False})
     act(staff, number, "accept", measure="accept")
     for _ in range(rounds):
         act(sup, number, "supervise", {"note": "督办"})
-    act(staff, number, "reply", {"content": "已处理完毕"}, measure="reply")
+    act(staff, number, "reply", {"content": GOOD_REPLY}, measure="reply")
     act(op, number, "callback", {"satisfaction": "dissatisfied", "resolved": False}, measure="reopen")
     act(staff, number, "accept")
-    act(staff, number, "reply", {"content": "已再次处理"})
+    act(staff, number, "reply", {"content": "已再次处理", "confirm_warnings": True})
     act(op, number, "callback", {"satisfaction": "satisfied", "resolved": True}, measure="callback")
     with counted(app) as calls:
         assert op.get(f"/api/v1/tickets/{number}").status_code == 200
