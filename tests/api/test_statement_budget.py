@@ -97,7 +97,10 @@ BUDGET = {
 }
 HISTORIES = {"short": 1, "long": 5}
 # A reply that passes the reply check (hotline/routing/replycheck.py): measured as the usual case.
-GOOD_REPLY = "您好！经我局工作人员现场核查，小区门口路灯灯泡损坏，已于当日更换，路灯已恢复照明，问题已解决。如有疑问请联系我局办公室。"
+GOOD_REPLY = (
+    "您好！经我局工作人员现场核查，小区门口路灯灯泡损坏，已于当日更换，"
+    "路灯已恢复照明，问题已解决。如有疑问请联系我局办公室。"
+)
 _counts: dict[str, dict[str, list]] = {}
 
 COMPLAINT = {
