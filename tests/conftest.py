@@ -7,7 +7,8 @@
 
 Both runs build their schema with the migrations (never create_all). The world (units,
 categories, a user per role) and the demo city are built once per session into templates
-that the tests copy (see _Templates). Tests marked ``any_database`` run on SQLite only.
+that the tests copy (see _Templates). Tests marked ``any_database`` run on SQLite only, and
+the PostgreSQL run keeps only what the dialect decides (BOTH_DATABASES, POSTGRESQL_ALSO).
 """
 
 from __future__ import annotations
@@ -65,16 +66,58 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "browser: drives a real headless Chromium")
 
 
+# Beyond those, the PostgreSQL run keeps the files whose subject is what the dialect decides:
+# ticket numbers and upserts, row versions and locks, full-text search (tsvector against
+# FTS5), time-zone arithmetic in SQL, vectors and models in binary columns, commit order,
+# pg_dump. The rest (pages, permissions, validation, pure logic) is the same code on both
+# dialects and runs on SQLite only; a NUL byte reaching the database fails on SQLite too
+# (see _refuse_nul_like_postgresql).
+POSTGRESQL_ALSO = (
+    "tests/api/test_lifecycle.py",
+    "tests/api/test_create.py",
+    "tests/api/test_ticket_search.py",
+    "tests/api/test_visibility.py",
+    "tests/api/test_auth.py",
+    "tests/api/test_statement_budget.py",
+    "tests/api/test_query_counts.py",
+    "tests/kb/test_semantic.py",
+    "tests/kb/test_semantic_readiness.py",
+    "tests/kb/test_index_catch_up.py",
+    "tests/kb/test_articles_api.py",
+    "tests/kb/test_review_due.py",
+    "tests/open311/",
+    "tests/attachments/",
+    "tests/routing/test_import_history.py",
+    "tests/routing/test_suggestions.py",
+    "tests/routing/test_duplicates.py",
+    "tests/routing/test_catalogue.py",
+    "tests/routing/test_group_dispatch.py",
+    "tests/test_webform.py",
+    "tests/test_progress.py",
+    "tests/test_backup.py",
+    "tests/test_several_hosts.py",
+)
+
+
 def pytest_collection_modifyitems(config, items):
     root = str(config.rootpath) + os.sep
+    wheres = {}
     for item in items:
         where = str(item.path).removeprefix(root).replace(os.sep, "/")
+        wheres[item.nodeid] = where
         if item.get_closest_marker("any_database") and where.startswith(BOTH_DATABASES):
             raise pytest.UsageError(f"{item.nodeid}: tests in {where.split('/')[1]} run on both databases")
     if TEST_DB == "sqlite" or os.environ.get("HOTLINE_TEST_ALL_DIALECTS") == "1":
         return
-    kept = [item for item in items if not item.get_closest_marker("any_database")]
-    left_out = [item for item in items if item.get_closest_marker("any_database")]
+
+    def on_postgresql(item) -> bool:
+        if item.get_closest_marker("any_database"):
+            return False
+        where = wheres[item.nodeid]
+        return where.startswith(BOTH_DATABASES + POSTGRESQL_ALSO) or item.get_closest_marker("postgresql") is not None
+
+    kept = [item for item in items if on_postgresql(item)]
+    left_out = [item for item in items if not on_postgresql(item)]
     if left_out:
         config.hook.pytest_deselected(items=left_out)
         items[:] = kept
@@ -308,13 +351,29 @@ class _PostgresTemplates(_Templates):
         self._load(name)
 
 
+def _refuse_nul_like_postgresql(conn, cursor, statement, parameters, context, executemany):
+    """PostgreSQL refuses a NUL byte in text (the request then fails with a 500); SQLite
+    stores it. On SQLite the tests refuse it too, so that a NUL that reaches the database
+    fails on both runs (tests/test_nul_bytes.py runs on SQLite only)."""
+    rows = parameters if executemany else [parameters]
+    for row in rows or ():
+        values = row.values() if isinstance(row, dict) else row
+        if any(isinstance(v, str) and "\x00" in v for v in values or ()):
+            raise ValueError("a NUL character in a string sent to the database (PostgreSQL refuses it)")
+
+
 @pytest.fixture(scope="session")
 def database(tmp_path_factory, worker_id):
     """Migrate a database once per test session; ``database(tmp_path, template)`` gives each
     test a fresh one in a template's state (see _Templates)."""
     data_dir = str(tmp_path_factory.mktemp("template"))
     if TEST_DB == "sqlite":
+        from sqlalchemy import event
+        from sqlalchemy.engine import Engine
+
+        event.listen(Engine, "before_cursor_execute", _refuse_nul_like_postgresql)
         yield _SqliteTemplates(data_dir)
+        event.remove(Engine, "before_cursor_execute", _refuse_nul_like_postgresql)
         return
     if TEST_DB != "postgresql":
         raise pytest.UsageError("HOTLINE_TEST_DB must be sqlite or postgresql")

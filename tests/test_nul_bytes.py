@@ -1,8 +1,9 @@
 """A NUL byte where no schema looks (a path segment, a form field) is a 4xx, never a 500.
 
 PostgreSQL refuses NUL in text where SQLite compares it, so without the check the same
-request was a 404 on SQLite and a 500 on PostgreSQL: these tests fail on the PostgreSQL run
-without it.
+request was a 404 on SQLite and a 500 on PostgreSQL. The suite's SQLite engines refuse a NUL
+the way PostgreSQL does (tests/conftest.py, _refuse_nul_like_postgresql), so these tests
+fail on the SQLite run without the check, and run there only.
 """
 
 import html
@@ -163,3 +164,12 @@ def test_a_nul_in_any_field_of_any_form_is_refused_and_changes_nothing(app, worl
             if "flash-error" not in page:
                 failures.append((field, "no message after the redirect", page[:200]))
     assert failures == []
+
+
+def test_the_suites_sqlite_refuses_a_nul_as_postgresql_does(app):
+    """What makes the tests above meaningful on SQLite: a NUL that reaches the database fails."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import StatementError
+
+    with app.app_context(), pytest.raises((StatementError, ValueError)):
+        db.session.execute(text("SELECT :v"), {"v": "a\x00b"})
