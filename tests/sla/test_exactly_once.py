@@ -1,6 +1,6 @@
 """Exactly once, whatever runs at the same time or dies halfway: the database decides.
 
-- 1,000 tickets, 500 of them overdue, three sweeps at once (threads on both databases;
+- 400 tickets, 200 of them overdue (4 or 5 batches per sweep), three sweeps at once (threads on both databases;
   separate processes on PostgreSQL);
 - the same rq job delivered twice;
 - a real `flask worker` process killed with SIGKILL in the middle of a sweep, on real Redis.
@@ -35,9 +35,9 @@ JUST_NOW = FROZEN_NOW - timedelta(hours=1)  # not even at the warning point
 
 
 @pytest.fixture
-def thousand(world):
-    due = bulk_dispatched(world, 500, dispatched_at=LONG_AGO, prefix="DUE")
-    bulk_dispatched(world, 500, dispatched_at=JUST_NOW, prefix="NOT")
+def thousand(world):  # 400 since CI's 12 minutes; the races are the same
+    due = bulk_dispatched(world, 200, dispatched_at=LONG_AGO, prefix="DUE")
+    bulk_dispatched(world, 200, dispatched_at=JUST_NOW, prefix="NOT")
     return due
 
 
@@ -93,7 +93,7 @@ def _assert_escalated_once(app, due_ids, *, warned):
     assert {n for (template, ticket), n in sent.items() if template != "supervisor_overdue"} <= {1}
 
 
-def test_three_sweeps_at_once_record_each_of_500_overdue_tickets_exactly_once(app, thousand):
+def test_three_sweeps_at_once_record_each_of_200_overdue_tickets_exactly_once(app, thousand):
     seen = Counter()
     lock = threading.Lock()
 
@@ -124,9 +124,9 @@ def test_three_sweeps_at_once_record_each_of_500_overdue_tickets_exactly_once(ap
         signals.deadline_reached.disconnect(receiver)
     assert not errors, errors
     overdue = {ticket for (kind, ticket) in seen if kind == "overdue"}
-    assert overdue == set(thousand) and len(overdue) == 500
+    assert overdue == set(thousand) and len(overdue) == 200
     assert set(seen.values()) == {1}  # no signal twice
-    assert Counter(kind for kind, _ in seen) == {"warning": 500, "overdue": 500}
+    assert Counter(kind for kind, _ in seen) == {"warning": 200, "overdue": 200}
     _assert_exactly_once(app, thousand)
 
 
@@ -149,7 +149,7 @@ def test_three_sweep_processes_at_once_record_each_overdue_ticket_exactly_once(a
     outputs = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0], outputs
     printed = sum(out.count("\toverdue\t") for out, _ in outputs)
-    assert printed == 500  # the three together printed each overdue ticket once
+    assert printed == 200  # the three together printed each overdue ticket once
     _assert_exactly_once(app, thousand)
 
 
