@@ -19,7 +19,7 @@ import io
 import urllib.parse
 
 from flask import Flask, request
-from werkzeug.exceptions import RequestEntityTooLarge, RequestURITooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, RequestURITooLarge
 
 from .errors import BadRequest
 
@@ -74,7 +74,7 @@ def _accepts_uploads(app: Flask, endpoint: str | None) -> bool:
 def _route_accepts_uploads(app: Flask, environ) -> bool:
     try:
         endpoint, _ = app.url_map.bind_to_environ(environ).match(method=environ.get("REQUEST_METHOD"))
-    except Exception:
+    except HTTPException:  # no such route, method or a redirect: the normal limit applies
         return False
     return _accepts_uploads(app, endpoint)
 
