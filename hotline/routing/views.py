@@ -55,10 +55,7 @@ def suggest():
 @token_required
 def similar(number):
     user = actor()
-    require(
-        ticket_permissions.can_list_tickets(user), "Your role does not work with tickets.", "您的角色无权查看工单。"
-    )
-    ticket = ticket_queries.get_visible(user, number)
+    ticket = _visible_ticket(user, number)
     return ok(schemas.similar_out(duplicates.similar(ticket, viewer=user, now=clock.now())))
 
 
@@ -79,10 +76,7 @@ def similar(number):
 @token_required
 def dispatch_group(number):
     user = actor()
-    require(
-        ticket_permissions.can_list_tickets(user), "Your role does not work with tickets.", "您的角色无权查看工单。"
-    )
-    ticket = ticket_queries.get_visible(user, number)
+    ticket = _visible_ticket(user, number)
     require(
         permissions.can_dispatch_group(user),
         "Only dispatchers dispatch a group of duplicates.",
@@ -121,10 +115,7 @@ def dispatch_group(number):
 @token_required
 def reply_check(number):
     user = actor()
-    require(
-        ticket_permissions.can_list_tickets(user), "Your role does not work with tickets.", "您的角色无权查看工单。"
-    )
-    ticket = ticket_queries.get_visible(user, number)
+    ticket = _visible_ticket(user, number)
     require(
         permissions.can_check_reply(user, ticket),
         "Only the lead unit's staff and supervisors check replies.",
@@ -141,3 +132,12 @@ def similar_options(number):
     response = make_response("", 200)
     response.headers["Allow"] = "GET, HEAD, OPTIONS"
     return response
+
+
+def _visible_ticket(user, number: str):
+    """The ticket as ``user`` may see it: a role that works with no tickets is a 403, a ticket
+    it may not see a 404."""
+    require(
+        ticket_permissions.can_list_tickets(user), "Your role does not work with tickets.", "您的角色无权查看工单。"
+    )
+    return ticket_queries.get_visible(user, number)
