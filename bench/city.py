@@ -65,6 +65,7 @@ REFERENCE = ("units", "categories", "users", "callers", "sla_policies")
 TICKET_TABLES = tuple(COLUMNS)
 FILLED = (*REFERENCE, *TICKET_TABLES, "ticket_number_counters")
 CHUNK = 20_000
+KB_ARTICLES = HERE.parent.parent / "shared" / "data" / "kb" / "insurance_articles.jsonl"
 
 
 @dataclass
@@ -188,6 +189,8 @@ def build_city(
     if not rebuild and same:
         if found["params"]["schema"] != params["schema"]:
             found = _upgrade(sa_url, conninfo, name, found, params, echo)
+        else:
+            found = _top_up(conninfo, name, found, params, echo)
         echo(f"city: re-using {name} (built {found['built_at']}, as of {found['as_of']})")
         return City(sa_url, datetime.fromisoformat(found["as_of"]), params, found.get("counts", {}), reused=True)
     started, cpu = time.perf_counter(), time.process_time()
@@ -258,6 +261,21 @@ def _upgrade(sa_url: str, conninfo: str, name: str, found: dict, params: dict, e
     return found
 
 
+def _top_up(conninfo: str, name: str, found: dict, params: dict, echo) -> dict:
+    """The same city, built before a phase was added to the generator: fill what is missing
+    (a few EXISTS queries when nothing is)."""
+    with psycopg.connect(conninfo) as conn:
+        as_of = datetime.fromisoformat(found["as_of"])
+        added = _fill_extras(conn, random.Random(params["seed"] + 1), as_of=as_of, echo=echo)
+        conn.commit()
+    if added:
+        found["counts"].update(added)
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            conn.execute("ANALYZE")
+            _set_marker(conn, name, found)
+    return found
+
+
 def _fill_extras(conn, rng: random.Random, *, as_of: datetime, echo) -> dict:
     """Rows for the tables of the reports domain, when the schema has them and they are empty:
     exemptions (about 0.5% of dispatched tickets), each ticket's hot-topic terms and its row of the text index."""
@@ -274,7 +292,67 @@ def _fill_extras(conn, rng: random.Random, *, as_of: datetime, echo) -> dict:
         t0 = time.perf_counter()
         counts.update(_fill_terms(conn, as_of))
         echo(f"city: {counts['ticket_terms']:,} ticket terms in {time.perf_counter() - t0:.1f} s")
+    if "kb_articles" in tables and not conn.execute("SELECT EXISTS (SELECT 1 FROM kb_articles)").fetchone()[0]:
+        t0 = time.perf_counter()
+        counts["kb_articles"], source = _fill_articles(conn, rng, as_of=as_of)
+        echo(f"city: {counts['kb_articles']:,} knowledge-base articles ({source}) in {time.perf_counter() - t0:.1f} s")
     return counts
+
+
+def _article_lines(rng: random.Random, count: int):
+    """(external id, title, body, category code) of ``count`` articles: the insurance Q&A of
+    ../shared/data/kb (27,413 real articles, read at run time, never stored in the project)
+    when present, topped up (or replaced) by articles written from the city's own issues."""
+    written = 0
+    if KB_ARTICLES.exists():
+        with KB_ARTICLES.open(encoding="utf-8") as handle:
+            for line in handle:
+                if written == count:
+                    return
+                record = json.loads(line)
+                title, body = str(record["title"])[:200], str(record["body"])
+                if title.strip() and body.strip():
+                    written += 1
+                    yield f"city-kb-{written}", title, body, None
+    leaves = [(code, name, issues) for _, _, children in words.CATEGORIES for code, name, _, _, issues in children]
+    while written < count:
+        code, name, issues = rng.choice(leaves)
+        issue = rng.choice(issues)
+        place = rng.choice(words.ROADS)
+        written += 1
+        title = f"{issue}（{name}）{written}"
+        body = (
+            f"市民反映{issue}的，可先通过政务服务网“{name}”栏目查询办理进度和所需材料；"
+            f"涉及{place}等具体地点的，由属地镇街会同主管部门现场核查，一般在五个工作日内答复。"
+            f"如对处理结果不满意，可再次拨打12345热线或在线提交诉求。"
+        )
+        yield f"city-kb-{written}", title, body, code
+
+
+def _fill_articles(conn, rng: random.Random, *, as_of: datetime, count: int = 27_413) -> tuple[int, str]:
+    """The knowledge base: ``count`` published articles, each with its import version, all
+    stamped with the change sequence's first value (what an import through ``kb import``
+    leaves; each web host builds its index from them when it finds none). No vectors: a
+    bench that needs the semantic side embeds them with ``flask kb embed``."""
+    categories = dict(conn.execute("SELECT code, id FROM categories").fetchall())
+    now = as_of - timedelta(days=30)
+    rows = [(ext, title, body, categories.get(code)) for ext, title, body, code in _article_lines(rng, count)]
+    _copy(
+        conn,
+        "kb_articles",
+        "external_id, title, body, category_id, keywords, status, version, created_at, updated_at, "
+        "published_at, change_seq",
+        ((ext, title, body, cat, "[]", "published", 1, now, now, now, 1) for ext, title, body, cat in rows),
+    )
+    conn.execute(
+        "INSERT INTO kb_article_versions (article_id, version, action, changed, title, body, category_code, "
+        'keywords, status, at) SELECT a.id, 1, \'import\', \'["title", "body", "category", "keywords", '
+        "\"status\"]', a.title, a.body, c.code, '[]', a.status, a.created_at FROM kb_articles a "
+        "LEFT JOIN categories c ON c.id = a.category_id"
+    )
+    conn.execute("INSERT INTO kb_change_sequence (id, value) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET value = 1")
+    real = sum(1 for row in rows if row[3] is None)
+    return len(rows), f"{real:,} from {KB_ARTICLES.name}" if real else "written from the city's issues"
 
 
 def _fill_search(conn) -> int:
