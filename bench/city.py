@@ -329,20 +329,28 @@ def _article_lines(rng: random.Random, count: int):
         yield f"city-kb-{written}", title, body, code
 
 
+def _spread(rng: random.Random, n: int, start: datetime, end: datetime) -> list[datetime]:
+    span = (end - start).total_seconds()
+    return sorted(start + timedelta(seconds=rng.random() * span) for _ in range(n))
+
+
 def _fill_articles(conn, rng: random.Random, *, as_of: datetime, count: int = 27_413) -> tuple[int, str]:
     """The knowledge base: ``count`` published articles, each with its import version, all
     stamped with the change sequence's first value (what an import through ``kb import``
     leaves; each web host builds its index from them when it finds none). No vectors: a
     bench that needs the semantic side embeds them with ``flask kb embed``."""
     categories = dict(conn.execute("SELECT code, id FROM categories").fetchall())
-    now = as_of - timedelta(days=30)
+    start = as_of - timedelta(days=365)  # imported and edited over the year, as a knowledge base grows
     rows = [(ext, title, body, categories.get(code)) for ext, title, body, code in _article_lines(rng, count)]
     _copy(
         conn,
         "kb_articles",
         "external_id, title, body, category_id, keywords, status, version, created_at, updated_at, "
         "published_at, change_seq",
-        ((ext, title, body, cat, "[]", "published", 1, now, now, now, 1) for ext, title, body, cat in rows),
+        (
+            (ext, title, body, cat, "[]", "published", 1, at, at, at, 1)
+            for (ext, title, body, cat), at in zip(rows, _spread(rng, len(rows), start, as_of), strict=True)
+        ),
     )
     conn.execute(
         "INSERT INTO kb_article_versions (article_id, version, action, changed, title, body, category_code, "

@@ -126,6 +126,13 @@ def state(username: str, *, now: datetime) -> dict:
     return _store().user_state(Attempt(username, "").user_part, username, now)
 
 
+def locked_usernames(usernames, *, now: datetime) -> set[str]:
+    """Which of these accounts some client must wait before trying again: what ``state``
+    says of each, for a whole list in one read (the admins' user list)."""
+    parts = {Attempt(name, "").user_part: name for name in usernames}
+    return {parts[p] for p in _store().locked_user_parts(now) if p in parts}
+
+
 # --- where the counters live ------------------------------------------------------------
 
 _PREFIX = "hotline:signin:"
@@ -173,6 +180,20 @@ class RedisStore:
         if names:
             self.redis.delete(*names)
         return len(names)
+
+    def locked_user_parts(self, now: datetime) -> set[str]:
+        names = [
+            *self.redis.scan_iter(match=f"{_PREFIX}pair:*", count=500),
+            *self.redis.scan_iter(match=f"{_PREFIX}account:*", count=500),
+        ]
+        pipe = self.redis.pipeline(transaction=False)
+        for name in names:
+            pipe.hget(name, "blocked_until")
+        return {
+            _user_part_of(name.decode()[len(_PREFIX) :])
+            for name, until in zip(names, pipe.execute(), strict=True)
+            if until is not None and _from_epoch(until) > now
+        }
 
     def user_state(self, user_part: str, username: str, now: datetime) -> dict:
         account = self.redis.hget(f"{_PREFIX}account:{user_part}", "count")
@@ -243,6 +264,16 @@ class DatabaseStore:
     def clear_user(self, user_part: str, username: str) -> int:
         return db.session.execute(delete(SignInCounter).where(self._user_rows(user_part))).rowcount or 0
 
+    def locked_user_parts(self, now: datetime) -> set[str]:
+        keys = db.session.scalars(
+            select(SignInCounter.key).where(
+                or_(SignInCounter.key.like("pair:%"), SignInCounter.key.like("account:%")),
+                SignInCounter.blocked_until > now,
+                SignInCounter.expires_at > now,
+            )
+        )
+        return {_user_part_of(key) for key in keys}
+
     def user_state(self, user_part: str, username: str, now: datetime) -> dict:
         rows = db.session.execute(
             select(SignInCounter.key, SignInCounter.count, SignInCounter.blocked_until).where(
@@ -260,6 +291,11 @@ def _state(account_failures: int, blocks: list, now: datetime) -> dict:
         "locked_until": max(active) if active else None,
         "locked_addresses": len(active),
     }
+
+
+def _user_part_of(key: str) -> str:
+    """The account of a ``pair:`` or ``account:`` key (quoted: it holds no colon)."""
+    return key.split(":", 2)[1]
 
 
 def _from_epoch(value) -> datetime | None:

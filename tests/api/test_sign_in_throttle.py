@@ -128,9 +128,13 @@ def test_an_admin_lifts_the_lock(world, app, store):
         user, admin = world.user("operator"), world.user("admin")
         state = accounts.sign_in_lock_state(user, now=clock.now())
         assert state["locked_until"] is not None and state["account_failures"] == 10
+        # The admins' list reads every account's lock at once and agrees.
+        assert accounts.locked_usernames([user, admin], clock.now()) == {"operator"}
+        assert accounts.locked_usernames([admin], clock.now()) == set()
         assert accounts.lift_sign_in_lock(user, actor=admin, now=clock.now()) >= 2
         db.session.commit()
         assert accounts.sign_in_lock_state(user, now=clock.now())["locked_until"] is None
+        assert accounts.locked_usernames([user, admin], clock.now()) == set()
         assert AuditEvent.query.filter_by(action="user.unlock", object_id="operator").count() == 1
     assert _token(app, "operator", RIGHT).status_code == 200
     assert _token(app, "operator", RIGHT, address="192.0.2.77").status_code == 200

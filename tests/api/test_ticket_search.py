@@ -165,3 +165,10 @@ def test_the_list_page_says_when_it_stopped_counting(world, monkeypatch):
     assert "超过 2 件" in _page(world, "operator", "")
     monkeypatch.setattr(ticket_pages, "COUNT_LIMIT", 3)
     assert "共 3 件" in _page(world, "operator", "")
+    # A search by text stops at its own, lower limit (each match counted is read from the index).
+    for _ in range(2):
+        world.ticket("new", content="窨井盖缺失")
+    monkeypatch.setattr(ticket_pages, "SEARCH_COUNT_LIMIT", 1)
+    assert "超过 1 件" in _page(world, "operator", "窨井盖")
+    monkeypatch.setattr(ticket_pages, "SEARCH_COUNT_LIMIT", 2)
+    assert "共 2 件" in _page(world, "operator", "窨井盖")

@@ -62,11 +62,12 @@ def users():
     active = {"active": True, "inactive": False, "locked": None}.get(state)
     now = clock.now()
     found = queries.search_users(q=q or None, role=role, unit_code=unit, active=active)
+    locked = services.locked_usernames(found, now)
     if state == "locked":
-        found = [u for u in found if services.is_locked(u, now)]
+        found = [u for u in found if u.username in locked]
     return render(
         "admin/users.html",
-        rows=[(u, services.is_locked(u, now)) for u in found],
+        rows=[(u, u.username in locked) for u in found],
         q=q,
         role=role,
         unit=unit,
