@@ -67,6 +67,7 @@ import queue
 import random
 import re
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -171,6 +172,7 @@ def stop_host(host: Host) -> None:
                 process.wait(20)
             except (ProcessLookupError, subprocess.TimeoutExpired):
                 kill(process)
+    shutil.rmtree(host.data_dir, ignore_errors=True)  # the logs stay
 
 
 def cpu_by_group(groups: dict[str, set[int]]) -> dict[str, int]:
