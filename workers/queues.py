@@ -31,6 +31,14 @@ def make_worker(app: Flask, names=(), *, simple: bool = False, name: str | None 
         from knowledge_base.indexing import get_index
 
         get_index(app)
+    if "default" in [q.name for q in qs] and not simple:
+        # Every intake queues its ticket's terms (hot topics) here: jieba and its IDF table,
+        # loaded in the work-horse, took over a second of CPU per job (bench/load.py); loaded
+        # once here, before rq forks a work-horse per job, a job takes milliseconds.
+        from hotline.reports.topics_lexicon import analyse
+
+        with app.app_context():
+            analyse("市民来电反映噪音扰民")
     if "kb_vectors" in [q.name for q in qs]:
         from knowledge_base import vectors
         from knowledge_base.search import semantic

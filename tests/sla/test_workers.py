@@ -1,6 +1,7 @@
 """Workers and the scheduler on real Redis: periodic jobs registered once, one index worker,
 failed jobs visible to admins."""
 
+import os
 from datetime import UTC, datetime, timedelta
 
 import click
@@ -95,6 +96,23 @@ def test_only_one_worker_may_serve_the_search_index_queue(make_app, redis_url):
     finally:
         first.register_death()
     check_single_worker_queues(app, ["search_index"])
+
+
+def test_a_worker_on_the_default_queue_loads_the_ticket_terms_analyser_before_forking(make_app, redis_url, monkeypatch):
+    """Each intake queues its ticket's terms on `default`; rq forks a work-horse per job, and
+    a horse that loaded jieba and its IDF table itself spent over a second on each ticket
+    (bench/load.py). The worker loads them once, before it forks."""
+    from hotline.reports import topics_lexicon
+    from knowledge_base.search import analyzer
+
+    monkeypatch.setattr(topics_lexicon, "_idf", None)
+    monkeypatch.setattr(analyzer, "_jieba_cut", None)
+    app = make_app(REDIS_URL=redis_url)
+    make_worker(app, ["escalation"])
+    assert topics_lexicon._idf is None  # only a worker that runs the terms job loads them
+    make_worker(app, ["default", "escalation"])
+    assert topics_lexicon._idf is not None
+    assert analyzer._jieba_cut is not None and analyzer._jieba_pid == os.getpid()
 
 
 def test_a_failed_rq_job_is_listed_for_admins(make_app, redis_url):
