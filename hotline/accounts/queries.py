@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..core.db import escape_like
 from ..extensions import db
@@ -22,9 +22,16 @@ def list_users(*, role: str | None = None, unit_code: str | None = None) -> list
 
 
 def search_users(
-    *, q: str | None = None, role: str | None = None, unit_code: str | None = None, active: bool | None = None
-) -> list[User]:
-    """The admins' user list: login name or display name containing ``q``, by role, unit, state."""
+    *,
+    q: str | None = None,
+    role: str | None = None,
+    unit_code: str | None = None,
+    active: bool | None = None,
+    page: int | None = None,
+    per_page: int = 100,
+) -> list[User] | tuple[list[User], int]:
+    """The admins' user list: login name or display name containing ``q``, by role, unit, state;
+    with ``page``, that page and the total."""
     stmt = select(User).order_by(User.role, User.username)
     if q:
         pattern = f"%{escape_like(q)}%"
@@ -35,4 +42,8 @@ def search_users(
         stmt = stmt.join(Unit, User.unit_id == Unit.id).where(Unit.code == unit_code)
     if active is not None:
         stmt = stmt.where(User.is_active.is_(active))
-    return list(db.session.scalars(stmt).unique())
+    if page is None:
+        return list(db.session.scalars(stmt).unique())
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    rows = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique()
+    return list(rows), total

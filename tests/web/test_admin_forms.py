@@ -106,6 +106,30 @@ def test_search_boxes_ignore_nul_and_control_characters(app, world):
 # --- users ----------------------------------------------------------------------------
 
 
+def test_the_user_list_goes_page_by_page_with_its_filters(app, world, monkeypatch):
+    from hotline.web.admin import users as user_pages
+
+    monkeypatch.setattr(user_pages, "PER_PAGE", 2)
+    client = _signed_in(app)
+    total = _count(app, User)
+    first = client.get("/admin/users").get_data(as_text=True)
+    assert f"共 {total} 人，第 1/{-(-total // 2)} 页" in first and "下一页" in first and "上一页" not in first
+    seen = set()
+    for page in range(1, -(-total // 2) + 1):
+        html = client.get(f"/admin/users?page={page}").get_data(as_text=True)
+        seen |= set(_usernames(html))
+    assert len(seen) == total  # every user on exactly one of the pages
+    staff = client.get("/admin/users?role=unit_staff&page=2").get_data(as_text=True)
+    assert "role=unit_staff" in staff and "上一页" in staff  # the filters stay in the links
+    assert client.get("/admin/users?page=abc").status_code == 200  # a bad page is the first
+
+
+def _usernames(html: str):
+    import re
+
+    return re.findall(r'<td class="muted">([^<]+)</td>', html)
+
+
 def test_a_user_with_a_short_password_is_refused_and_the_password_not_sent_back(app, world):
     before = _count(app, User)
     r = _signed_in(app).post(

@@ -27,6 +27,7 @@ LABELS = {
     "email": "邮箱",
     "is_active": "状态",
 }
+PER_PAGE = 100
 UNIT_CODE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 PROFILE = ("role", "unit", "display_name", "phone", "email")
 
@@ -61,13 +62,24 @@ def users():
     state = request.args.get("state", "")
     active = {"active": True, "inactive": False, "locked": None}.get(state)
     now = clock.now()
-    found = queries.search_users(q=q or None, role=role, unit_code=unit, active=active)
-    locked = services.locked_usernames(found, now)
-    if state == "locked":
+    page = request.args.get("page", "1")
+    page = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+    if state == "locked":  # locks are few and live outside the users' table: filtered here
+        found = queries.search_users(q=q or None, role=role, unit_code=unit)
+        locked = services.locked_usernames(found, now)
         found = [u for u in found if u.username in locked]
+        total, found = len(found), found[(page - 1) * PER_PAGE : page * PER_PAGE]
+    else:
+        found, total = queries.search_users(
+            q=q or None, role=role, unit_code=unit, active=active, page=page, per_page=PER_PAGE
+        )
+        locked = services.locked_usernames(found, now)
     return render(
         "admin/users.html",
         rows=[(u, u.username in locked) for u in found],
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PER_PAGE)),
         q=q,
         role=role,
         unit=unit,
