@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import types
 import uuid
 from datetime import UTC, datetime
 
 import pytest
+from flask import Flask
 from hypothesis import HealthCheck, settings
+from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -39,6 +42,131 @@ settings.load_profile("hotline")
 
 # Ticket numbers are made of the local day; freeze "now" so that tests are repeatable.
 FROZEN_NOW = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+
+
+def _share_url_builders() -> None:
+    """Compile each URL rule's builder once per process, not once per app.
+
+    Werkzeug compiles two Python functions (through ``ast`` and ``compile``) for every URL
+    rule it binds to a map: with some 230 rules that was 4/5 of ``create_app`` (about 55 of
+    70 ms of CPU), and the suite builds an app for nearly every test. A builder's code
+    depends only on what the key below holds (the rule, its parts, the defaults that
+    replace its variables); it reaches the rule's converters through its ``self`` argument,
+    and each rule binds the shared function to itself, as werkzeug does with a new one.
+    The product builds one app per process and does not need this.
+    """
+    from werkzeug.routing.rules import Rule
+
+    compile_builder = Rule._compile_builder
+    builders: dict[tuple, object] = {}
+
+    def shared_builder(self, append_unknown: bool = True):
+        defaults = self.defaults or {}
+        key = (
+            append_unknown,
+            self.rule,
+            tuple(self._trace),
+            tuple((k, self._converters[k].to_url(v) if k in self._converters else None) for k, v in defaults.items()),
+        )
+        builder = builders.get(key)
+        if builder is None:
+            builder = builders[key] = compile_builder(self, append_unknown)
+        return builder
+
+    Rule._compile_builder = shared_builder
+
+
+_share_url_builders()
+
+
+class _SharedTemplateCode(BytecodeCache):
+    """Jinja's bytecode cache, in memory: each template is compiled once per process.
+
+    Every app has its own Jinja environment, and so compiled every template it rendered
+    again (a few per page test). A template's code depends on its source (the bucket's
+    checksum) and on the environment's settings, which every app of the suite shares.
+    """
+
+    def __init__(self):
+        self.code = {}
+
+    def load_bytecode(self, bucket):
+        checksum, code = self.code.get(bucket.key, (None, None))
+        if checksum == bucket.checksum:
+            bucket.code = code
+
+    def dump_bytecode(self, bucket):
+        self.code[bucket.key] = (bucket.checksum, bucket.code)
+
+
+def _share_template_code() -> None:
+    Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": _SharedTemplateCode()}
+
+
+_share_template_code()
+
+
+def _share_compiled_statements() -> None:
+    """One SQL statement cache for every engine of a process whose dialect is configured alike.
+
+    SQLAlchemy caches compiled statements per engine, keyed by the dialect object; the suite
+    makes an engine per app (per test), so each test compiled its statements afresh. The
+    engines' dialects differ only by identity here: the key's dialect is replaced by the
+    dialect's class and settings (after its first connection), so engines on the same kind
+    of database share the compiled statements, as one engine's connections do.
+    """
+    import weakref
+
+    from sqlalchemy import event
+    from sqlalchemy.engine import Dialect, Engine
+    from sqlalchemy.util import LRUCache
+
+    signatures: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+    # Values that can decide how a statement compiles or binds; per-instance helpers built
+    # from them (the identifier preparer, type compiler, type memos, psycopg's adapters) are not.
+    simple = (str, int, float, bool, type(None), tuple, type(os), types.FunctionType, types.BuiltinFunctionType)
+
+    def signature(dialect):
+        found = signatures.get(dialect)
+        if found is None:
+            settings_ = tuple(
+                sorted((k, v) for k, v in vars(dialect).items() if isinstance(v, simple) and k != "_ischema")
+            )
+            found = signatures[dialect] = (type(dialect), settings_)
+        return found
+
+    class SharedCache:
+        def __init__(self):
+            self.cache = LRUCache(5000)
+
+        @staticmethod
+        def _key(key):
+            if isinstance(key, tuple) and key and isinstance(key[0], Dialect):
+                return (signature(key[0]), *key[1:])
+            return key
+
+        def get(self, key, default=None):
+            return self.cache.get(self._key(key), default)
+
+        def __setitem__(self, key, value):
+            self.cache[self._key(key)] = value
+
+        def clear(self):
+            self.cache.clear()
+
+        def __len__(self):
+            return len(self.cache)
+
+    shared = SharedCache()
+
+    @event.listens_for(Engine, "engine_connect")
+    def _shared_cache(connection):
+        engine = connection.engine
+        if engine._compiled_cache is not None and engine._compiled_cache is not shared:
+            engine._compiled_cache = shared
+
+
+_share_compiled_statements()
 
 
 # Tests there check what the database itself does (races, locks, migrations, constraints,
