@@ -20,14 +20,14 @@ from .models import Callback, ExtensionRequest, Reply, Ticket, TicketEvent, tick
 # What rendering a ticket needs, loaded in a fixed number of queries whatever the page size.
 TICKET_LOAD = (selectinload(Ticket.category).selectinload(Category.parent),)
 # One ticket (its page, its detail, an action on it): the category, its parent and the
-# assisting units come in the ticket's own statement. Not joined (a third of its columns,
-# every one of which costs the driver and the ORM work in every request): the parent
-# category's default lead unit (a dispatch reads the ticket's own category's) and the unit of
-# the user who recorded the ticket (the answer shows the user's names); one that is read
-# anyway is loaded by its key.
+# assisting units come in the ticket's own statement. Not read (every column costs the
+# driver and the ORM work in every request): the parent category's default lead unit (a
+# dispatch reads the ticket's own category's), and of the user who recorded the ticket
+# anything but the names the answer shows; what is read anyway is loaded by its key.
 ONE_TICKET_LOAD = (
     joinedload(Ticket.category).joinedload(Category.parent).lazyload(Category.default_lead_unit),
     joinedload(Ticket.assist_units),
+    defaultload(Ticket.created_by).load_only(User.username, User.display_name),
     defaultload(Ticket.created_by).lazyload(User.unit),
 )
 
