@@ -3,6 +3,8 @@ reply, callback, detail, beside the server's trivial endpoint and the bare intak
 
     .venv/bin/python bench/workflow.py [--database postgresql|sqlite] [--clients 16] [--tickets 400]
                                        [--workers N] [--threads T] [--redis-url URL] [--no-bare]
+    .venv/bin/python bench/workflow.py --profile [STEP|all] [--database ...] [--tickets 200]
+                                       [--database-name NAME] [--redis-url URL] [--top 25] [--full-sql]
 
 Creates a fresh database (PostgreSQL: hotline_bench_workflow, dropped afterwards; SQLite: a
 temporary file), loads the demo city and serves the product with gunicorn (production
@@ -18,13 +20,27 @@ one request of the step runs (counted in-process on the same database before the
 starts; BEGIN, which only SQLite sends as a statement, and after-commit jobs not). Side
 effects go to rq with --redis-url (nothing consumes them during the run); without it they
 run inline after each commit.
+
+--profile: no server, no clients. In this process (production configuration, WSGI test
+client, one thread), --tickets tickets go through every step, one step after the other,
+timed with time.process_time (this process's CPU: Flask, SQLAlchemy, the driver) and the
+wall clock; then a fifth as many again under cProfile. Prints, per step: CPU ms and wall ms
+per request, statements per request and Python function calls per request (which, unlike
+the times, do not drift with the load of a shared machine), and for the STEP named (or
+every step with "all") the statements of one request with their result columns, and the
+functions with the most own time and the most calls. The
+PostgreSQL database is --database-name (default hotline_bench_profile), created and dropped.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import io
 import json
 import os
+import pstats
+import secrets
 import statistics
 import sys
 import tempfile
@@ -42,6 +58,10 @@ from hotline.extensions import db
 STEPS = ("intake", "submit", "dispatch", "accept", "reply", "callback", "detail")
 USERS = {"intake": "op1", "submit": "op1", "dispatch": "disp1", "accept": "hrss", "reply": "hrss", "callback": "op1"}
 USERS["detail"] = "op1"
+REPLY = (
+    "您好！关于您咨询的退休手续办理问题，经我局核实，请携带身份证、户口簿和社保卡到社保窗口办理退休手续，"
+    "现已为您登记，材料齐全可当场办理完成。如有疑问请致电我局咨询。"
+)
 
 
 def request_for(step: str, i: int, numbers: list[str], tokens: dict[str, str], phone_base: int):
@@ -62,7 +82,8 @@ def request_for(step: str, i: int, numbers: list[str], tokens: dict[str, str], p
         "submit": {},
         "dispatch": {"assist_units": ["DC"]},
         "accept": {},
-        "reply": {"content": "已按政策答复：请携带身份证到社保窗口办理。"},
+        # a reply that passes the reply check (hotline/routing/replycheck.py): the usual case
+        "reply": {"content": REPLY},
         "callback": {"satisfaction": "satisfied", "resolved": True},
     }[step]
     return "POST", f"/api/v1/tickets/{number}/{step}", json.dumps(body, ensure_ascii=False).encode(), headers
@@ -113,10 +134,19 @@ def main() -> None:
     parser.add_argument("--redis-url", default="", help="HOTLINE_REDIS_URL for the server (default: none)")
     parser.add_argument("--no-bare", dest="bare", action="store_false")
     parser.add_argument("--postgresql-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--profile", nargs="?", const="", default=None, metavar="STEP", help="in-process CPU profile")
+    parser.add_argument("--top", type=int, default=25, help="--profile: functions listed per step")
+    parser.add_argument("--full-sql", action="store_true", help="--profile: print the statements in full")
+    parser.add_argument(
+        "--dump", default="", metavar="DIR", help="--profile: write each step's pstats to DIR/STEP.prof"
+    )
+    parser.add_argument("--database-name", default=None, help="PostgreSQL database to create and drop")
     args = parser.parse_args()
     clients = args.clients or (16 if args.database == "postgresql" else 4)
     admin = None
-    name = "hotline_bench_workflow"
+    name = args.database_name or ("hotline_bench_profile" if args.profile is not None else "hotline_bench_workflow")
+    if name == "hotline_bench_city" or name.startswith("hotline_test_"):
+        parser.error(f"{name} is not a database this benchmark may create and drop")
     tmp = tempfile.TemporaryDirectory()
     if args.database == "postgresql":
         admin = create_engine(
@@ -130,6 +160,12 @@ def main() -> None:
         url = f"sqlite:///{tmp.name}/bench.sqlite3"
     servers = []
     try:
+        if args.profile is not None:
+            app = build_app(url, tmp.name)
+            with app.app_context():
+                db.engine.dispose()
+            profile(url, tmp.name, args.redis_url, args.tickets, args.profile, args.top, args.full_sql, args.dump)
+            return
         app = build_app(url, tmp.name)
         client = app.test_client()
         tokens = {
@@ -187,6 +223,118 @@ def main() -> None:
             f"  {label:<22}{rate:>8.0f}{statistics.median(latencies) * 1000:>9.1f}"
             f"{percentile(latencies, 99) * 1000:>9.1f}{max(latencies) * 1000:>9.1f}{cpu_ms:>8.2f}{n!s:>12}"
         )
+
+
+def profile(
+    url: str, data_dir: str, redis_url: str, tickets: int, show: str, top: int, full: bool = False, dump: str = ""
+) -> None:
+    """Each step's cost in this process: see --profile in the module's docstring."""
+    from hotline import create_app
+
+    config = {
+        "HOTLINE_ENV": "production",
+        "SECRET_KEY": secrets.token_hex(32),
+        "DATABASE_URL": url,
+        "DATA_DIR": data_dir,
+        "SWEEP_TIMER": False,
+        "REDIS_URL": redis_url or None,
+    }
+    app = create_app(config)
+    client = app.test_client()
+    tokens = {
+        user: client.post("/api/v1/auth/token", json={"username": user, "password": "demo-12345"}).json["token"]
+        for user in set(USERS.values())
+    }
+    with app.app_context():
+        engine = db.engine
+    state = {"statements": 0}
+
+    def statement(_conn, _cursor, sql, *_a, **_k):
+        if not sql.startswith("BEGIN"):
+            state["statements"] += 1
+
+    def batch(count: int, base: int, profilers=None):
+        """``count`` tickets through every step; per step: CPU s, wall s, statements."""
+        numbers: list[str] = []
+        spent = {}
+        for step in STEPS:
+            requests = [request_for(step, i, numbers, tokens, base) for i in range(count)] if step != "intake" else None
+            state["statements"] = 0
+            profiler = (
+                profilers.setdefault(step, cProfile.Profile(time.process_time)) if profilers is not None else None
+            )
+            cpu, wall = time.process_time(), time.perf_counter()
+            if profiler:
+                profiler.enable()
+            for i in range(count):
+                method, path, body, headers = requests[i] if requests else request_for(step, i, numbers, tokens, base)
+                r = client.open(path, method=method, data=body, headers=headers)
+                if r.status_code >= 300:
+                    raise RuntimeError(f"{step} {path}: {r.status_code} {r.get_json()}")
+                if step == "intake":
+                    numbers.append(r.get_json()["number"])
+            if profiler:
+                profiler.disable()
+            spent[step] = (time.process_time() - cpu, time.perf_counter() - wall, state["statements"])
+        return spent
+
+    # What one request of each step reads: its statements with the columns of their results
+    # (every result column costs the driver and the ORM some work in every request).
+    shapes: dict[str, list[tuple[int, str]]] = {}
+
+    def shape(_conn, cursor, sql, *_a, **_k):
+        if state.get("step") and not sql.startswith("BEGIN"):
+            shapes.setdefault(state["step"], []).append((len(cursor.description or ()), " ".join(sql.split())))
+
+    event.listen(engine, "before_cursor_execute", statement)
+    try:
+        batch(max(10, tickets // 10), 70_000_000)  # warm: imports, caches, prepared statements
+        timed = batch(tickets, 0)
+        profilers: dict[str, cProfile.Profile] = {}
+        sample = max(10, tickets // 5)
+        batch(sample, 60_000_000, profilers)
+        event.listen(engine, "after_cursor_execute", shape)
+        numbers: list[str] = []
+        for step in STEPS:
+            method, path, body, headers = request_for(step, 0, numbers, tokens, 50_000_000)
+            state["step"] = step
+            r = client.open(path, method=method, data=body, headers=headers)
+            state["step"] = None
+            if step == "intake":
+                numbers.append(r.get_json()["number"])
+        event.remove(engine, "after_cursor_execute", shape)
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        engine.dispose()
+    load = os.getloadavg()
+    print(
+        f"\nEach step in-process ({url.split(':')[0]}, {'side effects queued to Redis' if redis_url else 'inline'}), "
+        f"{tickets} tickets timed, {sample} profiled; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+    )
+    print(f"  {'step':<10}{'CPU ms':>9}{'wall ms':>9}{'x intake':>9}{'statements':>12}{'calls':>9}{'columns':>9}")
+    intake_cpu = timed["intake"][0] / tickets
+    for step in STEPS:
+        cpu, wall, statements = timed[step]
+        calls = pstats.Stats(profilers[step]).total_calls / sample
+        columns = sum(n for n, _ in shapes.get(step, ()))
+        print(
+            f"  {step:<10}{cpu / tickets * 1000:>9.2f}{wall / tickets * 1000:>9.2f}"
+            f"{cpu / tickets / intake_cpu:>9.2f}{statements / tickets:>12.1f}{calls:>9,.0f}{columns:>9}"
+        )
+    if dump:
+        os.makedirs(dump, exist_ok=True)
+        for step, profiler in profilers.items():
+            profiler.dump_stats(os.path.join(dump, f"{step}.prof"))
+    for step in STEPS if show == "all" else ([show] if show else []):
+        print(f"\n--- {step}: statements of one request (result columns, SQL) ---")
+        for n, sql in shapes.get(step, ()):
+            print(f"  {n:>4}  {sql if full else sql[:160]}")
+        for order in ("tottime", "cumulative", "ncalls"):
+            out = io.StringIO()
+            stats = pstats.Stats(profilers[step], stream=out)
+            stats.sort_stats(order).print_stats(top)
+            print(f"\n--- {step}: by {order} (totals over {sample} requests) ---")
+            print(out.getvalue().split("\n", 6)[-1] if "ncalls" in out.getvalue() else out.getvalue())
 
 
 def _measure(label, port, pid, clients, total, make):

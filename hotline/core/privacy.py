@@ -117,9 +117,16 @@ def mask_numbers(text: str | None, *also: str | None) -> str | None:
     return mask_personal_numbers(text)
 
 
+# Every number masked holds three digits in a row (a mobile's 1[3-9]d, an area code's 0dd,
+# a local number's first three, an identity number): text without them has nothing to mask.
+_THREE_DIGITS = re.compile(r"\d{3}")
+
+
 def scrub(value, *also: str | None):
     """``mask_numbers`` applied to every string inside nested dicts and lists (keys stay)."""
     if isinstance(value, str):
+        if not also and _THREE_DIGITS.search(value) is None:
+            return value  # labels, codes, names: most of an answer's strings
         return mask_numbers(value, *also)
     if isinstance(value, dict):
         return {k: scrub(v, *also) for k, v in value.items()}

@@ -24,6 +24,13 @@ ticket_created = _signals.signal("ticket-created")
 #: ``now``.
 ticket_changed = _signals.signal("ticket-changed")
 
+#: A ticket action is about to be written: sent by the ticket services just before the flush
+#: that writes it (and then ``ticket_changed`` after it), so that what a receiver changes is
+#: written in the same flush. sender: the Ticket, with every field the action set; kwargs:
+#: ``event`` (not flushed yet: no id), ``actor``, ``now``. A receiver that needs the event's
+#: id, or rows the flush writes, listens to ``ticket_changed``.
+ticket_changing = _signals.signal("ticket-changing")
+
 #: The deadline watch (``hotline.sla``) found a deadline point passed, and recorded it for
 #: the first time. Sent exactly once per (deadline, kind), in the sweep's transaction.
 #: sender: the deadline row; kwargs: ``ticket_id``, ``kind`` ("warning", "overdue", "red"),

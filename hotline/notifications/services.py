@@ -196,13 +196,16 @@ def notify_many(messages, *, ticket=None, now: datetime) -> list[int | None]:
         _outbox_row(code, recipient, key=key, ticket=ticket, context=context, now=now)
         for code, recipient, key, context in messages
     ]
+    # The rows go as the statement's parameters, SQLAlchemy sending one INSERT with a row of
+    # VALUES each (render_nulls: every row has the same columns, so none is split off): a
+    # statement holding its rows in .values() cannot be cached, and was compiled anew for
+    # every message.
     stmt = (
         upsert_insert(Notification)
-        .values(rows)
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
         .returning(Notification.id, Notification.idempotency_key)
     )
-    new = {k: i for i, k in db.session.execute(stmt).all()}
+    new = {k: i for i, k in db.session.execute(stmt, rows, execution_options={"render_nulls": True}).all()}
     ids = [new.get(row["idempotency_key"]) for row in rows]
     for notification_id in ids:
         if notification_id is not None:

@@ -88,9 +88,11 @@ def _months_between(first: str, upto: str) -> list[str]:
 
 
 def _changed(obj) -> set[str]:
-    """The columns changed (relationships' collections are not the row)."""
+    """The columns changed (relationships' collections are not the row). Only the attributes
+    set since the row was loaded (the state's ``committed_state``) can have changes."""
     state = inspect(obj)
-    return {attr.key for attr in state.mapper.column_attrs if state.attrs[attr.key].history.has_changes()}
+    columns = state.mapper.column_attrs
+    return {key for key in state.committed_state if key in columns and state.attrs[key].history.has_changes()}
 
 
 def _old_and_new(obj, key: str) -> set:

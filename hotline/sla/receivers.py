@@ -1,6 +1,7 @@
-"""Ticket changes that stop a unit's clocks, through ``signals.ticket_changed``.
+"""Ticket changes that stop a unit's clocks, through ``signals.ticket_changing``.
 
-Runs inside the ticket action's transaction (never commits). Dispatch, reopen and
+Runs inside the ticket action's transaction (never commits), before the action's flush: the
+stopped clocks are written in the same flush as the ticket and its event. Dispatch, reopen and
 extensions are not here: the ticket services call :mod:`hotline.sla.services` for those,
 because the ticket's ``reply_due_at`` and the dispatch event need the computed deadline.
 """
@@ -8,7 +9,6 @@ because the ticket's ``reply_due_at`` and the dispatch event need the computed d
 from __future__ import annotations
 
 from ..core import signals
-from ..extensions import db
 from .models import DeadlineKind, StopReason
 from .services import stop_clocks
 
@@ -23,15 +23,14 @@ STOPS = {
 }
 
 
-def on_ticket_changed(ticket, *, event, now, **_kwargs) -> None:
-    """``ticket`` is the signal's sender: only its id is read."""
+def on_ticket_changing(ticket, *, event, now, **_kwargs) -> None:
+    """``ticket`` is the signal's sender: only its id is read. The caller flushes."""
     stop = STOPS.get(event.action)
     if stop is not None:
         kinds, reason = stop
-        if stop_clocks(ticket.id, now=now, reason=reason, kinds=kinds):
-            db.session.flush()
+        stop_clocks(ticket.id, now=now, reason=reason, kinds=kinds)
 
 
 def connect() -> None:
     """Idempotent: blinker keeps one connection per receiver function."""
-    signals.ticket_changed.connect(on_ticket_changed)
+    signals.ticket_changing.connect(on_ticket_changing)

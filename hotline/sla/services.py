@@ -5,7 +5,7 @@ ticket by its id (and, where a policy must be chosen, its request type and urgen
 deadlines domain never loads or changes a ticket. The ticket services call
 :func:`plan_unit_clocks` / :func:`open_unit_clocks` at dispatch and reopen and
 :func:`extend_reply` when an extension is approved; the stops (accept, reply, return,
-merge, close) come through the ``ticket_changed`` receiver (:mod:`hotline.sla.receivers`).
+merge, close) come through the ``ticket_changing`` receiver (:mod:`hotline.sla.receivers`).
 
 Rectification deadlines (整改时限) belong to supervision's rectification notices, which
 open and meet them through :func:`open_deadline` and :func:`meet_deadline`; the same

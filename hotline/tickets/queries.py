@@ -5,22 +5,31 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import any_, exists, false, func, or_, select, true
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import any_, bindparam, exists, false, func, or_, select, true
+from sqlalchemy.orm import defaultload, joinedload, selectinload
 
-from ..accounts.models import Role
+from ..accounts.models import Role, User
 from ..categories.models import Category
 from ..core import txcache
 from ..core.errors import NotFound
 from ..extensions import db
+from ..units.models import Unit
 from . import permissions, text_search
 from .models import Callback, ExtensionRequest, Reply, Ticket, TicketEvent, ticket_assist_units
 
 # What rendering a ticket needs, loaded in a fixed number of queries whatever the page size.
 TICKET_LOAD = (selectinload(Ticket.category).selectinload(Category.parent),)
 # One ticket (its page, its detail, an action on it): the category, its parent and the
-# assisting units come in the ticket's own statement.
-ONE_TICKET_LOAD = (joinedload(Ticket.category).joinedload(Category.parent), joinedload(Ticket.assist_units))
+# assisting units come in the ticket's own statement. Not read (every column costs the
+# driver and the ORM work in every request): the parent category's default lead unit (a
+# dispatch reads the ticket's own category's), and of the user who recorded the ticket
+# anything but the names the answer shows; what is read anyway is loaded by its key.
+ONE_TICKET_LOAD = (
+    joinedload(Ticket.category).joinedload(Category.parent).lazyload(Category.default_lead_unit),
+    joinedload(Ticket.assist_units),
+    defaultload(Ticket.created_by).load_only(User.username, User.display_name),
+    defaultload(Ticket.created_by).lazyload(User.unit),
+)
 
 
 def visible_clause(user, *, by_index: bool = False):
@@ -48,10 +57,12 @@ def unit_clause(unit_id: int, *, by_index: bool = False):
     return or_(Ticket.lead_unit_id == unit_id, assisted)
 
 
+_ONE_TICKET = select(Ticket).options(*ONE_TICKET_LOAD).where(Ticket.number == bindparam("number"))
+
+
 def get_visible(user, number: str) -> Ticket:
     """The ticket, or NotFound when it does not exist or this user may not see it."""
-    stmt = select(Ticket).options(*ONE_TICKET_LOAD).where(Ticket.number == number)
-    ticket = db.session.scalars(stmt).unique().first()
+    ticket = db.session.scalars(_ONE_TICKET, {"number": number}).unique().first()
     if ticket is None or not permissions.can_view(user, ticket):
         raise NotFound(f"No ticket {number}.", message_zh="工单不存在。", code="ticket_not_found")
     return ticket
@@ -147,18 +158,58 @@ def text_clause(q: str):
     return false() if matching is None else Ticket.id.in_(matching)
 
 
+# The collections of a ticket's answer (the API's detail, the ticket's page) show a user's
+# username and name and a unit's code and name, nothing else of them: only those columns are
+# read (a user's unit, which the model joins by default, not at all). A user or unit already
+# loaded in the transaction (the signed-in user, the ticket's units) stays as it was; the
+# rest of one loaded here, if ever read, is loaded by its key.
+_BY_TICKET = bindparam("ticket_id")
+
+
+def _names(*path):
+    """Load options for the users and units at the end of ``path``: their names only."""
+    options = []
+    for relationship in path:
+        if relationship.property.mapper.class_ is User:
+            load = defaultload(relationship)
+            options += [load.load_only(User.username, User.display_name), load.lazyload(User.unit)]
+        else:
+            options.append(defaultload(relationship).load_only(Unit.code, Unit.name))
+    return options
+
+
+_EVENTS = (
+    select(TicketEvent)
+    .options(*_names(TicketEvent.actor, TicketEvent.actor_unit))
+    .where(TicketEvent.ticket_id == _BY_TICKET)
+    .order_by(TicketEvent.id)
+)
+_REPLIES = (
+    select(Reply).options(*_names(Reply.unit, Reply.author)).where(Reply.ticket_id == _BY_TICKET).order_by(Reply.id)
+)
+_CALLBACKS = (
+    select(Callback).options(*_names(Callback.operator)).where(Callback.ticket_id == _BY_TICKET).order_by(Callback.id)
+)
+_EXTENSION_REQUESTS = (
+    select(ExtensionRequest)
+    .options(*_names(ExtensionRequest.unit, ExtensionRequest.requested_by, ExtensionRequest.decided_by))
+    .where(ExtensionRequest.ticket_id == _BY_TICKET)
+    .order_by(ExtensionRequest.id)
+)
+# The answer lists the duplicates' numbers only.
+_DUPLICATE_NUMBERS = select(Ticket.number).where(Ticket.duplicate_of_id == _BY_TICKET).order_by(Ticket.id)
+
+
 def events(ticket: Ticket) -> list[TicketEvent]:
-    return list(
-        db.session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id))
-    )
+    return list(db.session.scalars(_EVENTS, {"ticket_id": ticket.id}))
 
 
 def replies(ticket: Ticket) -> list[Reply]:
-    return list(db.session.scalars(select(Reply).where(Reply.ticket_id == ticket.id).order_by(Reply.id)))
+    return list(db.session.scalars(_REPLIES, {"ticket_id": ticket.id}))
 
 
 def callbacks(ticket: Ticket) -> list[Callback]:
-    return list(db.session.scalars(select(Callback).where(Callback.ticket_id == ticket.id).order_by(Callback.id)))
+    return list(db.session.scalars(_CALLBACKS, {"ticket_id": ticket.id}))
 
 
 def extension_requests(ticket: Ticket) -> list[ExtensionRequest]:
@@ -167,17 +218,14 @@ def extension_requests(ticket: Ticket) -> list[ExtensionRequest]:
     request is flushed in a savepoint, whose end drops what was read)."""
 
     def load():
-        return list(
-            db.session.scalars(
-                select(ExtensionRequest).where(ExtensionRequest.ticket_id == ticket.id).order_by(ExtensionRequest.id)
-            )
-        )
+        return list(db.session.scalars(_EXTENSION_REQUESTS, {"ticket_id": ticket.id}))
 
     return txcache.get(db.session(), ("extension_requests", ticket.id), load)
 
 
-def duplicates(ticket: Ticket) -> list[Ticket]:
-    return list(db.session.scalars(select(Ticket).where(Ticket.duplicate_of_id == ticket.id).order_by(Ticket.id)))
+def duplicate_numbers(ticket: Ticket) -> list[str]:
+    """The numbers of the tickets merged into ``ticket``, oldest first."""
+    return list(db.session.scalars(_DUPLICATE_NUMBERS, {"ticket_id": ticket.id}))
 
 
 def open_since(user, caller_id: int, since) -> list[Ticket]:

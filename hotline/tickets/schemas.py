@@ -424,7 +424,7 @@ def ticket_detail_out(
             )
             for x in extensions
         ],
-        duplicates=[t.number for t in duplicates],
+        duplicates=list(duplicates),
         deadlines=[deadline_out(d) for d in deadlines],
     )
 

@@ -39,7 +39,7 @@ def detail(ticket, viewer, *, recorded=None):
         replies=[] if fresh else queries.replies(ticket),
         callbacks=[] if fresh else queries.callbacks(ticket),
         extensions=[] if fresh else queries.extension_requests(ticket),
-        duplicates=[] if fresh else queries.duplicates(ticket),
+        duplicates=[] if fresh else queries.duplicate_numbers(ticket),
         deadlines=[] if fresh else deadlines.for_ticket(ticket.id),
     )
 

@@ -115,7 +115,9 @@ def flush() -> None:
 
 
 def done(ticket: Ticket, event: TicketEvent, actor, now: datetime) -> TicketEvent:
-    """Flush the change, then tell the other domains (in this transaction)."""
+    """Tell the other domains what is about to be written (what they change goes in the
+    same flush), flush the change, then tell them it was (in this transaction)."""
+    signals.ticket_changing.send(ticket, event=event, actor=actor, now=now)
     flush()
     signals.ticket_changed.send(ticket, event=event, actor=actor, now=now)
     return event
