@@ -28,7 +28,7 @@ Scope (PostgreSQL only, migration 0022): the vector also holds which units may s
 positions ('#' is never in a run, so no bigram and no query term is one of them). A unit's
 staff search ``terms @@ (<the words> & ('#l8' | '#a8'))``: one GIN lookup intersects the words
 and the unit, instead of reading either every match of a common word in the city (路灯:
-22,000 of a million) or every one of the unit's 50,000 tickets (README, Benchmarks). They
+22,000 of a million) or every one of the unit's 50,000 tickets. They
 only pre-filter: the exact visibility clause stays in the query, so they must never lack a
 unit that may see the ticket. Each row's scope is read from ``tickets`` and
 ``ticket_assist_units`` by the statement that writes the row, and rewritten (one UPDATE,
@@ -40,7 +40,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from sqlalchemy import Integer, column, event, text
+from sqlalchemy import Integer, cast, column, event, exists, literal, literal_column, select, table, text
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
 
 from ..extensions import db
@@ -239,11 +240,8 @@ def matching_ids(q: str, dialect: str, *, units=()):
     if not runs:
         return None
     if dialect == "postgresql":
-        tsq = tsquery_literal(runs)
-        if units:
-            tsq = f"({tsq}) & {scope_tsquery(units)}"
         found = text("SELECT ticket_id FROM ticket_search WHERE terms @@ CAST(:tsq AS tsquery)")
-        return found.bindparams(tsq=tsq).columns(column("ticket_id", Integer))
+        return found.bindparams(tsq=_tsquery(runs, units)).columns(column("ticket_id", Integer))
     found = text("SELECT rowid AS ticket_id FROM ticket_search WHERE ticket_search MATCH :fts")
     return found.bindparams(fts=fts5_query(runs)).columns(column("ticket_id", Integer))
 
@@ -273,3 +271,29 @@ def backfill(connection, *, batch: int = 20000, echo=None) -> int:
         after = rows[-1][0]
         if echo is not None:
             echo(written)
+
+
+def _tsquery(runs: list[str], units) -> str:
+    tsq = tsquery_literal(runs)
+    return f"({tsq}) & {scope_tsquery(units)}" if units else tsq
+
+
+_SEARCH_TABLE = table("ticket_search", column("ticket_id", Integer), column("terms"))
+
+
+def row_matches(q: str, ticket_id, *, units=()):
+    """PostgreSQL: whether the row of the ticket whose id is ``ticket_id`` (a column of the outer
+    query) matches ``q``, tested ticket by ticket (an EXISTS that OFFSET 0 keeps from becoming a
+    join): the tickets are then read in the query's order until a page is found, never all the
+    matches (None when ``q`` has nothing to search for)."""
+    runs = query_runs(q)
+    if not runs:
+        return None
+    tsq = cast(literal(_tsquery(runs, units)), TSQUERY)
+    probe = (
+        select(literal_column("1"))
+        .select_from(_SEARCH_TABLE)
+        .where(_SEARCH_TABLE.c.ticket_id == ticket_id, _SEARCH_TABLE.c.terms.op("@@")(tsq))
+        .offset(0)
+    )
+    return exists(probe)

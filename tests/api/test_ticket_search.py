@@ -286,3 +286,20 @@ def test_scope_lexemes_and_query():
     assert text_search.scope_lexemes(None, []) == []
     assert text_search.scope_tsquery([8, 3]) == "('#l8' | '#a8') & ('#l3' | '#a3')"
     assert text_search.tsvector_literal([["路灯"]], ["#l8", "#a3"]) == "'路灯':1 '#l8' '#a3'"
+
+
+def test_a_unit_search_past_its_count_limit_finds_the_same_page(world):
+    """More matches than the count limit: the page is found walking the unit's tickets
+    (without the scope pre-filter), the same tickets."""
+    own = [world.ticket("dispatched", lead="DEPT-A", content="井盖松动，车辆经过有响声。") for _ in range(3)]
+    world.ticket("dispatched", lead="DEPT-B", content="井盖松动。")
+    with world.app.app_context():
+        from hotline.tickets import queries
+
+        staff = world.user("staff_a")
+        capped = queries.search(staff, q="井盖", per_page=10, count_limit=2)
+        assert (capped.total, capped.total_capped) == (2, True)
+        assert [t.number for t in capped.items] == own[::-1]
+        exact = queries.search(staff, q="井盖", per_page=10, count_limit=3)
+        assert (exact.total, exact.total_capped) == (3, False)
+        assert [t.number for t in exact.items] == own[::-1]
