@@ -369,22 +369,25 @@ def _fill_articles(conn, rng: random.Random, *, as_of: datetime, count: int = 27
 
 
 def _fill_search(conn) -> int:
-    """Every ticket's row of the text index (hotline.tickets.text_search), as intake writes it:
-    with COPY, the GIN index built after (a city built after migration 0016; an
-    upgraded one is filled by the migration itself)."""
-    from hotline.tickets.text_search import stored_terms
+    """Every ticket's row of the text index (hotline.tickets.text_search), as intake and
+    dispatch write it (with its units' scope lexemes): with COPY, the GIN index built after (a
+    city built after migration 0016; an upgraded one is filled by the migrations themselves)."""
+    from hotline.tickets.text_search import scope_lexemes, stored_terms
 
     conn.execute("DROP INDEX IF EXISTS ix_ticket_search_terms")
     written, after = 0, 0
     while True:
         rows = conn.execute(
-            "SELECT id, content, address FROM tickets WHERE id > %s ORDER BY id LIMIT %s", (after, CHUNK)
+            "SELECT t.id, t.content, t.address, t.lead_unit_id, "
+            "ARRAY(SELECT a.unit_id FROM ticket_assist_units a WHERE a.ticket_id = t.id) "
+            "FROM tickets t WHERE t.id > %s ORDER BY t.id LIMIT %s",
+            (after, CHUNK),
         ).fetchall()
         if not rows:
             break
         with conn.cursor().copy("COPY ticket_search (ticket_id, terms) FROM STDIN") as copy:
-            for id_, content, address in rows:
-                copy.write_row((id_, stored_terms("postgresql", content, address)))
+            for id_, content, address, lead, assists in rows:
+                copy.write_row((id_, stored_terms("postgresql", content, address, scope_lexemes(lead, assists))))
         written, after = written + len(rows), rows[-1][0]
     conn.execute("CREATE INDEX ix_ticket_search_terms ON ticket_search USING gin (terms)")
     return written

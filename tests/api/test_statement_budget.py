@@ -70,8 +70,9 @@ BUDGET = {
     # message (template, outbox row), the answer's 6 collections
     "submit": 12,
     # + the named units, the deadline policy, the new reply clock, the assisting units' rows,
-    # the ticket's open case (which gets the lead unit): 17
-    "dispatch": 17,
+    # the ticket's open case (which gets the lead unit), the units in its text index row (on
+    # PostgreSQL, one UPDATE: text_search's scope lexemes): 18
+    "dispatch": 18,
     "accept": 10,
     # + the reply row, the reply clock stopped (the extension requests, read for the answer,
     # tell whether one is pending and must be withdrawn: an UPDATE only then): 14

@@ -172,3 +172,134 @@ def test_the_list_page_says_when_it_stopped_counting(world, monkeypatch):
     assert "超过 1 件" in _page(world, "operator", "窨井盖")
     monkeypatch.setattr(ticket_pages, "SEARCH_COUNT_LIMIT", 2)
     assert "共 2 件" in _page(world, "operator", "窨井盖")
+
+
+def _scope(world, number) -> list[str]:
+    """The scope lexemes of the ticket's row of the index (PostgreSQL), sorted."""
+    with world.app.app_context():
+        return list(
+            db.session.scalar(
+                db.text(
+                    "SELECT ARRAY(SELECT u.lexeme FROM unnest(terms) AS u WHERE u.lexeme LIKE '#%' ORDER BY 1) "
+                    "FROM ticket_search WHERE ticket_id = :id"
+                ),
+                {"id": world.get(number).id},
+            )
+        )
+
+
+def _expected_scope(world, number) -> list[str]:
+    with world.app.app_context():
+        ticket = world.get(number)
+        return sorted(text_search.scope_lexemes(ticket.lead_unit_id, [u.id for u in ticket.assist_units]))
+
+
+def _is_postgresql(world) -> bool:
+    with world.app.app_context():
+        return db.session.get_bind().dialect.name == "postgresql"
+
+
+def test_a_unit_finds_a_ticket_by_text_exactly_while_it_leads_or_assists(world):
+    """Dispatch, re-dispatch after a return, assisting units added and removed, the lead unit
+    changed by any other write: each unit's staff find the ticket by a word exactly while they
+    may see it (on PostgreSQL through the scope lexemes in its row of the index, kept current
+    by the same transaction)."""
+    op, disp = world.client("operator"), world.client("dispatcher")
+    number = world.ticket("pending_dispatch", content="桥下涵洞积水严重，车辆无法通行。")
+    other = world.ticket("dispatched", lead="DEPT-A", content="涵洞照明损坏。")
+    staff = {code: world.client(f"staff_{code[-1].lower()}") for code in ("DEPT-A", "DEPT-B", "DEPT-C")}
+
+    def act(client, action, body=None):
+        r = client.post(f"/api/v1/tickets/{number}/{action}", json=body or {})
+        assert r.status_code == 200, (action, r.json)
+
+    def check(*seeing):
+        for code, client in staff.items():
+            expected = {number} if code in seeing else set()
+            assert _found(client, "积水") == expected, code
+            assert _found(client, "涵洞积水") == expected, code
+            assert _found(client, "涵洞") == expected | ({other} if code == "DEPT-A" else set()), code
+            assert client.get("/api/v1/tickets", query_string={"q": "积水"}).json["total"] == len(expected)
+        assert _found(op, "积水") == {number}  # the operator sees every ticket
+        assert _found(op, "积水", unit="DEPT-B") == ({number} if "DEPT-B" in seeing else set())
+        if _is_postgresql(world):
+            assert _scope(world, number) == _expected_scope(world, number)
+
+    check()
+    act(disp, "dispatch", {"lead_unit": "DEPT-A", "assist_units": ["DEPT-C"]})
+    check("DEPT-A", "DEPT-C")
+    act(staff["DEPT-A"], "return", {"reason": "不属于我局职责"})
+    check()
+    act(disp, "dispatch", {"lead_unit": "DEPT-B"})  # from unit A to unit B, no assisting unit
+    check("DEPT-B")
+    act(staff["DEPT-B"], "return", {"reason": "需协调多部门"})
+    act(disp, "dispatch", {"lead_unit": "DEPT-B", "assist_units": ["DEPT-A", "DEPT-C"]})  # assists added
+    check("DEPT-A", "DEPT-B", "DEPT-C")
+    act(staff["DEPT-B"], "return", {"reason": "协办单位有误"})
+    act(disp, "dispatch", {"lead_unit": "DEPT-B", "assist_units": ["DEPT-C"]})  # one removed
+    check("DEPT-B", "DEPT-C")
+    # Any other write of the lead unit (an import of the ticket's history sets the column).
+    with world.app.app_context():
+        ticket = world.get(number)
+        from hotline.units.models import Unit
+
+        ticket.lead_unit_id = db.session.scalar(db.select(Unit.id).where(Unit.code == "DEPT-A"))
+        db.session.commit()
+    check("DEPT-A", "DEPT-C")
+    # The content rewritten: the row keeps its scope.
+    with world.app.app_context():
+        world.get(number).content = "涵洞积水仍未排走，行人绕行。"
+        db.session.commit()
+    check("DEPT-A", "DEPT-C")
+
+
+def test_the_migration_backfills_the_same_scope_as_the_live_path(world):
+    """Migration 0022's backfill, run on rows stripped of their scope (its downgrade), gives
+    every row the very vector the workflow wrote (then rolled back)."""
+    if not _is_postgresql(world):
+        pytest.skip("the scope lexemes are PostgreSQL's only")
+    import importlib.util
+    from pathlib import Path
+
+    path = next(Path(__file__).parents[2].glob("migrations/versions/0022_scopesearch_*.py"))
+    spec = importlib.util.spec_from_file_location("migration_0022", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    world.ticket("dispatched", lead="DEPT-A", assists=["DEPT-B", "DEPT-C"], content="垃圾清运不及时。")
+    world.ticket("dispatched", lead="DEPT-B", content="垃圾桶破损。")
+    world.ticket("new", content="垃圾分类宣传。")
+    world.ticket("closed_answered", content="咨询垃圾分类时间。")
+    with world.app.app_context():
+        read = db.text("SELECT ticket_id, CAST(terms AS text) FROM ticket_search ORDER BY ticket_id")
+        live = db.session.execute(read).all()
+        assert any("'#a" in terms for _, terms in live) and any("'#l" in terms for _, terms in live)
+        migration.rebuild(db.session.connection(), migration.WITHOUT_SCOPE)
+        stripped = db.session.execute(read).all()
+        assert len(stripped) == len(live) and not any("'#" in terms for _, terms in stripped)
+        migration.rebuild(db.session.connection(), migration.WITH_SCOPE)
+        assert db.session.execute(read).all() == live
+        db.session.rollback()
+
+
+def test_scope_lexemes_and_query():
+    assert text_search.scope_lexemes(8, [3, 5]) == ["#l8", "#a3", "#a5"]
+    assert text_search.scope_lexemes(None, []) == []
+    assert text_search.scope_tsquery([8, 3]) == "('#l8' | '#a8') & ('#l3' | '#a3')"
+    assert text_search.tsvector_literal([["路灯"]], ["#l8", "#a3"]) == "'路灯':1 '#l8' '#a3'"
+
+
+def test_a_unit_search_past_its_count_limit_finds_the_same_page(world):
+    """More matches than the count limit: the page is found walking the unit's tickets
+    (without the scope pre-filter), the same tickets."""
+    own = [world.ticket("dispatched", lead="DEPT-A", content="井盖松动，车辆经过有响声。") for _ in range(3)]
+    world.ticket("dispatched", lead="DEPT-B", content="井盖松动。")
+    with world.app.app_context():
+        from hotline.tickets import queries
+
+        staff = world.user("staff_a")
+        capped = queries.search(staff, q="井盖", per_page=10, count_limit=2)
+        assert (capped.total, capped.total_capped) == (2, True)
+        assert [t.number for t in capped.items] == own[::-1]
+        exact = queries.search(staff, q="井盖", per_page=10, count_limit=3)
+        assert (exact.total, exact.total_capped) == (3, False)
+        assert [t.number for t in exact.items] == own[::-1]
