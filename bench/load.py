@@ -130,7 +130,7 @@ def start_host(name: str, env: dict, args, logs: Path) -> Host:
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
     commands = {
         "web": [
-            *(sys.executable, "-m", "gunicorn", "--workers", str(args.workers), "--worker-class", "gthread"),
+            *(sys.executable, "-m", "gunicorn", "--workers", str(args.workers), "--worker-class", args.worker_class),
             *("--threads", str(args.threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"),
         ],
         "worker": [*flask, "worker", "default", "notifications", "escalation", "--name", f"load-{name}-{port}"],
@@ -713,6 +713,7 @@ def main(argv=None) -> int:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/4", help="the Redis both hosts share")
     parser.add_argument("--workers", type=int, default=1, help="gunicorn workers per host")
     parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker")
+    parser.add_argument("--worker-class", default="gthread", help="gunicorn's worker class (sync needs --threads 1)")
     parser.add_argument("--units", type=int, default=24, help="units whose staff take part (accept, reply, pages)")
     parser.add_argument("--weights", help="kind=weight,... over the defaults (0 drops a kind)")
     parser.add_argument("--rate", type=float, help="requests/s of the hold (default: the rate the search found)")
