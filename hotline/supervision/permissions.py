@@ -8,7 +8,7 @@ unit's cards, orders and notices. Other roles see nothing here.
 
 from __future__ import annotations
 
-from sqlalchemy import exists, false, or_, true
+from sqlalchemy import any_, exists, false, func, or_, select, true
 
 from ..accounts.models import Role
 from .models import Card, RectificationNotice, SupervisionCase
@@ -24,12 +24,23 @@ def can_list_cases(user) -> bool:
     return user.role in ALL_CASES_ROLES or is_unit_staff(user)
 
 
-def visible_cases_clause(user):
-    """A WHERE clause limiting supervision cases to those ``user`` may see."""
+def visible_cases_clause(user, *, by_index: bool = False):
+    """A WHERE clause limiting supervision cases to those ``user`` may see. ``by_index`` (a
+    list on PostgreSQL): the carded and noticed cases as ``id = ANY(ARRAY(...))``, so that the
+    three halves are index scans OR-ed in a bitmap; as EXISTS, PostgreSQL reads every case
+    (a busy unit's list of a big city's 290,000 cases: 670 ms against 100, README Benchmarks)."""
     if user.role in ALL_CASES_ROLES:
         return true()
     if not is_unit_staff(user):
         return false()
+    if by_index:
+        carded_ids = select(Card.case_id).where(Card.unit_id == user.unit_id, Card.case_id.is_not(None))
+        noticed_ids = select(RectificationNotice.case_id).where(RectificationNotice.unit_id == user.unit_id)
+        return or_(
+            SupervisionCase.unit_id == user.unit_id,
+            SupervisionCase.id == any_(func.array(carded_ids.scalar_subquery())),
+            SupervisionCase.id == any_(func.array(noticed_ids.scalar_subquery())),
+        )
     carded = exists().where(Card.case_id == SupervisionCase.id, Card.unit_id == user.unit_id)
     noticed = exists().where(
         RectificationNotice.case_id == SupervisionCase.id, RectificationNotice.unit_id == user.unit_id

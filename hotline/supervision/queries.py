@@ -22,12 +22,23 @@ CASE_ROW_LOAD = (
 CARD_ROW_LOAD = (selectinload(Card.ticket).lazyload("*"), selectinload(Card.unit))
 
 
-def _page(stmt, order_by, page: int, per_page: int, load=()) -> Page:
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+# The pages' lists count up to this many rows and say "超过 10000 件" beyond (as the ticket
+# list does); the API counts exactly.
+COUNT_LIMIT = 10_000
+
+
+def _page(stmt, order_by, page: int, per_page: int, load=(), key=None, count_limit: int | None = None) -> Page:
+    counted = stmt.order_by(None)
+    if key is not None:
+        counted = counted.with_only_columns(key)
+    if count_limit is not None:
+        counted = counted.limit(count_limit + 1)
+    total = db.session.scalar(select(func.count()).select_from(counted.subquery()))
+    capped = count_limit is not None and total > count_limit
     items = list(
         db.session.scalars(stmt.options(*load).order_by(*order_by).limit(per_page).offset((page - 1) * per_page))
     )
-    return Page(items=items, total=total, page=page, per_page=per_page)
+    return Page(items=items, total=count_limit if capped else total, page=page, per_page=per_page, total_capped=capped)
 
 
 def list_cases(
@@ -38,15 +49,18 @@ def list_cases(
     status: str | None = None,
     page: int = 1,
     per_page: int = 20,
+    count_limit: int | None = None,
 ) -> Page:
-    stmt = select(SupervisionCase).where(permissions.visible_cases_clause(user))
+    by_index = db.session.get_bind().dialect.name == "postgresql"
+    stmt = select(SupervisionCase).where(permissions.visible_cases_clause(user, by_index=by_index))
     if ticket_id is not None:
         stmt = stmt.where(SupervisionCase.ticket_id == ticket_id)
     if unit_id is not None:
         stmt = stmt.where(SupervisionCase.unit_id == unit_id)
     if status:
         stmt = stmt.where(SupervisionCase.status == status)
-    return _page(stmt, (SupervisionCase.opened_at.desc(), SupervisionCase.id.desc()), page, per_page, CASE_ROW_LOAD)
+    order = (SupervisionCase.opened_at.desc(), SupervisionCase.id.desc())
+    return _page(stmt, order, page, per_page, CASE_ROW_LOAD, key=SupervisionCase.id, count_limit=count_limit)
 
 
 def get_visible_case(user, case_id: int) -> SupervisionCase:
@@ -86,7 +100,15 @@ def notices_of(user, case) -> list[RectificationNotice]:
     return _visible(user, db.session.scalars(stmt))
 
 
-def list_cards(user, *, unit_id: int | None = None, color: str | None = None, page: int = 1, per_page: int = 50):
+def list_cards(
+    user,
+    *,
+    unit_id: int | None = None,
+    color: str | None = None,
+    page: int = 1,
+    per_page: int = 50,
+    count_limit: int | None = None,
+):
     stmt = select(Card)
     if permissions.is_unit_staff(user) and user.role not in permissions.ALL_CASES_ROLES:
         stmt = stmt.where(Card.unit_id == user.unit_id)
@@ -94,7 +116,8 @@ def list_cards(user, *, unit_id: int | None = None, color: str | None = None, pa
         stmt = stmt.where(Card.unit_id == unit_id)
     if color:
         stmt = stmt.where(Card.color == color)
-    return _page(stmt, (Card.recorded_at.desc(), Card.id.desc()), page, per_page, CARD_ROW_LOAD)
+    order = (Card.recorded_at.desc(), Card.id.desc())
+    return _page(stmt, order, page, per_page, CARD_ROW_LOAD, key=Card.id, count_limit=count_limit)
 
 
 def get_delivery(delivery_id: int) -> EsupDelivery | None:

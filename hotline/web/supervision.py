@@ -55,6 +55,7 @@ def list_cases():
         status=params.status,
         page=params.page,
         per_page=params.per_page,
+        count_limit=queries.COUNT_LIMIT,
     )
     return render_template(
         "supervision/cases.html",
@@ -199,7 +200,12 @@ def list_cards():
     if params is None:
         return redirect(url_for("web_supervision.list_cards"))
     page = queries.list_cards(
-        current_user, unit_id=_unit_id(params.unit), color=params.color, page=params.page, per_page=params.per_page
+        current_user,
+        unit_id=_unit_id(params.unit),
+        color=params.color,
+        page=params.page,
+        per_page=params.per_page,
+        count_limit=queries.COUNT_LIMIT,
     )
     # Cards per unit: what the monthly report names.
     totals = (

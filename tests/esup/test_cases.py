@@ -308,3 +308,17 @@ def test_an_overdue_notice_is_seen_at_read_time_without_any_job(world, app):
         later = clock.now() + timedelta(hours=1, seconds=1)
     app.config["CLOCK"] = lambda: later
     assert sup.get(f"/api/v1/supervision/cases/{case_id}").json["notices"][0]["is_overdue"] is True
+
+
+def test_the_case_page_stops_counting_at_its_limit_and_the_api_counts_exactly(world, app, monkeypatch):
+    from hotline.supervision import queries as case_queries
+
+    world.ticket("accepted", lead="DEPT-A")
+    world.ticket("accepted", lead="DEPT-B")
+    monkeypatch.setattr(case_queries, "COUNT_LIMIT", 1)
+    page = app.test_client()
+    assert page.post("/login", data={"username": "supervisor", "password": "password-123"}).status_code == 302
+    assert "超过 1 件" in page.get("/supervision/cases").get_data(as_text=True)
+    assert world.client("supervisor").get("/api/v1/supervision/cases").json["total"] == 2
+    monkeypatch.setattr(case_queries, "COUNT_LIMIT", 2)
+    assert "共 2 件" in page.get("/supervision/cases").get_data(as_text=True)
