@@ -303,3 +303,26 @@ def test_a_unit_search_past_its_count_limit_finds_the_same_page(world):
         exact = queries.search(staff, q="井盖", per_page=10, count_limit=3)
         assert (exact.total, exact.total_capped) == (3, False)
         assert [t.number for t in exact.items] == own[::-1]
+
+
+def test_a_common_phrase_is_counted_among_the_newest_tickets_first(world, monkeypatch):
+    from hotline.tickets import queries
+
+    old = [world.ticket("new", content="窨井盖缺失很危险") for _ in range(3)]
+    for _ in range(2):
+        world.ticket("new", content="路面塌陷")
+    with world.app.app_context():
+        operator = world.user("operator")
+        postgresql = db.session.get_bind().dialect.name == "postgresql"
+        filters = dict(status=None, unit_id=None, request_type=None, q="窨井盖", caller_id=None, clauses=())
+        for probe_rows, probed in ((2, False), (5, postgresql)):  # the newest 2 hold no match; the newest 5 all 3
+            monkeypatch.setattr(queries, "PROBE_ROWS", probe_rows)
+            assert queries._many_among_newest(operator, filters, 2) is probed
+            assert not queries._many_among_newest(operator, filters, 3)  # 3 found: not more than 3
+            assert not queries._many_among_newest(world.user("staff_a"), filters, 0)  # a unit's: by its scope
+            assert not queries._many_among_newest(operator, {**filters, "status": "new"}, 0)  # filtered: as before
+            capped = queries.search(operator, q="窨井盖", count_limit=2, per_page=10)
+            assert (capped.total, capped.total_capped) == (2, True)
+            assert {t.number for t in capped.items} == set(old)
+            exact = queries.search(operator, q="窨井盖", count_limit=3, per_page=10)
+            assert (exact.total, exact.total_capped) == (3, False)
