@@ -214,7 +214,7 @@ def text_clause(q: str, *, units=(), dense: bool = False):
     if number:
         return Ticket.number == f"{number[1]}-{number[2]}"
     dialect = db.session.get_bind().dialect.name
-    if dense and units and dialect == "postgresql":
+    if dense and dialect == "postgresql":
         matches = text_search.row_matches(q, Ticket.id, units=units)
         return false() if matches is None else matches
     matching = text_search.matching_ids(q, dialect, units=units)
