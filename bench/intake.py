@@ -248,20 +248,30 @@ def serve(app_spec: str, env: dict, workers: int, threads: int, worker_class: st
         app_spec,
     ]
     server = subprocess.Popen(command, cwd=chdir, env=env)
-    for _ in range(300):
+    try:
+        wait_until_serving(server, port, seconds=30, what=f"gunicorn {app_spec}")
+    except RuntimeError:
+        server.terminate()
+        raise
+    return server, port
+
+
+def wait_until_serving(server: subprocess.Popen, port: int, *, seconds: float, what: str) -> None:
+    """Until ``GET /livez`` on ``port`` answers 200; RuntimeError when ``server`` exits first or
+    ``seconds`` pass."""
+    for _ in range(int(seconds * 10)):
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             conn.request("GET", "/livez")
             if conn.getresponse().status == 200:
                 conn.close()
-                return server, port
+                return
         except OSError:
             pass
         if server.poll() is not None:
-            raise RuntimeError(f"gunicorn {app_spec} exited at start-up")
+            raise RuntimeError(f"{what} exited at start-up")
         time.sleep(0.1)
-    server.terminate()
-    raise RuntimeError(f"gunicorn {app_spec} did not answer within 30 s")
+    raise RuntimeError(f"{what} did not answer within {seconds:.0f} s")
 
 
 def cpu_ticks(server_pid: int) -> dict[str, int]:

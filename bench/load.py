@@ -84,7 +84,7 @@ ROOT = HERE.parent
 sys.path[:0] = [str(ROOT), str(HERE)]
 
 import psycopg  # noqa: E402
-from intake import free_port, percentile  # noqa: E402
+from intake import free_port, percentile, wait_until_serving  # noqa: E402
 
 PASSWORD = "bench-12345"
 TARGET_P99_MS = 300.0
@@ -150,19 +150,9 @@ def start_host(name: str, env: dict, args, logs: Path) -> Host:
         host.processes[role] = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
-    for _ in range(1200):
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/livez")
-            if conn.getresponse().status == 200:
-                conn.close()
-                return host
-        except OSError:
-            pass
-        if host.processes["web"].poll() is not None:
-            raise RuntimeError(f"host {name}: gunicorn exited at start-up, see {logs / f'{name}-web.log'}")
-        time.sleep(0.1)
-    raise RuntimeError(f"host {name}: gunicorn did not answer within 120 s")
+    what = f"host {name}: gunicorn (see {logs / f'{name}-web.log'})"
+    wait_until_serving(host.processes["web"], port, seconds=120, what=what)
+    return host
 
 
 def kill(process: subprocess.Popen) -> None:

@@ -147,7 +147,7 @@ def search(
     filters = dict(status=status, unit_id=unit_id, request_type=request_type, q=q, caller_id=caller_id, clauses=clauses)
     stmt = statement(user, **filters)
     if count_limit is not None and _many_among_newest(user, filters, count_limit):
-        total, capped = count_limit + 1, True
+        total, capped = count_limit, True
     else:
         counted = stmt.order_by(None).with_only_columns(Ticket.id)
         if count_limit is not None:
