@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 RETURN_PENALTY = 2.0  # a return cancels this many kept tickets of the category
@@ -117,6 +117,22 @@ class Compiled:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         return np.concatenate(indices), np.concatenate(values)
 
+    def term_idf(self, analyzer: str = "chars") -> Callable[[str], float] | None:
+        """A term's inverse document frequency in the history the model learned from (the
+        reply check's weights: hotline.routing.replycheck); a term it did not keep (seen
+        once, or past the feature limit) counts as the rarest. None without that analyzer."""
+        if analyzer not in self.analyzers:
+            return None
+        i = self.analyzers.index(analyzer)
+        vocabulary, idf = self.vocabularies[i], self.idfs[i]
+        rarest = float(idf.max()) if len(idf) else 1.0
+
+        def idf_of(term: str) -> float:
+            j = vocabulary.get(term)
+            return rarest if j is None else float(idf[j])
+
+        return idf_of
+
     def probabilities(self, text: str):
         import numpy as np
 
@@ -146,6 +162,10 @@ class Trained:
     method: str = METHOD
 
     # -- asking ------------------------------------------------------------------------------
+
+    def term_idf(self) -> Callable[[str], float] | None:
+        """Character n-grams' inverse document frequency in the history (``Compiled.term_idf``)."""
+        return self.compiled.term_idf("chars") if self.compiled is not None else None
 
     def category_scores(self, text: str) -> list[tuple[str, float]]:
         """(category code, probability), best first."""

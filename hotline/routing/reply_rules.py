@@ -8,17 +8,25 @@ it again with ``confirm_warnings`` (then saved, the result stored with it, ``con
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import threading
+from collections import OrderedDict
 from datetime import datetime
 
+from flask import current_app
+from redis.exceptions import RedisError
 from sqlalchemy import select
 
 from ..audit import services as audit
 from ..core.errors import InvalidInput
+from ..core.redis import get_redis
 from ..core.vocabulary import REQUEST_TYPE_LABELS, RequestType
 from ..extensions import db
 from ..units.models import Unit
 from . import replycheck
 from .models import ReplyCheckSetting
+from .services import current_model
 
 WARN, BLOCK = "warn", "block"
 MODE_LABELS = {WARN: "仅提醒（确认后可保存）", BLOCK: "阻止保存（须修改后提交）"}
@@ -84,9 +92,67 @@ def allowed_numbers(ticket) -> list[str]:
 
 
 def run(ticket, content: str) -> replycheck.Result:
+    """The check of ``content`` as the reply to ``ticket``: weighted by the centre's history
+    when a dispatch model has been trained, with the semantic side when the knowledge base's
+    model is on and loaded in this process (hotline.routing.replycheck)."""
     # The numbers a reply may name are read only when it names one (a reply's statement budget).
     allowed = allowed_numbers(ticket) if replycheck.personal_numbers(content or "") else ()
-    return replycheck.check(content, ticket_text=ticket.content, allowed_numbers=allowed)
+    model = current_model()
+    return replycheck.check(
+        content,
+        ticket_text=ticket.content,
+        allowed_numbers=allowed,
+        idf=model.term_idf() if model is not None else None,
+        semantic=semantic_score(ticket.content, content),
+    )
+
+
+SCORE_SECONDS = 3600  # a score is kept this long: the form checks as the staff type, then the reply is sent
+_SCORES: OrderedDict[str, float] = OrderedDict()  # this process's, without Redis
+_SCORES_SIZE = 2048
+_SCORES_LOCK = threading.Lock()
+
+
+def semantic_score(ticket_text: str, content: str) -> float | None:
+    """The semantic side's cosine of the reply and the ticket, or None when the model is off
+    (``KB_SEMANTIC``) or not loaded in this process yet, or the reply is empty.
+
+    It costs tens of milliseconds of CPU, and the same reply is checked as it is typed and
+    again when it is sent, perhaps on another host: each score is kept ``SCORE_SECONDS``, in
+    Redis when it is configured (every process and host), else in this process."""
+    if not current_app.config.get("KB_SEMANTIC") or not (content or "").strip():
+        return None
+    from knowledge_base.search import semantic
+
+    query, passage = replycheck.semantic_texts(content, ticket_text)
+    key = hashlib.sha256(f"{replycheck.SEMANTIC_TOKENS}\0{query}\0{passage}".encode()).hexdigest()[:40]
+    redis = get_redis()
+    if redis is not None:
+        try:
+            found = redis.get(SCORE_PREFIX + key)
+            if found is not None:
+                return float(found)
+        except RedisError:
+            redis = None
+    else:
+        with _SCORES_LOCK:
+            if key in _SCORES:
+                return _SCORES[key]
+    score = semantic.similarity(query, passage, tokens=replycheck.SEMANTIC_TOKENS)
+    if score is None:
+        return None
+    if redis is not None:
+        with contextlib.suppress(RedisError):
+            redis.set(SCORE_PREFIX + key, repr(score), ex=SCORE_SECONDS)
+    else:
+        with _SCORES_LOCK:
+            _SCORES[key] = score
+            if len(_SCORES) > _SCORES_SIZE:
+                _SCORES.popitem(last=False)
+    return score
+
+
+SCORE_PREFIX = "hotline:replycheck:"
 
 
 def out(ticket, result: replycheck.Result) -> dict:
@@ -119,4 +185,10 @@ def enforce(ticket, content: str, *, confirm: bool) -> dict:
             field="content",
             details=details,
         )
-    return {"on_topic": result.on_topic, "issues": result.codes, "mode": mode, "confirmed": bool(result.issues)}
+    return {
+        "on_topic": result.on_topic,
+        "measure": result.measure,
+        "issues": result.codes,
+        "mode": mode,
+        "confirmed": bool(result.issues),
+    }

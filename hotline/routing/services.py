@@ -188,7 +188,8 @@ class _Held:
         self.model_id: int | None = None
         self.trained: learning.Trained | None = None
         self.directory: Directory | None = None
-        self.checked_at = float("-inf")
+        self.checked_at = float("-inf")  # the directory's
+        self.model_checked_at = float("-inf")
 
 
 @dataclass(frozen=True)
@@ -221,21 +222,38 @@ class Directory:
 def current() -> tuple[int | None, learning.Trained | None, Directory]:
     """The newest stored model, loaded once per process (per app) and looked for again at
     most every ``SUGGEST_REFRESH_SECONDS``, with the names and the catalogue."""
+    held = _refreshed(directory=True)
+    return held.model_id, held.trained, held.directory
+
+
+def current_model() -> learning.Trained | None:
+    """The newest stored model as ``current()`` holds it, without the names and the
+    catalogue (one statement when it is looked for again, none in between)."""
+    return _refreshed(directory=False).trained
+
+
+def _refreshed(*, directory: bool) -> _Held:
     app = current_app._get_current_object()
     held: _Held = app.extensions.setdefault(_KEY, _Held())
     refresh = float(app.config.get("SUGGEST_REFRESH_SECONDS", 60))
-    if time.monotonic() - held.checked_at < refresh:
-        return held.model_id, held.trained, held.directory
+
+    def due(checked_at: float) -> bool:
+        return time.monotonic() - checked_at >= refresh
+
+    if not due(held.model_checked_at) and not (directory and (held.directory is None or due(held.checked_at))):
+        return held
     with held.lock:
-        if time.monotonic() - held.checked_at >= refresh:
+        if due(held.model_checked_at):
             newest_id = db.session.scalar(select(func.max(SuggestionModel.id)))
             if newest_id != held.model_id:
                 payload = db.session.scalar(select(SuggestionModel.payload).where(SuggestionModel.id == newest_id))
                 held.trained = _load(payload) if payload is not None else None
                 held.model_id = newest_id if payload is not None else None
+            held.model_checked_at = time.monotonic()
+        if directory and (held.directory is None or due(held.checked_at)):
             held.directory = Directory.read()
             held.checked_at = time.monotonic()
-        return held.model_id, held.trained, held.directory
+    return held
 
 
 # -- asking -------------------------------------------------------------------------------

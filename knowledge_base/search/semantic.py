@@ -154,6 +154,57 @@ def embed_passages(texts: list[str]):
         return np.asarray(model.passage([_cut(model, t, PASSAGE_TOKENS) for t in texts]), dtype=np.float32)
 
 
+def embed_texts(texts: list[str], *, kind: str, tokens: int):
+    """Unit-length vectors of ``texts`` embedded as queries or passages (``kind``), each cut
+    to ``tokens``, on the calling thread and every core (benches; online: ``similarity``)."""
+    import numpy as np
+
+    with _lock:
+        model = _load()
+        if model is None:
+            raise RuntimeError("the semantic model is not available")
+        embed = model.query if kind == "query" else model.passage
+        cut = [_cut(model, t, tokens) for t in texts]
+        return np.asarray(embed(cut), dtype=np.float32).reshape(len(texts), DIM)
+
+
+def similarity(query: str, passage: str, *, tokens: int) -> float | None:
+    """The cosine of ``query``'s vector (as a query) and ``passage``'s (as a passage), each
+    cut to ``tokens``, computed on the query thread (one core; the query's vector is kept
+    for the next ask, as a question's is); None when the model is not ready (it starts
+    loading) or either text is empty. Waits for the answer: the caller is a check the user
+    asked for (the reply check), not a search."""
+    if not (query and query.strip() and passage and passage.strip()):
+        return None
+    if not _ready:
+        start_loading()
+        return None
+    return _query_thread().submit(_similarity_now, query, passage, tokens).result()
+
+
+def _similarity_now(query: str, passage: str, tokens: int) -> float | None:
+    import numpy as np
+
+    key = f"\x00{tokens}\x00{query[: tokens * 8]}"
+    with _lock:
+        model = _load()
+        if model is None:
+            return None
+        if not getattr(_local, "threads_set", False):
+            model._lib.omp_set_num_threads(QUERY_THREADS)
+            _local.threads_set = True
+        with _cache_lock:
+            q = _cache.get(key)
+        if q is None:
+            q = model.query(_cut(model, query, tokens))
+            with _cache_lock:
+                _cache[key] = q
+                if len(_cache) > CACHE_SIZE:
+                    _cache.popitem(last=False)
+        p = model.passage(_cut(model, passage, tokens))
+    return float(np.dot(np.asarray(q, dtype=np.float32).ravel(), np.asarray(p, dtype=np.float32).ravel()))
+
+
 def _query_thread() -> ThreadPoolExecutor:
     global _executor, _executor_pid
     with _state:

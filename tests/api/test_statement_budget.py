@@ -192,6 +192,13 @@ def _life(world, app, rounds: int, phone: str) -> dict[str, list]:
 
 def _measured(world, app) -> dict[str, dict[str, list]]:
     if not _counts:
+        # As in production: the dispatch model (whose weights the reply check uses) is looked
+        # for once a minute per process, not by every request (the suite's default is 0 s).
+        from hotline.routing.services import current_model
+
+        app.config["SUGGEST_REFRESH_SECONDS"] = 3600
+        with app.app_context():
+            current_model()
         for i, (history, rounds) in enumerate(HISTORIES.items()):
             _counts[history] = _life(world, app, rounds, f"1380013{i:04d}")
     return _counts
