@@ -171,11 +171,12 @@ def main() -> int:
         print(f"\n{replycheck.measure(idf=use_idf, semantic=use_semantic)}:")
         print(f"  ROC AUC own vs random other's reply {auc(scores['own'], scores['random']):.4f}")
         print(f"  ROC AUC own vs the hard case        {auc(scores['own'], scores['hard']):.4f}")
-        for label, t in (
-            ("shipped", shipped),
-            ("1 % flagged", np.quantile(own, 0.01)),
-            ("2 %", np.quantile(own, 0.02)),
-        ):
+        zero = float((own <= 0).mean())
+        if zero >= 0.01:
+            print(f"  real replies scoring 0: {zero:.1%} (no threshold flags fewer and catches anything)")
+        cuts = [("shipped", shipped)]
+        cuts += [(label, float(np.quantile(own, q))) for label, q in (("1 % flagged", 0.01), ("2 %", 0.02)) if q > zero]
+        for label, t in cuts:
             flagged = float((own < t).mean())
             caught = float((np.array(scores["random"]) < t).mean())
             caught_hard = float((np.array(scores["hard"]) < t).mean())
