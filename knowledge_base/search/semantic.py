@@ -168,18 +168,25 @@ def embed_texts(texts: list[str], *, kind: str, tokens: int):
         return np.asarray(embed(cut), dtype=np.float32).reshape(len(texts), DIM)
 
 
-def similarity(query: str, passage: str, *, tokens: int) -> float | None:
+def similarity(query: str, passage: str, *, tokens: int, timeout: float = 2.0) -> float | None:
     """The cosine of ``query``'s vector (as a query) and ``passage``'s (as a passage), each
     cut to ``tokens``, computed on the query thread (one core; the query's vector is kept
     for the next ask, as a question's is); None when the model is not ready (it starts
-    loading) or either text is empty. Waits for the answer: the caller is a check the user
-    asked for (the reply check), not a search."""
+    loading), either text is empty, or the answer takes over ``timeout`` seconds (the model
+    busy with a batch of articles in this process, as inline jobs do without Redis). The
+    caller is a check the user asked for (the reply check): it waits longer than a search."""
     if not (query and query.strip() and passage and passage.strip()):
         return None
     if not _ready:
         start_loading()
         return None
-    return _query_thread().submit(_similarity_now, query, passage, tokens).result()
+    future = _query_thread().submit(_similarity_now, query, passage, tokens)
+    try:
+        return future.result(timeout=timeout)
+    except TimeoutError:
+        future.cancel()
+        log.warning("semantic similarity: no answer within %.1f s; the caller goes on without it", timeout)
+        return None
 
 
 def _similarity_now(query: str, passage: str, tokens: int) -> float | None:

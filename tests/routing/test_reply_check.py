@@ -235,3 +235,19 @@ def test_the_real_model_tells_an_answer_from_another_tickets():
     far = semantic.similarity(ticket, other, tokens=replycheck.SEMANTIC_TOKENS)
     assert close > far
     assert semantic.similarity(ticket, "", tokens=replycheck.SEMANTIC_TOKENS) is None
+
+
+def test_a_busy_model_does_not_hold_the_check(monkeypatch):
+    """The model busy (a batch of articles embedded in this process): the check goes on
+    without its semantic side after the timeout instead of waiting."""
+    import threading
+
+    from knowledge_base.search import semantic
+
+    assert semantic.load()
+    release = threading.Event()
+    monkeypatch.setattr(semantic, "_similarity_now", lambda *args: release.wait(30) and 0.9)
+    try:
+        assert semantic.similarity("路灯坏了", "路灯已修复", tokens=8, timeout=0.05) is None
+    finally:
+        release.set()
