@@ -4,6 +4,8 @@
 A failed check under ``block`` refuses the reply (422, each failed rule a field error of
 ``content``, nothing saved); under ``warn`` it is refused the same way until the staff send
 it again with ``confirm_warnings`` (then saved, the result stored with it, ``confirmed``).
+Saving never computes the check's semantic side (``run``): the form's check as the staff type
+does, and the reply uses its score.
 """
 
 from __future__ import annotations
@@ -91,10 +93,12 @@ def allowed_numbers(ticket) -> list[str]:
     return numbers
 
 
-def run(ticket, content: str) -> replycheck.Result:
+def run(ticket, content: str, *, compute_semantic: bool = True) -> replycheck.Result:
     """The check of ``content`` as the reply to ``ticket``: weighted by the centre's history
     when a dispatch model has been trained, with the semantic side when the knowledge base's
-    model is on and loaded in this process (hotline.routing.replycheck)."""
+    model is on and loaded in this process (hotline.routing.replycheck). Without
+    ``compute_semantic`` (saving a reply) the semantic side is used only when this text was
+    checked before (the form checks as the staff type): saving never waits for the model."""
     # The numbers a reply may name are read only when it names one (a reply's statement budget).
     allowed = allowed_numbers(ticket) if replycheck.personal_numbers(content or "") else ()
     model = current_model()
@@ -103,7 +107,7 @@ def run(ticket, content: str) -> replycheck.Result:
         ticket_text=ticket.content,
         allowed_numbers=allowed,
         idf=model.term_idf() if model is not None else None,
-        semantic=semantic_score(ticket.content, content),
+        semantic=semantic_score(ticket.content, content, compute=compute_semantic),
     )
 
 
@@ -113,12 +117,13 @@ _SCORES_SIZE = 2048
 _SCORES_LOCK = threading.Lock()
 
 
-def semantic_score(ticket_text: str, content: str) -> float | None:
+def semantic_score(ticket_text: str, content: str, *, compute: bool = True) -> float | None:
     """The semantic side's cosine of the reply and the ticket, or None when the model is off
-    (``KB_SEMANTIC``) or not loaded in this process yet, or the reply is empty.
+    (``KB_SEMANTIC``) or not loaded in this process yet, or the reply is empty; without
+    ``compute``, None unless it was computed before.
 
-    It costs tens of milliseconds of CPU, and the same reply is checked as it is typed and
-    again when it is sent, perhaps on another host: each score is kept ``SCORE_SECONDS``, in
+    It costs 80–160 ms of CPU (docs/benchmarks.md), and the same reply is checked as it is
+    typed and then sent, perhaps on another host: each score is kept ``SCORE_SECONDS``, in
     Redis when it is configured (every process and host), else in this process."""
     if not current_app.config.get("KB_SEMANTIC") or not (content or "").strip():
         return None
@@ -138,6 +143,8 @@ def semantic_score(ticket_text: str, content: str) -> float | None:
         with _SCORES_LOCK:
             if key in _SCORES:
                 return _SCORES[key]
+    if not compute:
+        return None
     score = semantic.similarity(query, passage, tokens=replycheck.SEMANTIC_TOKENS)
     if score is None:
         return None
@@ -166,7 +173,7 @@ def out(ticket, result: replycheck.Result) -> dict:
 
 def enforce(ticket, content: str, *, confirm: bool) -> dict:
     """The check's record to store with the reply, or InvalidInput when it may not be saved."""
-    result = run(ticket, content)
+    result = run(ticket, content, compute_semantic=False)
     # The request type's mode matters (and is read) only when the reply fails a rule.
     mode = mode_for(ticket.request_type) if result.issues else None
     if result.issues and (mode == BLOCK or not confirm):

@@ -185,10 +185,12 @@ def test_on_topic_combines_its_sides_and_each_measure_has_its_threshold():
     assert len({replycheck.measure(idf=i, semantic=s) for i in (False, True) for s in (False, True)}) == 4
 
 
+@pytest.mark.postgresql  # also there: the scores kept in Redis (in the process on SQLite)
 def test_the_check_uses_the_history_and_keeps_the_semantic_score(world, app, monkeypatch):
     """The reply check as unit staff use it: weighted by the centre's dispatch model, with the
     semantic side when the model is on; the semantic score is computed once for a text
-    checked as it is typed and then sent (kept in Redis, or in the process without it)."""
+    checked as it is typed and then sent (kept in Redis, or in the process without it), and
+    saving a reply never computes it."""
     from hotline.routing import reply_rules
     from knowledge_base.search import semantic
 
@@ -220,6 +222,13 @@ def test_the_check_uses_the_history_and_keeps_the_semantic_score(world, app, mon
         stored = db.session.scalars(select(Reply).order_by(Reply.id.desc())).first().check_result
     assert stored["measure"] == "tfidf+semantic" and stored["issues"] == ["off_topic"] and stored["confirmed"]
     assert stored["on_topic"] != lexical_only
+    # Saving a reply never checked before does not wait for the model: its lexical measure.
+    other = world.ticket("accepted", lead="DEPT-A", content=TICKET, request_type="help")
+    r = staff.post(f"/api/v1/tickets/{other}/reply", json={"content": good + "谢谢。"})
+    assert r.status_code == 200 and len(asked) == 1
+    with app.app_context():
+        stored = db.session.scalars(select(Reply).order_by(Reply.id.desc())).first().check_result
+    assert stored["measure"] == "tfidf" and stored["issues"] == []
 
 
 def test_the_real_model_tells_an_answer_from_another_tickets():
