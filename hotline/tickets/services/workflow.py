@@ -19,7 +19,7 @@ from .. import permissions
 from ..models import Callback, Reply, Satisfaction, Ticket, TicketEvent
 from ..states import Action, Status
 from .extension_requests import withdraw_pending_extension
-from .recording import check, done, no_autoflush, transition
+from .recording import added, check, done, no_autoflush, transition
 
 A = Action
 
@@ -185,16 +185,16 @@ def reply(ticket: Ticket, *, actor, now: datetime, content: str, check_result: d
     check(ticket, A.REPLY, actor)
     if not content:
         raise InvalidInput("Give the reply's content.", message_zh="请填写答复内容。", field="content")
-    db.session.add(
-        Reply(
-            ticket_id=ticket.id,
-            unit_id=ticket.lead_unit_id,
-            author_id=actor.id,
-            content=content,
-            created_at=now,
-            check_result=check_result,
-        )
+    row = Reply(
+        ticket_id=ticket.id,
+        unit_id=ticket.lead_unit_id,
+        author_id=actor.id,
+        content=content,
+        created_at=now,
+        check_result=check_result,
     )
+    db.session.add(row)
+    added(ticket, "replies", row)
     on_time = not is_overdue(ticket.reply_due_at, now)
     event = transition(ticket, A.REPLY, actor=actor, now=now, note=content, data={"on_time": on_time})
     withdraw_pending_extension(ticket, now)
@@ -209,17 +209,17 @@ def callback(
     """回访: satisfied or basically satisfied closes; dissatisfied reopens to the same unit."""
     check(ticket, A.CALLBACK, actor)
     satisfaction = Satisfaction(satisfaction)
-    db.session.add(
-        Callback(
-            ticket_id=ticket.id,
-            operator_id=actor.id,
-            unit_id=ticket.lead_unit_id,
-            satisfaction=satisfaction.value,
-            is_resolved=resolved,
-            note=note,
-            created_at=now,
-        )
+    row = Callback(
+        ticket_id=ticket.id,
+        operator_id=actor.id,
+        unit_id=ticket.lead_unit_id,
+        satisfaction=satisfaction.value,
+        is_resolved=resolved,
+        note=note,
+        created_at=now,
     )
+    db.session.add(row)
+    added(ticket, "callbacks", row)
     data = {"satisfaction": satisfaction.value, "resolved": resolved}
     if satisfaction is Satisfaction.DISSATISFIED:
         plan = _plan_clocks(ticket, now)
@@ -258,6 +258,7 @@ def merge(ticket: Ticket, *, actor, now: datetime, into: str) -> TicketEvent:
     event = transition(ticket, A.MERGE, actor=actor, now=now, data={"into": target.number})
     withdraw_pending_extension(ticket, now)
     ticket.duplicate_of = target
+    added(target, "duplicates", ticket.number)
     ticket.merged_at = now
     ticket.closed_at = now
     return done(ticket, event, actor, now)
