@@ -40,7 +40,9 @@ def local(value: datetime | None) -> datetime | None:
     """The same instant in the centre's time zone (Asia/Shanghai by default)."""
     if value is None:
         return None
-    return ensure_utc(value).astimezone(local_zone())
+    if value.tzinfo is None:
+        raise ValueError("naive datetime: every time in this system carries its zone")
+    return value.astimezone(local_zone())
 
 
 def isoformat(value: datetime | None) -> str | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import operator
 import re
 from dataclasses import dataclass
 
@@ -23,11 +25,13 @@ from .models import Callback, ExtensionRequest, Reply, Ticket, TicketEvent, tick
 TICKET_LOAD = (selectinload(Ticket.category).selectinload(Category.parent),)
 # One ticket (its page, its detail, an action on it): the category, its parent and the
 # assisting units come in the ticket's own statement. Not read (every column costs the
-# driver and the ORM work in every request): the parent category's default lead unit (a
-# dispatch reads the ticket's own category's), and of the user who recorded the ticket
-# anything but the names the answer shows; what is read anyway is loaded by its key.
+# driver and the ORM work in every request): the categories' default lead units (a dispatch
+# without a lead unit reads its category's with the units it names), and of the user who
+# recorded the ticket anything but the names the answer shows; what is read anyway is
+# loaded by its key.
 ONE_TICKET_LOAD = (
     joinedload(Ticket.category).joinedload(Category.parent).lazyload(Category.default_lead_unit),
+    joinedload(Ticket.category).lazyload(Category.default_lead_unit),
     joinedload(Ticket.assist_units),
     defaultload(Ticket.created_by).load_only(User.username, User.display_name),
     defaultload(Ticket.created_by).lazyload(User.unit),
@@ -73,7 +77,9 @@ COLLECTIONS = (
     ("duplicates", exists().where(_DUPLICATE.duplicate_of_id == Ticket.id)),
     ("deadlines", exists().where(Deadline.ticket_id == Ticket.id)),
 )
-_PRESENT = sum(case((present, 1 << bit), else_=0) for bit, (_name, present) in enumerate(COLLECTIONS))
+_PRESENT = functools.reduce(
+    operator.add, (case((present, 1 << bit), else_=0) for bit, (_name, present) in enumerate(COLLECTIONS))
+)
 _ONE_TICKET = (
     select(Ticket)
     .options(*ONE_TICKET_LOAD, with_expression(Ticket.collections_present, _PRESENT))

@@ -75,8 +75,12 @@ def dispatch(
 ) -> TicketEvent:
     """派单: to one lead unit (主办) and optional assisting units (协办); the reply clock starts."""
     check(ticket, A.DISPATCH, actor)
-    # The named units, lead and assisting, in one query.
-    named = unit_queries.by_codes([c for c in [lead_unit, *(assist_units or ())] if c])
+    # The named units, lead and assisting, and without a lead unit named the category's
+    # default one (which the ticket's statement does not read), in one query.
+    default_id = None if lead_unit or ticket.category is None else ticket.category.default_lead_unit_id
+    named = unit_queries.by_codes(
+        [c for c in [lead_unit, *(assist_units or ())] if c], ids=[default_id] if default_id else ()
+    )
     lead = _dispatch_lead(ticket, lead_unit, named)
     assists = _dispatch_assists(lead, assist_units, named)
     plan = _plan_clocks(ticket, now)
