@@ -64,51 +64,71 @@ def unit_clause(unit_id: int, *, by_index: bool = False):
 
 
 _DUPLICATE = aliased(Ticket)
-# The collections a ticket's answer lists besides its events (which are never empty), with
-# whether the ticket has any: the one-ticket statement asks for all of them in one integer (a
-# bit each, in this order), and a collection found empty is not read (get_visible). Most
-# tickets have no callbacks, extension requests or duplicates, and none has a reply before
-# its unit answers nor deadlines before its first dispatch: four or five statements fewer
-# per action and detail.
+
+
+def _none_kept(name: str):
+    def when_absent(ticket_id: int) -> None:
+        txcache.get(db.session(), (name, ticket_id), list)
+
+    return when_absent
+
+
+# What the one-ticket statement asks besides the ticket: whether each of these has rows
+# (an EXISTS each, in one integer, a bit each, in this order), and what to do in the
+# transaction when one has none (``when_absent(ticket_id)``), so that nothing reads them.
+# First the collections a ticket's answer lists besides its events (which are never empty):
+# most tickets have no callbacks, extension requests or duplicates, and none has a reply
+# before its unit answers nor deadlines before its first dispatch: four or five statements
+# fewer per action and detail. Other domains add theirs (ask_with_ticket).
 COLLECTIONS = (
-    ("replies", exists().where(Reply.ticket_id == Ticket.id)),
-    ("callbacks", exists().where(Callback.ticket_id == Ticket.id)),
-    ("extension_requests", exists().where(ExtensionRequest.ticket_id == Ticket.id)),
-    ("duplicates", exists().where(_DUPLICATE.duplicate_of_id == Ticket.id)),
-    ("deadlines", exists().where(Deadline.ticket_id == Ticket.id)),
+    ("replies", exists().where(Reply.ticket_id == Ticket.id), _none_kept("replies")),
+    ("callbacks", exists().where(Callback.ticket_id == Ticket.id), _none_kept("callbacks")),
+    (
+        "extension_requests",
+        exists().where(ExtensionRequest.ticket_id == Ticket.id),
+        _none_kept("extension_requests"),
+    ),
+    ("duplicates", exists().where(_DUPLICATE.duplicate_of_id == Ticket.id), _none_kept("duplicates")),
+    ("deadlines", exists().where(Deadline.ticket_id == Ticket.id), deadlines.known_none),
 )
-_PRESENT = functools.reduce(
-    operator.add, (case((present, 1 << bit), else_=0) for bit, (_name, present) in enumerate(COLLECTIONS))
-)
-_ONE_TICKET = (
-    select(Ticket)
-    .options(*ONE_TICKET_LOAD, with_expression(Ticket.collections_present, _PRESENT))
-    .where(Ticket.number == bindparam("number"))
-)
+_ASKED: dict[str, tuple] = {}
+
+
+def ask_with_ticket(name: str, present, when_absent) -> None:
+    """Another domain's question about a ticket, asked in the one-ticket statement (from its
+    ``init_app``): ``present``, a boolean SQL expression on ``Ticket`` (an EXISTS); when it is
+    false, ``when_absent(ticket_id)`` runs in the transaction (to remember that there is
+    nothing to read). Asking again under the same name replaces the question."""
+    _ASKED[name] = (name, present, when_absent)
+    _one_ticket.cache_clear()
+
+
+@functools.cache
+def _one_ticket():
+    checks = (*COLLECTIONS, *_ASKED.values())
+    present = functools.reduce(
+        operator.add, (case((exists_, 1 << bit), else_=0) for bit, (_name, exists_, _f) in enumerate(checks))
+    )
+    statement = (
+        select(Ticket)
+        .options(*ONE_TICKET_LOAD, with_expression(Ticket.collections_present, present))
+        .where(Ticket.number == bindparam("number"))
+    )
+    return statement, tuple(when_absent for _name, _exists, when_absent in checks)
 
 
 def get_visible(user, number: str) -> Ticket:
     """The ticket, or NotFound when it does not exist or this user may not see it."""
-    ticket = db.session.scalars(_ONE_TICKET, {"number": number}).unique().first()
+    statement, when_absent = _one_ticket()
+    ticket = db.session.scalars(statement, {"number": number}).unique().first()
     if ticket is None or not permissions.can_view(user, ticket):
         raise NotFound(f"No ticket {number}.", message_zh="工单不存在。", code="ticket_not_found")
-    _known_empty(ticket)
-    return ticket
-
-
-def _known_empty(ticket: Ticket) -> None:
-    """Start this transaction's lists of the collections the ticket's statement found empty
-    (what the request adds to them goes in: services.recording.added): reading them costs nothing."""
     present = ticket.collections_present
-    if present is None:
-        return
-    session = db.session()
-    for bit, (name, _present) in enumerate(COLLECTIONS):
-        if not present & (1 << bit):
-            if name == "deadlines":
-                deadlines.known_none(ticket.id)
-            else:
-                txcache.get(session, (name, ticket.id), list)
+    if present is not None:  # None: the ticket was already loaded in this transaction
+        for bit, absent in enumerate(when_absent):
+            if not present & (1 << bit):
+                absent(ticket.id)
+    return ticket
 
 
 @dataclass(frozen=True)
