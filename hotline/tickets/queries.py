@@ -7,7 +7,7 @@ import operator
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import any_, bindparam, case, exists, false, func, or_, select, true
+from sqlalchemy import Integer, any_, bindparam, cast, exists, false, func, literal_column, or_, select, true
 from sqlalchemy.orm import aliased, defaultload, joinedload, selectinload, with_expression
 
 from ..accounts.models import Role, User
@@ -26,10 +26,11 @@ TICKET_LOAD = (selectinload(Ticket.category).selectinload(Category.parent),)
 # One ticket (its page, its detail, an action on it): the category, its parent and the
 # assisting units come in the ticket's own statement. Not read (every column costs the
 # driver and the ORM work in every request): the categories' default lead units (a dispatch
-# without a lead unit reads its category's with the units it names), and of the user who
-# recorded the ticket anything but the names the answer shows; what is read anyway is
-# loaded by its key.
+# without a lead unit reads its category's with the units it names), of the parent category
+# anything but its code and name, and of the user who recorded the ticket anything but the
+# names the answer shows; what is read anyway is loaded by its key.
 ONE_TICKET_LOAD = (
+    joinedload(Ticket.category).joinedload(Category.parent).load_only(Category.code, Category.name),
     joinedload(Ticket.category).joinedload(Category.parent).lazyload(Category.default_lead_unit),
     joinedload(Ticket.category).lazyload(Category.default_lead_unit),
     joinedload(Ticket.assist_units),
@@ -106,8 +107,15 @@ def ask_with_ticket(name: str, present, when_absent) -> None:
 @functools.cache
 def _one_ticket():
     checks = (*COLLECTIONS, *_ASKED.values())
+    # CAST(EXISTS (...) AS INTEGER) * 2^bit, the factors written in the SQL: the statement's
+    # text stays under the 4,096 bytes up to which psycopg caches its conversion of a query
+    # (above, about 250 more Python calls in every request).
     present = functools.reduce(
-        operator.add, (case((exists_, 1 << bit), else_=0) for bit, (_name, exists_, _f) in enumerate(checks))
+        operator.add,
+        (
+            cast(exists_, Integer) * literal_column(str(1 << bit)) if bit else cast(exists_, Integer)
+            for bit, (_name, exists_, _f) in enumerate(checks)
+        ),
     )
     statement = (
         select(Ticket)

@@ -209,3 +209,19 @@ def test_a_step_costs_its_budget_whatever_the_history(world, app, step, history)
     assert len(calls) <= BUDGET[step], "\n".join(c[:150] for c in calls)
     assert len(calls) == len(counts["short"][step]), (calls, counts["short"][step])
     assert len(calls.after) == len(counts["short"][step].after), (calls.after, counts["short"][step].after)
+
+
+def test_the_one_ticket_statement_stays_short_enough_for_psycopg_to_cache_its_conversion(app):
+    """psycopg converts a query's %(name)s placeholders anew on every execution when its text
+    is over 4,096 bytes (psycopg._queries.MAX_CACHED_STATEMENT_LENGTH): about 250 more Python
+    calls in every action and detail. The ticket's statement (its columns, joined rows and the
+    EXISTS questions, other domains' included) must stay under it."""
+    from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH
+    from sqlalchemy.dialects.postgresql import psycopg as pg
+
+    from hotline.tickets import queries
+
+    with app.app_context():
+        statement, _ = queries._one_ticket()
+        sql = str(statement.compile(dialect=pg.dialect()))
+    assert len(sql.encode()) <= MAX_CACHED_STATEMENT_LENGTH - 200, len(sql.encode())
