@@ -132,10 +132,14 @@ def get_visible(user, number: str) -> Ticket:
     if ticket is None or not permissions.can_view(user, ticket):
         raise NotFound(f"No ticket {number}.", message_zh="工单不存在。", code="ticket_not_found")
     present = ticket.collections_present
-    if present is not None:  # None: the ticket was already loaded in this transaction
+    if present is not None:  # None: the ticket was loaded by another statement first
         for bit, absent in enumerate(when_absent):
             if not present & (1 << bit):
                 absent(ticket.id)
+        # Used once: were the ticket read again in this transaction (after a savepoint, say,
+        # whose end drops what was kept), its statement asks again instead of this answer
+        # being trusted a second time.
+        db.session.expire(ticket, ["collections_present"])
     return ticket
 
 
