@@ -216,6 +216,7 @@ POSTGRESQL_ALSO = (
     "tests/api/test_auth.py",
     "tests/api/test_statement_budget.py",
     "tests/api/test_query_counts.py",
+    "tests/api/test_collections_known.py",
     "tests/kb/test_semantic.py",
     "tests/kb/test_semantic_readiness.py",
     "tests/kb/test_index_catch_up.py",

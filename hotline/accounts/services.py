@@ -11,12 +11,14 @@ from functools import cache
 
 from flask import current_app
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import defaultload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit.services import record
 from ..core.errors import Conflict, InvalidInput, TooManyRequests, Unauthorized
 from ..extensions import db
 from ..units import queries as unit_queries
+from ..units.models import Unit
 from . import throttle
 from .models import ROLES, ApiToken, Role, User
 
@@ -265,8 +267,15 @@ def issue_token(user: User, *, now: datetime, ttl_hours: int) -> tuple[str, ApiT
     return token, row
 
 
-# Built once (core.db.built_once says why): every API request runs it.
-_TOKEN_BY_HASH = select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash"))
+# Built once (core.db.built_once says why): every API request runs it. Of the user's unit,
+# only its code and name (what an answer shows of a unit): a unit already loaded stays as it
+# was, the rest of one loaded here, if ever read, is loaded by its key (or by the ticket's
+# statement, when it is the ticket's unit).
+_TOKEN_BY_HASH = (
+    select(ApiToken)
+    .options(defaultload(ApiToken.user).defaultload(User.unit).load_only(Unit.code, Unit.name))
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
 
 
 def resolve_token(token: str, *, now: datetime) -> tuple[User, ApiToken] | None:

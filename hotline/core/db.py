@@ -22,7 +22,7 @@ import contextvars
 import functools
 import time
 
-from sqlalchemy import event, exc, insert
+from sqlalchemy import Column, event, exc, insert
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -244,8 +244,9 @@ def _forget_committed_rows(session) -> None:
 
 @functools.cache
 def _columns(mapper) -> dict:
-    """Attribute name → its column, for a mapper's plain column attributes."""
-    return {attr.key: attr.columns[0] for attr in mapper.column_attrs}
+    """Attribute name → its column, for a mapper's plain column attributes (not the SQL
+    expressions a query may load, such as ``query_expression()``)."""
+    return {attr.key: attr.columns[0] for attr in mapper.column_attrs if isinstance(attr.columns[0], Column)}
 
 
 @functools.cache

@@ -22,6 +22,23 @@ def after_commit(session: Session, fn: Callable, *args, **kwargs) -> None:
     session.info.setdefault(_KEY, []).append((fn, args, kwargs))
 
 
+class _Batch(list):
+    """The items of consecutive :func:`after_commit_batched` registrations, passed in one call."""
+
+
+def after_commit_batched(session: Session, fn: Callable, first, item) -> None:
+    """Register ``fn(first, [item, ...])`` to run after the commit: consecutive registrations
+    of the same ``fn`` and ``first`` add their items to one call (the request's jobs go to
+    Redis in one round trip), in the order they came, between the other callbacks as registered."""
+    callbacks = session.info.setdefault(_KEY, [])
+    if callbacks:
+        last_fn, last_args, _ = callbacks[-1]
+        if last_fn is fn and last_args[0] is first and type(last_args[1]) is _Batch:
+            last_args[1].append(item)
+            return
+    callbacks.append((fn, (first, _Batch([item])), {}))
+
+
 def pending(session: Session) -> list:
     return list(session.info.get(_KEY, ()))
 

@@ -124,15 +124,49 @@ _THREE_DIGITS = re.compile(r"\d{3}")
 
 def scrub(value, *also: str | None):
     """``mask_numbers`` applied to every string inside nested dicts and lists (keys stay)."""
+    if not also:
+        return _scrub(value)
     if isinstance(value, str):
-        if not also and _THREE_DIGITS.search(value) is None:
-            return value  # labels, codes, names: most of an answer's strings
         return mask_numbers(value, *also)
     if isinstance(value, dict):
         return {k: scrub(v, *also) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [scrub(v, *also) for v in value]
     return value
+
+
+_LEAVES = frozenset({int, float, bool, type(None)})
+
+
+def _scrub(value):
+    """``scrub`` without ``also``: a JSON answer's hundreds of strings, numbers and nulls are
+    tested where they sit, not each in a call of its own (an action's answer has about 200)."""
+    kind = type(value)
+    if kind in _LEAVES:
+        return value
+    if kind is dict:
+        items = value.items()
+    elif kind is list or kind is tuple:
+        items = enumerate(value)
+    elif isinstance(value, str):
+        return value if _THREE_DIGITS.search(value) is None else mask_personal_numbers(value)
+    elif isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list | tuple):
+        items = enumerate(value)
+    else:
+        return value
+    out = {}
+    for key, item in items:
+        kind = type(item)
+        if kind is str:
+            # labels, codes, names, times: most of an answer's strings have nothing to mask
+            out[key] = item if _THREE_DIGITS.search(item) is None else mask_personal_numbers(item)
+        elif kind in _LEAVES:
+            out[key] = item
+        else:
+            out[key] = _scrub(item)
+    return out if isinstance(value, dict) else list(out.values())
 
 
 # --- the outputs: JSON answers and pages ------------------------------------------------

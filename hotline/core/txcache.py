@@ -30,6 +30,11 @@ def peek(session: Session, key: Any, default=None) -> Any:
     return session.info.get(_KEY, {}).get(key, default)
 
 
+def forget(session: Session, key: Any) -> None:
+    """Drop what is kept under ``key`` (what it said is no longer true)."""
+    session.info.get(_KEY, {}).pop(key, None)
+
+
 def install() -> None:
     """Register the session listener once per process."""
     if not event.contains(Session, "after_transaction_end", _forget):

@@ -35,15 +35,18 @@ def bigrams(text: str) -> Counter:
     for run in _NOT_TEXT.split(normalise(text or "")):
         if len(run) == 1:
             out[run] += 1
-        out.update(run[i : i + 2] for i in range(len(run) - 1))
+        # a list, not a generator: one call, not one per bigram (a reply has a hundred)
+        out.update([run[i : i + 2] for i in range(len(run) - 1)])
     return out
 
 
 def cosine(a: Counter, b: Counter) -> float:
     if not a or not b:
         return 0.0
-    dot = sum(v * b.get(k, 0) for k, v in a.items())
-    return dot / math.sqrt(sum(v * v for v in a.values()) * sum(v * v for v in b.values()))
+    if len(b) < len(a):
+        a, b = b, a
+    dot = sum([v * b[k] for k, v in a.items() if k in b])
+    return dot / math.sqrt(sum([v * v for v in a.values()]) * sum([v * v for v in b.values()]))
 
 
 @dataclass(frozen=True)

@@ -50,8 +50,8 @@ class DeadlineOut(BaseModel):
     records: list[DeadlineRecordOut]
 
 
-def deadline_out(deadline) -> DeadlineOut:
-    iso = clock.isoformat
+def deadline_out(deadline, iso=None) -> DeadlineOut:
+    iso = iso or clock.isoformatter()
     return DeadlineOut(
         kind=deadline.kind,
         kind_label=DEADLINE_KIND_LABELS[DeadlineKind(deadline.kind)],

@@ -364,3 +364,9 @@ def for_ticket(ticket_id: int) -> list[Deadline]:
         )
 
     return txcache.get(db.session(), ("deadlines", ticket_id), load)
+
+
+def known_none(ticket_id: int) -> None:
+    """The caller read in this transaction that the ticket has no deadlines (the ticket's own
+    statement asks): :func:`for_ticket` then starts from an empty list instead of reading."""
+    txcache.get(db.session(), ("deadlines", ticket_id), list)

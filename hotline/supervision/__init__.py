@@ -8,7 +8,7 @@ def init_app(app) -> None:
     """Register the API, the CLI and the periodic requeue; connect the signal receivers (from ``create_app``)."""
     from ..core.periodic import Periodic
     from ..core.wiring import register_api, register_cli, register_demo_section, register_periodic
-    from . import receivers
+    from . import receivers, services
     from .cli import cli
     from .views import bp
 
@@ -28,3 +28,4 @@ def init_app(app) -> None:
     # Templates, unit contacts and a few cases: after the demo tickets, which already opened cases.
     register_demo_section(app, "hotline.supervision.demo.seed")
     receivers.connect()
+    services.ask_cheaply()

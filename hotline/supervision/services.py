@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from ..audit.services import record as audit
+from ..core import txcache
 from ..core.db import upsert_insert
 from ..core.errors import Conflict, Forbidden, InvalidInput
 from ..extensions import db
@@ -85,6 +86,7 @@ def ensure_open_case(
         )
         case = db.session.scalars(stmt).first()
         if case is not None:
+            txcache.forget(db.session(), (_NO_CASE_WITHOUT_UNIT, ticket.id))
             _audit(actor, "supervision_case.open", case, now, origin=origin, reason=reason)
             connector.record("case.opened", case, key=f"case-{case.id}-opened", now=now, new_case=True)
             return case, True
@@ -306,8 +308,33 @@ def close_case(case: SupervisionCase, *, actor, now: datetime, note: str) -> Sup
     return case
 
 
+# Kept in the transaction when the ticket's statement found no open case naming no unit
+# (ask_cheaply): a dispatch then has no case to read. Forgotten when a case opens.
+_NO_CASE_WITHOUT_UNIT = "supervision:no_case_without_unit"
+
+
+def ask_cheaply() -> None:
+    """From ``init_app``: the one-ticket statement also asks whether the ticket has an open
+    case that names no unit (cases are few: most dispatches need not read them)."""
+    from ..tickets import queries as ticket_queries
+    from ..tickets.models import Ticket
+
+    unassigned = exists().where(
+        SupervisionCase.ticket_id == Ticket.id,
+        SupervisionCase.status != CaseStatus.CLOSED.value,
+        SupervisionCase.unit_id.is_(None),
+    )
+
+    def when_absent(ticket_id: int) -> None:
+        txcache.get(db.session(), (_NO_CASE_WITHOUT_UNIT, ticket_id), lambda: True)
+
+    ticket_queries.ask_with_ticket("supervision_case_without_unit", unassigned, when_absent)
+
+
 def assign_unit(ticket, *, now: datetime) -> None:
     """On dispatch: the open case that names no unit yet is about the lead unit."""
+    if txcache.peek(db.session(), (_NO_CASE_WITHOUT_UNIT, ticket.id)):
+        return  # the ticket's statement found none, and none was opened since
     case = open_case_for(ticket)
     if case is not None and case.unit_id is None and ticket.lead_unit_id is not None:
         case.unit_id = ticket.lead_unit_id

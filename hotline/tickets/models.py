@@ -18,7 +18,7 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from ..core.types import UTCDateTime
 from ..core.vocabulary import (  # noqa: F401 - re-exported: the ticket's request type and urgency
@@ -174,6 +174,9 @@ class Ticket(db.Model):
     caller = relationship("Caller", lazy="joined")
     created_by = relationship("User", foreign_keys=[created_by_id], lazy="joined")
     duplicate_of = relationship("Ticket", remote_side=[id], foreign_keys=[duplicate_of_id], lazy="selectin")
+    # Which of the collections a ticket's answer lists have rows, one bit each: asked in the
+    # one-ticket statement (tickets.queries.get_visible), None when a query did not ask.
+    collections_present: Mapped[int | None] = query_expression()
 
     # Optimistic locking: every UPDATE says "WHERE version = <what I read>"; a
     # concurrent change makes it match nothing and the loser gets a clean 409.

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import functools
+import operator
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import any_, bindparam, exists, false, func, or_, select, true
-from sqlalchemy.orm import defaultload, joinedload, selectinload
+from sqlalchemy import Integer, any_, bindparam, cast, exists, false, func, literal_column, or_, select, true
+from sqlalchemy.orm import aliased, defaultload, joinedload, selectinload, with_expression
 
 from ..accounts.models import Role, User
 from ..categories.models import Category
 from ..core import txcache
 from ..core.errors import NotFound
 from ..extensions import db
+from ..sla import services as deadlines
+from ..sla.models import Deadline
 from ..units.models import Unit
 from . import permissions, text_search
 from .models import Callback, ExtensionRequest, Reply, Ticket, TicketEvent, ticket_assist_units
@@ -21,11 +25,14 @@ from .models import Callback, ExtensionRequest, Reply, Ticket, TicketEvent, tick
 TICKET_LOAD = (selectinload(Ticket.category).selectinload(Category.parent),)
 # One ticket (its page, its detail, an action on it): the category, its parent and the
 # assisting units come in the ticket's own statement. Not read (every column costs the
-# driver and the ORM work in every request): the parent category's default lead unit (a
-# dispatch reads the ticket's own category's), and of the user who recorded the ticket
-# anything but the names the answer shows; what is read anyway is loaded by its key.
+# driver and the ORM work in every request): the categories' default lead units (a dispatch
+# without a lead unit reads its category's with the units it names), of the parent category
+# anything but its code and name, and of the user who recorded the ticket anything but the
+# names the answer shows; what is read anyway is loaded by its key.
 ONE_TICKET_LOAD = (
+    joinedload(Ticket.category).joinedload(Category.parent).load_only(Category.code, Category.name),
     joinedload(Ticket.category).joinedload(Category.parent).lazyload(Category.default_lead_unit),
+    joinedload(Ticket.category).lazyload(Category.default_lead_unit),
     joinedload(Ticket.assist_units),
     defaultload(Ticket.created_by).load_only(User.username, User.display_name),
     defaultload(Ticket.created_by).lazyload(User.unit),
@@ -57,14 +64,82 @@ def unit_clause(unit_id: int, *, by_index: bool = False):
     return or_(Ticket.lead_unit_id == unit_id, assisted)
 
 
-_ONE_TICKET = select(Ticket).options(*ONE_TICKET_LOAD).where(Ticket.number == bindparam("number"))
+_DUPLICATE = aliased(Ticket)
+
+
+def _none_kept(name: str):
+    def when_absent(ticket_id: int) -> None:
+        txcache.get(db.session(), (name, ticket_id), list)
+
+    return when_absent
+
+
+# What the one-ticket statement asks besides the ticket: whether each of these has rows
+# (an EXISTS each, in one integer, a bit each, in this order), and what to do in the
+# transaction when one has none (``when_absent(ticket_id)``), so that nothing reads them.
+# First the collections a ticket's answer lists besides its events (which are never empty):
+# most tickets have no callbacks, extension requests or duplicates, and none has a reply
+# before its unit answers nor deadlines before its first dispatch: four or five statements
+# fewer per action and detail. Other domains add theirs (ask_with_ticket).
+COLLECTIONS = (
+    ("replies", exists().where(Reply.ticket_id == Ticket.id), _none_kept("replies")),
+    ("callbacks", exists().where(Callback.ticket_id == Ticket.id), _none_kept("callbacks")),
+    (
+        "extension_requests",
+        exists().where(ExtensionRequest.ticket_id == Ticket.id),
+        _none_kept("extension_requests"),
+    ),
+    ("duplicates", exists().where(_DUPLICATE.duplicate_of_id == Ticket.id), _none_kept("duplicates")),
+    ("deadlines", exists().where(Deadline.ticket_id == Ticket.id), deadlines.known_none),
+)
+_ASKED: dict[str, tuple] = {}
+
+
+def ask_with_ticket(name: str, present, when_absent) -> None:
+    """Another domain's question about a ticket, asked in the one-ticket statement (from its
+    ``init_app``): ``present``, a boolean SQL expression on ``Ticket`` (an EXISTS); when it is
+    false, ``when_absent(ticket_id)`` runs in the transaction (to remember that there is
+    nothing to read). Asking again under the same name replaces the question."""
+    _ASKED[name] = (name, present, when_absent)
+    _one_ticket.cache_clear()
+
+
+@functools.cache
+def _one_ticket():
+    checks = (*COLLECTIONS, *_ASKED.values())
+    # CAST(EXISTS (...) AS INTEGER) * 2^bit, the factors written in the SQL: the statement's
+    # text stays under the 4,096 bytes up to which psycopg caches its conversion of a query
+    # (above, about 250 more Python calls in every request).
+    present = functools.reduce(
+        operator.add,
+        (
+            cast(exists_, Integer) * literal_column(str(1 << bit)) if bit else cast(exists_, Integer)
+            for bit, (_name, exists_, _f) in enumerate(checks)
+        ),
+    )
+    statement = (
+        select(Ticket)
+        .options(*ONE_TICKET_LOAD, with_expression(Ticket.collections_present, present))
+        .where(Ticket.number == bindparam("number"))
+    )
+    return statement, tuple(when_absent for _name, _exists, when_absent in checks)
 
 
 def get_visible(user, number: str) -> Ticket:
     """The ticket, or NotFound when it does not exist or this user may not see it."""
-    ticket = db.session.scalars(_ONE_TICKET, {"number": number}).unique().first()
+    statement, when_absent = _one_ticket()
+    ticket = db.session.scalars(statement, {"number": number}).unique().first()
     if ticket is None or not permissions.can_view(user, ticket):
         raise NotFound(f"No ticket {number}.", message_zh="工单不存在。", code="ticket_not_found")
+    present = ticket.collections_present
+    if present is not None:  # None: the ticket was loaded by another statement first
+        for bit, absent in enumerate(when_absent):
+            if not present & (1 << bit):
+                absent(ticket.id)
+        # Used once: were the ticket read again in this transaction (after a savepoint, say,
+        # whose end drops what was kept), its statement asks again instead of this answer
+        # being trusted a second time.
+        db.session.expire(ticket, ["collections_present"])
     return ticket
 
 
@@ -267,12 +342,22 @@ def events(ticket: Ticket) -> list[TicketEvent]:
     return list(db.session.scalars(_EVENTS, {"ticket_id": ticket.id}))
 
 
+def _kept(ticket: Ticket, name: str, statement) -> list:
+    """A collection of the ticket: the list this transaction started (get_visible, when it
+    found none) or read, else read now and kept until the transaction ends."""
+
+    def load():
+        return list(db.session.scalars(statement, {"ticket_id": ticket.id}))
+
+    return txcache.get(db.session(), (name, ticket.id), load)
+
+
 def replies(ticket: Ticket) -> list[Reply]:
-    return list(db.session.scalars(_REPLIES, {"ticket_id": ticket.id}))
+    return _kept(ticket, "replies", _REPLIES)
 
 
 def callbacks(ticket: Ticket) -> list[Callback]:
-    return list(db.session.scalars(_CALLBACKS, {"ticket_id": ticket.id}))
+    return _kept(ticket, "callbacks", _CALLBACKS)
 
 
 def extension_requests(ticket: Ticket) -> list[ExtensionRequest]:
@@ -280,15 +365,12 @@ def extension_requests(ticket: Ticket) -> list[ExtensionRequest]:
     services that decide or withdraw one and the ticket's answer share the objects (a new
     request is flushed in a savepoint, whose end drops what was read)."""
 
-    def load():
-        return list(db.session.scalars(_EXTENSION_REQUESTS, {"ticket_id": ticket.id}))
-
-    return txcache.get(db.session(), ("extension_requests", ticket.id), load)
+    return _kept(ticket, "extension_requests", _EXTENSION_REQUESTS)
 
 
 def duplicate_numbers(ticket: Ticket) -> list[str]:
     """The numbers of the tickets merged into ``ticket``, oldest first."""
-    return list(db.session.scalars(_DUPLICATE_NUMBERS, {"ticket_id": ticket.id}))
+    return _kept(ticket, "duplicates", _DUPLICATE_NUMBERS)
 
 
 def open_since(user, caller_id: int, since) -> list[Ticket]:

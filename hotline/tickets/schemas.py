@@ -292,8 +292,8 @@ def phone_for(viewer, phone: str) -> tuple[str, bool]:
     return phones.mask(phone), True
 
 
-def ticket_out(ticket: Ticket, viewer, now) -> TicketOut:
-    iso = clock.isoformat
+def ticket_out(ticket: Ticket, viewer, now, *, iso=None) -> TicketOut:
+    iso = iso or clock.isoformatter()
     phone, masked = phone_for(viewer, ticket.caller.phone)
     return TicketOut(
         number=ticket.number,
@@ -342,7 +342,7 @@ def ticket_out(ticket: Ticket, viewer, now) -> TicketOut:
     )
 
 
-def event_out(event) -> EventOut:
+def event_out(event, iso=clock.isoformat) -> EventOut:
     try:
         label = ACTION_LABELS[states.Action(event.action)]
     except ValueError:
@@ -358,7 +358,7 @@ def event_out(event) -> EventOut:
         actor_role=event.actor_role,
         actor_unit=event.actor_unit.code if event.actor_unit else None,
         actor_unit_name=event.actor_unit.name if event.actor_unit else None,
-        at=clock.isoformat(event.at),
+        at=iso(event.at),
         note=event.note,
         data=event.data or {},
     )
@@ -378,20 +378,21 @@ EVENT_LABELS: dict[str, str] = {
 def ticket_detail_out(
     ticket: Ticket, viewer, now, *, events, replies, callbacks, extensions, duplicates, deadlines=()
 ) -> TicketDetailOut:
-    base = ticket_out(ticket, viewer, now).model_dump()
+    iso = clock.isoformatter()
+    base = ticket_out(ticket, viewer, now, iso=iso).model_dump()
     return TicketDetailOut(
         **base,
         allowed_actions=[
             a.value for a in permissions.actions_for(viewer, ticket, states.allowed_actions(ticket.status))
         ],
-        events=[event_out(e) for e in events],
+        events=[event_out(e, iso) for e in events],
         replies=[
             ReplyOut(
                 unit=r.unit.code,
                 unit_name=r.unit.name,
                 author=r.author.display_name,
                 content=r.content,
-                at=clock.isoformat(r.created_at),
+                at=iso(r.created_at),
                 check=reply_check_out(r.check_result) if viewer.role in (Role.SUPERVISOR, Role.ADMIN) else None,
             )
             for r in replies
@@ -403,7 +404,7 @@ def ticket_detail_out(
                 resolved=c.is_resolved,
                 note=c.note,
                 operator=c.operator.display_name,
-                at=clock.isoformat(c.created_at),
+                at=iso(c.created_at),
             )
             for c in callbacks
         ],
@@ -416,16 +417,16 @@ def ticket_detail_out(
                 reason=x.reason,
                 status=x.status,
                 requested_by=x.requested_by.display_name,
-                requested_at=clock.isoformat(x.created_at),
+                requested_at=iso(x.created_at),
                 decided_by=x.decided_by.display_name if x.decided_by else None,
-                decided_at=clock.isoformat(x.decided_at),
+                decided_at=iso(x.decided_at),
                 decision_note=x.decision_note,
-                new_due_at=clock.isoformat(x.new_due_at),
+                new_due_at=iso(x.new_due_at),
             )
             for x in extensions
         ],
         duplicates=list(duplicates),
-        deadlines=[deadline_out(d) for d in deadlines],
+        deadlines=[deadline_out(d, iso) for d in deadlines],
     )
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
+from sqlalchemy.orm import lazyload
 
 from ..core.db import escape_like
 from ..extensions import db
@@ -20,10 +21,13 @@ def list_units(*, include_inactive: bool = False, level: str | None = None) -> l
     return list(db.session.scalars(stmt))
 
 
-def by_codes(codes: list[str]) -> dict[str, Unit]:
-    if not codes:
+def by_codes(codes: list[str], *, ids=()) -> dict[str, Unit]:
+    """The units of these codes, and of these ids, by code, in one statement (their parent
+    units not joined: read on access)."""
+    if not codes and not ids:
         return {}
-    return {u.code: u for u in db.session.scalars(select(Unit).where(Unit.code.in_(codes)))}
+    wanted = Unit.code.in_(codes) if not ids else or_(Unit.code.in_(codes), Unit.id.in_(ids))
+    return {u.code: u for u in db.session.scalars(select(Unit).options(lazyload(Unit.parent)).where(wanted))}
 
 
 def search_units(*, q: str | None = None, level: str | None = None, active: bool | None = None) -> list[Unit]:

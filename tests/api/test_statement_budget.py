@@ -60,28 +60,34 @@ def counted(app):
 # step → statements at most, in the request's transaction (BEGIN not counted). An action
 # has 12 and the ticket's detail 8; the ones above 12 say why. Every action answers with the
 # whole ticket (test_query_counts: equal to a later GET), which costs it the detail's
-# collections: events, replies, callbacks, extension requests, duplicates and deadlines (the
-# last read once per transaction and shared with the clocks' services).
+# collections: events, and of replies, callbacks, extension requests, duplicates and
+# deadlines those the ticket's own statement finds rows of (tickets.queries.COLLECTIONS: an
+# empty one is not read; deadlines and extension requests are read once per transaction and
+# shared with the services). The life below has them all by the end, so these are the
+# counts of a ticket with a history; a new ticket's steps cost less (bench/workflow.py:
+# dispatch 12, reply and callback 10, detail 6).
 BUDGET = {
     # token, category, area, caller upsert (+ its row when known), number, ticket, its text
     # index row, event; a complaint: its case, the case's audit event, its e-supervision document
     "create": 12,
-    # token, ticket (+ category, parent, assisting units), event, ticket, the citizen's
-    # message (template, outbox row), the answer's 6 collections
-    "submit": 12,
-    # + the named units, the deadline policy, the new reply clock, the assisting units' rows,
-    # the ticket's open case (which gets the lead unit), the units in its text index row (on
-    # PostgreSQL, one UPDATE: text_search's scope lexemes): 18
-    "dispatch": 18,
-    "accept": 10,
-    # + the reply row, the reply clock stopped (the extension requests, read for the answer,
-    # tell whether one is pending and must be withdrawn: an UPDATE only then): 14
-    "reply": 14,
-    # + the callback row, the clocks (stopped if open): 13
-    "callback": 13,
-    # a dissatisfied callback: + the policy, the new reply clock, the open case: 16
-    "reopen": 16,
-    "detail": 8,
+    # token, ticket (+ category, parent, assisting units, which collections have rows), event,
+    # ticket, the citizen's message (template, outbox row), the events
+    "submit": 7,
+    # token, ticket, the named units, the deadline policy, the deadlines (earlier clocks: the
+    # new ones are numbered after them), the new clocks, event, ticket, the assisting units'
+    # rows, the units in its text index row (on PostgreSQL, one UPDATE: text_search's scope
+    # lexemes), the units' messages (template, outbox rows), the events, the extension
+    # requests: 14 (the open case is read only when it names no unit yet: ask_with_ticket)
+    "dispatch": 14,
+    "accept": 9,
+    # + the reply row, the reply clock stopped (the extension requests tell whether one is
+    # pending and must be withdrawn: an UPDATE only then), the replies and callbacks: 13
+    "reply": 13,
+    # + the callback row, the clocks (stopped if open): 12
+    "callback": 12,
+    # a dissatisfied callback: + the policy, the new reply clock: 15
+    "reopen": 15,
+    "detail": 7,
     # the supervisors' lists: token, count, page, then a query per relationship the rows
     # show (cases: ticket, unit, opener, closer; cards: ticket, unit), not one per row
     "cases": 8,
@@ -216,3 +222,19 @@ def test_a_step_costs_its_budget_whatever_the_history(world, app, step, history)
     assert len(calls) <= BUDGET[step], "\n".join(c[:150] for c in calls)
     assert len(calls) == len(counts["short"][step]), (calls, counts["short"][step])
     assert len(calls.after) == len(counts["short"][step].after), (calls.after, counts["short"][step].after)
+
+
+def test_the_one_ticket_statement_stays_short_enough_for_psycopg_to_cache_its_conversion(app):
+    """psycopg converts a query's %(name)s placeholders anew on every execution when its text
+    is over 4,096 bytes (psycopg._queries.MAX_CACHED_STATEMENT_LENGTH): about 250 more Python
+    calls in every action and detail. The ticket's statement (its columns, joined rows and the
+    EXISTS questions, other domains' included) must stay under it."""
+    from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH
+    from sqlalchemy.dialects.postgresql import psycopg as pg
+
+    from hotline.tickets import queries
+
+    with app.app_context():
+        statement, _ = queries._one_ticket()
+        sql = str(statement.compile(dialect=pg.dialect()))
+    assert len(sql.encode()) <= MAX_CACHED_STATEMENT_LENGTH - 200, len(sql.encode())

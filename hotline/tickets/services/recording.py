@@ -78,6 +78,15 @@ def record_event(
     return event
 
 
+def added(ticket: Ticket, collection: str, row) -> None:
+    """A service added ``row`` to the ticket's ``collection`` (replies, callbacks, duplicates:
+    see tickets.queries.COLLECTIONS): a list of it this transaction keeps (read, or started
+    empty because the ticket had none) gets it too, so that the answer shows it unread."""
+    kept = txcache.peek(db.session(), (collection, ticket.id))
+    if kept is not None:
+        kept.append(row)
+
+
 def event_values(ticket, action, *, actor, now, note=None, data=None, from_status=_UNCHANGED, to_status=_UNCHANGED):
     return {
         "ticket_id": ticket.id,

@@ -19,7 +19,7 @@ from .. import permissions
 from ..models import Callback, Reply, Satisfaction, Ticket, TicketEvent
 from ..states import Action, Status
 from .extension_requests import withdraw_pending_extension
-from .recording import check, done, no_autoflush, transition
+from .recording import added, check, done, no_autoflush, transition
 
 A = Action
 
@@ -75,8 +75,12 @@ def dispatch(
 ) -> TicketEvent:
     """派单: to one lead unit (主办) and optional assisting units (协办); the reply clock starts."""
     check(ticket, A.DISPATCH, actor)
-    # The named units, lead and assisting, in one query.
-    named = unit_queries.by_codes([c for c in [lead_unit, *(assist_units or ())] if c])
+    # The named units, lead and assisting, and without a lead unit named the category's
+    # default one (which the ticket's statement does not read), in one query.
+    default_id = None if lead_unit or ticket.category is None else ticket.category.default_lead_unit_id
+    named = unit_queries.by_codes(
+        [c for c in [lead_unit, *(assist_units or ())] if c], ids=[default_id] if default_id else ()
+    )
     lead = _dispatch_lead(ticket, lead_unit, named)
     assists = _dispatch_assists(lead, assist_units, named)
     plan = _plan_clocks(ticket, now)
@@ -185,16 +189,16 @@ def reply(ticket: Ticket, *, actor, now: datetime, content: str, check_result: d
     check(ticket, A.REPLY, actor)
     if not content:
         raise InvalidInput("Give the reply's content.", message_zh="请填写答复内容。", field="content")
-    db.session.add(
-        Reply(
-            ticket_id=ticket.id,
-            unit_id=ticket.lead_unit_id,
-            author_id=actor.id,
-            content=content,
-            created_at=now,
-            check_result=check_result,
-        )
+    row = Reply(
+        ticket_id=ticket.id,
+        unit_id=ticket.lead_unit_id,
+        author_id=actor.id,
+        content=content,
+        created_at=now,
+        check_result=check_result,
     )
+    db.session.add(row)
+    added(ticket, "replies", row)
     on_time = not is_overdue(ticket.reply_due_at, now)
     event = transition(ticket, A.REPLY, actor=actor, now=now, note=content, data={"on_time": on_time})
     withdraw_pending_extension(ticket, now)
@@ -209,17 +213,17 @@ def callback(
     """回访: satisfied or basically satisfied closes; dissatisfied reopens to the same unit."""
     check(ticket, A.CALLBACK, actor)
     satisfaction = Satisfaction(satisfaction)
-    db.session.add(
-        Callback(
-            ticket_id=ticket.id,
-            operator_id=actor.id,
-            unit_id=ticket.lead_unit_id,
-            satisfaction=satisfaction.value,
-            is_resolved=resolved,
-            note=note,
-            created_at=now,
-        )
+    row = Callback(
+        ticket_id=ticket.id,
+        operator_id=actor.id,
+        unit_id=ticket.lead_unit_id,
+        satisfaction=satisfaction.value,
+        is_resolved=resolved,
+        note=note,
+        created_at=now,
     )
+    db.session.add(row)
+    added(ticket, "callbacks", row)
     data = {"satisfaction": satisfaction.value, "resolved": resolved}
     if satisfaction is Satisfaction.DISSATISFIED:
         plan = _plan_clocks(ticket, now)
@@ -258,6 +262,7 @@ def merge(ticket: Ticket, *, actor, now: datetime, into: str) -> TicketEvent:
     event = transition(ticket, A.MERGE, actor=actor, now=now, data={"into": target.number})
     withdraw_pending_extension(ticket, now)
     ticket.duplicate_of = target
+    added(target, "duplicates", ticket.number)
     ticket.merged_at = now
     ticket.closed_at = now
     return done(ticket, event, actor, now)
