@@ -224,7 +224,9 @@ def test_a_worker_killed_mid_sweep_escalates_every_overdue_ticket_exactly_once(m
         start_new_session=True,  # its own process group: the work-horse dies with it
     )
     try:
-        _wait_for(lambda: counts(app, "overdue")[0] >= 18, 60, "the sweep to commit a few batches")
+        # Generous: the worker starts a Flask app and preloads jieba, slow on a loaded machine
+        # (60 s were once not enough at load average 9 on 2 cores); a quick start waits no longer.
+        _wait_for(lambda: counts(app, "overdue")[0] >= 18, 180, "the sweep to commit a few batches")
     finally:
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait(timeout=30)
