@@ -145,7 +145,7 @@ def main() -> int:
         for label, value in (("never", np.inf), *((f"{s:g}", s) for s in SURE_SCORES), ("always", None)):
             mrr, fused = replay(rows, value)
             shipped = " (shipped)" if value == searching.SURE_SCORE else ""
-            print(f"{label:>12} {mrr:8.3f} {fused:7.1%}{shipped}")
+            print(f"{label:>12} {mrr:8.4f} {fused:7.1%}{shipped}")
         heading = "fusion (candidates, normalisation, weight)"
         print(f"\n{heading:<44} {'MRR@10':>8}  (gate as shipped)")
         for fusion in FUSIONS:
@@ -156,7 +156,7 @@ def main() -> int:
                 searching.DENSE_WEIGHT,
                 "z",
             )
-            print(f"{fusion[0]:<44} {mrr:8.3f}{' (shipped)' if shipped else ''}")
+            print(f"{fusion[0]:<44} {mrr:8.4f}{' (shipped)' if shipped else ''}")
     return 0
 
 
