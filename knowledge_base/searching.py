@@ -51,10 +51,10 @@ log = logging.getLogger(__name__)
 REINDEX_JOB = "knowledge_base.tasks.reindex"
 REBUILD_REQUEST_INTERVAL = 60.0  # seconds between two rebuild requests from one process
 # Fusion (chosen on both sets' dev questions, replayed by bench/kb_gate_sim.py): the right
-# article is often the lexical side's 20th-100th when the semantic side ranks it high, and
+# article is often the lexical side's 11th-200th when the semantic side ranks it high, and
 # z-scores let a candidate far above its list's mean count more than min-max would.
-LEXICAL_CANDIDATES = 100  # the lexical side's candidates for fusion (at least; ``limit`` if more)
-CANDIDATES = 100  # the semantic side's
+LEXICAL_CANDIDATES = 200  # the lexical side's candidates for fusion (at least; ``limit`` if more)
+CANDIDATES = 200  # the semantic side's
 DENSE_WEIGHT = 0.5  # the semantic side's share of a fused score
 SURE_SCORE = 42.0  # see _lexically_sure
 SURE_LEAD = 2.0
