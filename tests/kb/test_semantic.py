@@ -111,9 +111,10 @@ def test_publishing_embeds_the_article_once_per_text(hybrid, clock_):
 def test_a_question_without_the_articles_words_finds_it_by_meaning(hybrid):
     for title, body in (VACCINE, AFTER_SCHOOL, WATER):
         hybrid.article(title=title, body=body)
-    # The only lexical hit stays first; the article found by meaning joins it; the article
-    # worst on the semantic side and absent on the lexical one (score 0) does not.
-    assert ids_of(hybrid, QUESTION) == [AFTER_SCHOOL[0], VACCINE[0]]
+    # The article found by meaning (the answer) joins the only lexical hit, ahead of it: a
+    # lone lexical hit says nothing about its rank (it stands at its list's mean). The
+    # article worst on the semantic side and absent on the lexical one does not join.
+    assert ids_of(hybrid, QUESTION) == [VACCINE[0], AFTER_SCHOOL[0]]
     # The same data without the semantic side: only the lexical hit.
     assert _lexical_titles(hybrid, QUESTION) == [AFTER_SCHOOL[0]]
 
@@ -146,7 +147,7 @@ def test_the_semantic_side_never_shows_what_the_viewer_may_not_see(hybrid):
     for who in ("operator", "kb_editor", "admin"):
         r = hybrid.client(who).get("/api/v1/kb/search", query_string={"q": QUESTION})
         assert r.status_code == 200
-        assert [x["title"] for x in r.json["results"]] == [AFTER_SCHOOL[0], VACCINE[0]]
+        assert [x["title"] for x in r.json["results"]] == [VACCINE[0], AFTER_SCHOOL[0]]
 
 
 def test_without_the_model_or_vectors_search_is_lexical(hybrid, monkeypatch):
@@ -299,17 +300,21 @@ def test_publish_embed_search_through_the_worker_on_redis(make_app, redis_url, c
     assert len(stored(world)) == 3
 
 
-def test_fusion_is_a_weighted_sum_of_normalised_scores():
+def test_fusion_is_a_weighted_sum_of_standardised_scores():
     w = searching.DENSE_WEIGHT
-    fused = searching._combine([(1, 10.0), (2, 5.0), (3, 1.0)], [(3, 0.9), (4, 0.8), (1, 0.1)])
+    lexical, dense = [(1, 10.0), (2, 5.0), (3, 0.0)], [(3, 0.9), (4, 0.6), (1, 0.3)]
+    fused = searching._combine(lexical, dense)
     scores = dict(fused)
     assert set(scores) == {1, 2, 3, 4}
-    # 1: best lexically, worst semantically; 3: the other way round; 2 and 4: one side each.
-    assert scores[1] == pytest.approx(1 - w) and scores[3] == pytest.approx(w)
-    assert scores[2] == pytest.approx((1 - w) * 4 / 9) and scores[4] == pytest.approx(w * 7 / 8)
-    assert [key for key, _ in fused] == sorted(scores, key=lambda k: -scores[k])
-    # A lone candidate on a side counts as that side's best, and ties go to the lower id.
-    assert searching._combine([(5, 2.0)], [(5, 0.5)]) == [(5, pytest.approx(1.0))]
+    # z-scores: lexical 10, 5, 0 -> +z, 0, -z; dense 0.9, 0.6, 0.3 the same; z = sqrt(3/2).
+    z = (3 / 2) ** 0.5
+    # 1: best lexically, worst semantically; 3: the other way round; 2 and 4: one side each,
+    # the side that lacks one counting it as its last.
+    assert scores[1] == pytest.approx((1 - w) * z - w * z) and scores[3] == pytest.approx(w * z - (1 - w) * z)
+    assert scores[2] == pytest.approx(-w * z) and scores[4] == pytest.approx(-(1 - w) * z)
+    assert [key for key, _ in fused] == sorted(scores, key=lambda k: (-scores[k], k))
+    # A lone candidate, or equal scores, stand at the mean; ties go to the lower id.
+    assert searching._combine([(5, 2.0)], [(5, 0.5)]) == [(5, pytest.approx(0.0))]
     assert [k for k, _ in searching._combine([(8, 1.0), (7, 1.0)], [])] == [7, 8]
 
 

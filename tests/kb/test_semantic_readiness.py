@@ -19,7 +19,7 @@ from tests.factories import World
 from tests.kb.test_semantic import AFTER_SCHOOL, QUESTION, VACCINE, WATER, Clock, ids_of
 
 ROOT = Path(__file__).resolve().parents[2]
-BOTH = [AFTER_SCHOOL[0], VACCINE[0]]  # what the hybrid search answers QUESTION with
+BOTH = [VACCINE[0], AFTER_SCHOOL[0]]  # what the hybrid search answers QUESTION with
 LEXICAL = [AFTER_SCHOOL[0]]  # what the lexical side alone answers
 
 
