@@ -192,24 +192,14 @@ def similarity(query: str, passage: str, *, tokens: int, timeout: float = 2.0) -
 
 
 def _similarity_now(query: str, passage: str, tokens: int) -> float | None:
+    """(On the query thread.) The cosine of the query's vector (kept) and the passage's."""
     import numpy as np
 
-    key = f"\x00{tokens}\x00{query[: tokens * 8]}"
+    q = _embed_query_now(f"\x00{tokens}\x00{query[: tokens * 8]}", text=query, tokens=tokens)
+    if q is None:
+        return None
     with _lock:
-        model = _load()
-        if model is None:
-            return None
-        if not getattr(_local, "threads_set", False):
-            model._lib.omp_set_num_threads(QUERY_THREADS)
-            _local.threads_set = True
-        with _cache_lock:
-            q = _cache.get(key)
-        if q is None:
-            q = model.query(_cut(model, query, tokens))
-            with _cache_lock:
-                _cache[key] = q
-                if len(_cache) > CACHE_SIZE:
-                    _cache.popitem(last=False)
+        model = _query_model()  # loaded: the query's vector was computed
         p = model.passage(_cut(model, passage, tokens))
     return float(np.dot(np.asarray(q, dtype=np.float32).ravel(), np.asarray(p, dtype=np.float32).ravel()))
 
@@ -223,21 +213,30 @@ def _query_thread() -> ThreadPoolExecutor:
         return _executor
 
 
-def _embed_query_now(key: str):
-    """(On the query thread.) The question's vector, computed under the model's lock."""
+def _query_model():
+    """(On the query thread, under the model's lock.) The model, loaded if needed, set to
+    embed on ``QUERY_THREADS``; None when it is not available."""
+    model = _load()
+    if model is not None and not getattr(_local, "threads_set", False):
+        # OpenMP's thread count is per calling thread: this one embeds on QUERY_THREADS.
+        model._lib.omp_set_num_threads(QUERY_THREADS)
+        _local.threads_set = True
+    return model
+
+
+def _embed_query_now(key: str, *, text: str | None = None, tokens: int = QUERY_TOKENS):
+    """(On the query thread.) The vector of ``text`` (the question ``key`` itself unless
+    given) as a query of at most ``tokens``, computed under the model's lock and kept under
+    ``key``."""
     with _lock:
         with _cache_lock:
             found = _cache.get(key)
         if found is not None:
             return found
-        model = _load()
+        model = _query_model()
         if model is None:
             return None
-        if not getattr(_local, "threads_set", False):
-            # OpenMP's thread count is per calling thread: this one embeds on QUERY_THREADS.
-            model._lib.omp_set_num_threads(QUERY_THREADS)
-            _local.threads_set = True
-        vector = model.query(_cut(model, key, QUERY_TOKENS))
+        vector = model.query(_cut(model, key if text is None else text, tokens))
     with _cache_lock:
         _cache[key] = vector
         if len(_cache) > CACHE_SIZE:
