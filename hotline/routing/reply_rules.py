@@ -131,35 +131,41 @@ def semantic_score(ticket_text: str, content: str, *, compute: bool = True) -> f
 
     query, passage = replycheck.semantic_texts(content, ticket_text)
     key = hashlib.sha256(f"{replycheck.SEMANTIC_TOKENS}\0{query}\0{passage}".encode()).hexdigest()[:40]
-    redis = get_redis()
-    if redis is not None:
-        try:
-            found = redis.get(SCORE_PREFIX + key)
-            if found is not None:
-                return float(found)
-        except RedisError:
-            redis = None
-    else:
-        with _SCORES_LOCK:
-            if key in _SCORES:
-                return _SCORES[key]
-    if not compute:
-        return None
+    found = _kept(key)
+    if found is not None or not compute:
+        return found
     score = semantic.similarity(query, passage, tokens=replycheck.SEMANTIC_TOKENS)
-    if score is None:
-        return None
-    if redis is not None:
-        with contextlib.suppress(RedisError):
-            redis.set(SCORE_PREFIX + key, repr(score), ex=SCORE_SECONDS)
-    else:
-        with _SCORES_LOCK:
-            _SCORES[key] = score
-            if len(_SCORES) > _SCORES_SIZE:
-                _SCORES.popitem(last=False)
+    if score is not None:
+        _keep(key, score)
     return score
 
 
 SCORE_PREFIX = "hotline:replycheck:"
+
+
+def _kept(key: str) -> float | None:
+    """A score kept by any process (Redis), or by this one without Redis; None if none is."""
+    redis = get_redis()
+    if redis is None:
+        with _SCORES_LOCK:
+            return _SCORES.get(key)
+    try:
+        found = redis.get(SCORE_PREFIX + key)
+    except RedisError:  # Redis down: the check computes the score again
+        return None
+    return float(found) if found is not None else None
+
+
+def _keep(key: str, score: float) -> None:
+    redis = get_redis()
+    if redis is None:
+        with _SCORES_LOCK:
+            _SCORES[key] = score
+            if len(_SCORES) > _SCORES_SIZE:
+                _SCORES.popitem(last=False)
+        return
+    with contextlib.suppress(RedisError):
+        redis.set(SCORE_PREFIX + key, repr(score), ex=SCORE_SECONDS)
 
 
 def out(ticket, result: replycheck.Result) -> dict:
