@@ -59,6 +59,10 @@ def embed_articles(article_ids: Iterable[int]) -> int:
     todo = _stale(ids)
     if not todo:
         return 0
+    # The model takes seconds: no transaction is held meanwhile (on SQLite a job's
+    # transaction holds the one write lock from its first statement, and every sign-in and
+    # reply would wait for the embedding, then fail).
+    db.session.commit()
     vectors = semantic.embed_passages([text for _, text, _ in todo])
     now = clock.now()
     rows = [

@@ -181,6 +181,26 @@ def test_a_malformed_vector_is_ignored_never_a_500(hybrid):
     assert VACCINE[0] in ids_of(hybrid, QUESTION)
 
 
+def test_no_transaction_is_held_while_articles_are_embedded(hybrid, monkeypatch):
+    """Embedding takes seconds: the job holds no transaction meanwhile (on SQLite it would
+    hold the one write lock, and every other writer would wait for it, then fail)."""
+    article = hybrid.article(title=VACCINE[0], body=VACCINE[1])
+    embed = semantic.embed_passages
+    held = []
+
+    def watched(texts):
+        held.append(db.session().in_transaction())
+        return embed(texts)
+
+    monkeypatch.setattr(semantic, "embed_passages", watched)
+    with hybrid.app.app_context():
+        db.session.execute(ArticleVector.__table__.delete())
+        assert vectors.embed_articles([article]) == 1
+        db.session.commit()
+        assert db.session.scalar(select(func.count(ArticleVector.article_id))) == 1
+    assert held == [False]
+
+
 def test_a_busy_model_leaves_the_search_lexical_without_waiting(hybrid):
     for title, body in (VACCINE, AFTER_SCHOOL):
         hybrid.article(title=title, body=body)
