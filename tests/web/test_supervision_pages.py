@@ -67,6 +67,7 @@ def test_cards_page_counts_cards_per_unit(sign_in, page, live_server, world, app
         run_sweep(FROZEN_NOW + timedelta(hours=50))  # past 2 × 22 h: yellow and red cards
     sign_in("supervisor")
     page.click("text=黄牌红牌")
+    page.wait_for_url("**/supervision/cards")
     rows = page.locator("#cards-by-unit tbody tr").all_inner_texts()
     assert len(rows) == 2 and all("1\t1" in r for r in rows)
     sign_in("staff_a")
@@ -74,6 +75,14 @@ def test_cards_page_counts_cards_per_unit(sign_in, page, live_server, world, app
     assert page.locator("#cards-by-unit tbody tr").count() == 1
     assert "市人力资源和社会保障局" in page.locator("#cards-by-unit").inner_text()
     assert page.locator("table.cards-list tbody tr").count() == 2  # its own yellow and red card
+    assert "共 2 张" in page.locator("main").inner_text()
+    # A page at a time, the filters kept from page to page.
+    page.goto(f"{live_server}/supervision/cards?per_page=1")
+    assert "共 2 张，第 1/2 页" in page.locator("main").inner_text()
+    page.click(".pager >> text=下一页")
+    page.wait_for_url("**page=2**")
+    assert "第 2/2 页" in page.locator("main").inner_text() and "per_page=1" in page.url
+    assert page.locator("table.cards-list tbody tr").count() == 1
 
 
 def test_outbox_shows_messages_with_masked_numbers(sign_in, page, live_server, world):
