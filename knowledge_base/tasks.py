@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from hotline.core import clock
+from hotline.extensions import db
 
 from . import indexing
 
@@ -49,6 +50,9 @@ def embed_missing() -> int:
     from . import vectors
 
     ids = vectors.missing_ids()
+    # Without Redis the jobs run here, now, each in its own transaction: this one (it only
+    # read) ends first, or on SQLite its write lock would hold them until they time out.
+    db.session.commit()
     if ids:
         log.info("knowledge base: %d article(s) without a current vector, queued", len(ids))
     return vectors.schedule(ids)

@@ -201,6 +201,20 @@ def test_no_transaction_is_held_while_articles_are_embedded(hybrid, monkeypatch)
     assert held == [False]
 
 
+def test_the_hourly_job_embeds_missing_articles_inline_without_redis(hybrid):
+    """Without Redis the hourly job's embedding jobs run in its process: its own reading
+    transaction must not hold them (on SQLite they waited for its write lock, then failed)."""
+    from knowledge_base import tasks
+
+    article = hybrid.article(title=VACCINE[0], body=VACCINE[1])
+    with hybrid.app.app_context():
+        db.session.execute(ArticleVector.__table__.delete())
+        db.session.commit()
+        assert vectors.missing_ids() == [article]
+        assert tasks.embed_missing() == 1  # one job, run inline
+        assert vectors.missing_ids() == []
+
+
 def test_a_busy_model_leaves_the_search_lexical_without_waiting(hybrid):
     for title, body in (VACCINE, AFTER_SCHOOL):
         hybrid.article(title=title, body=body)
