@@ -159,7 +159,8 @@ def load_vectors(articles_path: Path, cache: Path) -> None:
         took = time.perf_counter() - started
         print(
             f"  kb embed: {len(order)} articles in {took:.0f} s, {len(order) / took:.1f} articles/s "
-            f"({semantic.PASSAGE_TOKENS} tokens; {load_average()}; cached in {path})"
+            f"({semantic.PASSAGE_TOKENS} tokens, the {semantic.engine_name()} engine; {load_average()}; "
+            f"cached in {path})"
         )
         rows = dict(
             db.session.execute(

