@@ -145,6 +145,11 @@ def _check_and_complete(config: dict) -> None:
     config.setdefault(
         "DASHBOARD_CACHE_SECONDS", _int("HOTLINE_DASHBOARD_CACHE_SECONDS", 0 if config["TESTING"] else 300)
     )
+    # Message templates and deadline policies kept in each process (hotline.core.kept): how
+    # long another process's change may take to be seen here (0: read in every request).
+    config.setdefault("SETTINGS_CACHE_SECONDS", _int("HOTLINE_SETTINGS_CACHE_SECONDS", 0 if config["TESTING"] else 30))
+    if config["SETTINGS_CACHE_SECONDS"] < 0:
+        raise ConfigError("HOTLINE_SETTINGS_CACHE_SECONDS must be 0 or more")
     # Closed months' figures read from their stored rollups (hotline.reports.rollups) when
     # current; off: every figure computed live (the benches compare the two).
     config.setdefault("REPORT_ROLLUPS", _bool("HOTLINE_REPORT_ROLLUPS", True))

@@ -116,8 +116,25 @@ class Outbound:
     def max_attempts(self) -> int:
         return len(current_app.config[self.retry_intervals_key]) + 1
 
-    def deliver(self, row_id: int) -> str:
-        """The job: one attempt (all of them inline in the embedded mode, where no rq retries)."""
+    def deliver(self, row_id: int, *more: int) -> str:
+        """The job: one attempt for each row (all of them inline in the embedded mode, where no
+        rq retries). The rows one transaction wrote share one job (one job queued per request,
+        not one per message), each with its own claim, attempts and outcome: a row that fails
+        is raised after the others were tried, so that rq retries the job, and on its retry
+        the rows already done are skipped (their claim no longer matches). Returns the row's
+        outcome, or the rows' outcomes joined by commas."""
+        outcomes, first_error = [], None
+        for one in (row_id, *more):
+            try:
+                outcomes.append(self._deliver_one(one))
+            except (self.failed, self.busy) as exc:
+                outcomes.append(type(exc).__name__)
+                first_error = first_error or exc
+        if first_error is not None:
+            raise first_error
+        return ",".join(outcomes)
+
+    def _deliver_one(self, row_id: int) -> str:
         max_attempts = self.max_attempts()
         outcome = self.attempt(row_id, max_attempts=max_attempts)
         if get_redis() is None:

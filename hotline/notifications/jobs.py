@@ -1,4 +1,4 @@
-"""The delivery job: ``deliver(notification_id)`` on the ``notifications`` queue.
+"""The delivery job: ``deliver(notification_id, ...)`` on the ``notifications`` queue.
 
 Idempotent and safe to run twice at once: a conditional UPDATE claims the row (see
 ``hotline.core.delivery``, which runs the job for the outbox and e-supervision alike), so a
@@ -66,8 +66,9 @@ class Outbox(delivery.Outbound):
 OUTBOX = Outbox()
 
 
-def deliver(notification_id: int) -> str:
-    return OUTBOX.deliver(notification_id)
+def deliver(notification_id: int, *more: int) -> str:
+    """Deliver one message, or several queued by one transaction (each on its own)."""
+    return OUTBOX.deliver(notification_id, *more)
 
 
 def attempt(notification_id: int, *, max_attempts: int) -> str:

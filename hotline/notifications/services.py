@@ -7,6 +7,7 @@ key changes nothing). The delivery job is enqueued after the commit, by id.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,7 +16,7 @@ from sqlalchemy import select
 
 from ..accounts.models import Role, User
 from ..audit.services import record as audit
-from ..core import clock, jobs, txcache
+from ..core import clock, jobs, kept, txcache
 from ..core.db import upsert_insert
 from ..core.errors import Conflict, InvalidInput
 from ..core.privacy import mask_address, scrub
@@ -24,6 +25,7 @@ from . import channels, templates
 from .models import ChannelName, Notification, NotificationTemplate, RecipientType, Status
 
 DELIVER_JOB = "hotline.notifications.jobs.deliver"
+KEPT = "notification_template"  # the templates kept in the process, by code
 # Messages to these recipients have personal numbers in their placeholders masked.
 _MASKED_RECIPIENTS = frozenset({RecipientType.UNIT.value, RecipientType.UNIT_HEAD.value})
 DEADLINE_LABELS = {"accept": "签收", "reply": "答复", "rectification": "整改"}
@@ -110,6 +112,13 @@ def get_template(code: str, *, fresh: bool = False) -> EffectiveTemplate:
     return txcache.get(db.session(), ("notification_template", code), lambda: _read_template(code))
 
 
+def sending_template(code: str) -> EffectiveTemplate:
+    """The template a message is written from: kept in the process for
+    ``HOTLINE_SETTINGS_CACHE_SECONDS`` (``hotline.core.kept``), without its row (``row`` is
+    None: what is kept outlives the session)."""
+    return kept.get((KEPT, code), lambda: dataclasses.replace(get_template(code), row=None))
+
+
 def _read_template(code: str) -> EffectiveTemplate:
     spec = templates.DEFAULTS[code]
     row = db.session.scalar(select(NotificationTemplate).where(NotificationTemplate.code == code))
@@ -140,6 +149,8 @@ def update_template(code: str, *, actor, now: datetime, changes: dict) -> Effect
     row.channel, row.subject, row.body = channel, subject, body
     row.updated_at, row.updated_by_id = now, getattr(actor, "id", None)
     db.session.flush()
+    txcache.forget(db.session(), ("notification_template", code))
+    kept.forget_after_commit(KEPT)
     audit(
         actor=actor,
         action="notification_template.update",
@@ -207,14 +218,16 @@ def notify_many(messages, *, ticket=None, now: datetime) -> list[int | None]:
     )
     new = {k: i for i, k in db.session.execute(stmt, rows, execution_options={"render_nulls": True}).all()}
     ids = [new.get(row["idempotency_key"]) for row in rows]
-    for notification_id in ids:
-        if notification_id is not None:
-            enqueue(notification_id, f"notification-{notification_id}")
+    sent = [i for i in ids if i is not None]
+    if len(sent) == 1:
+        enqueue(sent[0], f"notification-{sent[0]}")
+    elif sent:  # one job delivers them all, each message still on its own (Outbound.deliver)
+        enqueue_many(sent, f"notifications-{sent[0]}-{sent[-1]}")
     return ids
 
 
 def _outbox_row(code: str, recipient: Recipient, *, key: str, ticket, context: dict, now: datetime) -> dict:
-    template = get_template(code)
+    template = sending_template(code)
     if recipient.type in _MASKED_RECIPIENTS:
         # A unit never reads a citizen's number, here neither (a note may hold one).
         context = scrub(context)
@@ -243,15 +256,20 @@ def _outbox_row(code: str, recipient: Recipient, *, key: str, ticket, context: d
 
 def enqueue(notification_id: int, job_id: str) -> None:
     """Deliver the message after the commit (a job on the notifications queue, by id)."""
+    enqueue_many([notification_id], job_id)
+
+
+def enqueue_many(notification_ids: list[int], job_id: str) -> None:
+    """Deliver the messages after the commit, in one job on the notifications queue."""
     config = current_app.config
     jobs.enqueue(
         DELIVER_JOB,
-        notification_id,
+        *notification_ids,
         queue="notifications",
         job_id=job_id,
-        timeout=2 * int(config.get("DELIVERY_TIMEOUT", 10)) + 30,
+        timeout=(2 * int(config.get("DELIVERY_TIMEOUT", 10)) + 30) * len(notification_ids),
         retry_intervals=tuple(config["NOTIFY_RETRY_INTERVALS"]),
-        description=f"deliver notification {notification_id}",
+        description=f"deliver notification {', '.join(map(str, notification_ids))}",
     )
 
 

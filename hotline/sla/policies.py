@@ -7,7 +7,9 @@ hours to reply, a warning at 80% of the time, a red card at twice the time, no a
 deadline.
 
 Deadlines store the policy's terms as a snapshot (:class:`Terms`), so editing a policy
-changes tickets dispatched afterwards, never the clocks already running.
+changes tickets dispatched afterwards, never the clocks already running: at once through the
+process that made the change, within ``HOTLINE_SETTINGS_CACHE_SECONDS`` through the others
+(the terms are kept in each process: ``hotline.core.kept``).
 """
 
 from __future__ import annotations
@@ -18,10 +20,13 @@ from datetime import datetime
 from sqlalchemy import select
 
 from ..audit.services import record
+from ..core import kept
 from ..core.errors import Conflict, InvalidInput
 from ..extensions import db
 from . import arithmetic
 from .models import ANY, SlaPolicy
+
+KEPT = "sla_terms"  # the terms kept in the process, by request type and urgency
 
 
 @dataclass(frozen=True)
@@ -88,7 +93,12 @@ def _specificity(policy: SlaPolicy) -> tuple[int, int]:
 
 
 def terms_for(request_type: str, urgency: str) -> Terms:
-    """The terms that apply now to a ticket of this request type and urgency."""
+    """The terms that apply now to a ticket of this request type and urgency (kept in the
+    process for ``HOTLINE_SETTINGS_CACHE_SECONDS``: ``hotline.core.kept``)."""
+    return kept.get((KEPT, request_type, urgency), lambda: _read_terms(request_type, urgency))
+
+
+def _read_terms(request_type: str, urgency: str) -> Terms:
     candidates = db.session.scalars(
         select(SlaPolicy).where(
             SlaPolicy.is_active.is_(True),
@@ -158,6 +168,7 @@ def create_policy(*, actor, now: datetime, values: dict) -> SlaPolicy:
     policy = SlaPolicy(**{k: values.get(k) for k in FIELDS}, version=1, created_at=now, updated_at=now)
     db.session.add(policy)
     db.session.flush()
+    kept.forget_after_commit(KEPT)
     record(
         actor=actor,
         action="sla_policy.create",
@@ -181,6 +192,7 @@ def update_policy(policy: SlaPolicy, *, actor, now: datetime, changes: dict) -> 
     policy.version += 1
     policy.updated_at = now
     db.session.flush()
+    kept.forget_after_commit(KEPT)
     record(
         actor=actor,
         action="sla_policy.update",

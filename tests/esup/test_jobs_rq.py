@@ -199,3 +199,31 @@ def test_the_scheduler_requeues_lost_messages_by_itself(redis_world, gateway, ru
     run_worker(app, ["notifications"])
     assert _row(app, Notification, template_code="citizen_confirmation").status == "sent"
     assert len(gateway.requests) == 1
+
+
+def test_the_messages_of_one_dispatch_share_a_job_and_each_is_retried_on_its_own(redis_world, gateway, run_worker):
+    app = redis_world.app
+    app.config.update(SMS_GATEWAY_URL=gateway.url, NOTIFY_RETRY_INTERVALS=(0, 0))
+    admin = redis_world.client("admin")
+    for code, phone in (("DEPT-A", "13800000001"), ("DEPT-B", "13800000002")):
+        assert admin.patch(f"/api/v1/unit-contacts/{code}", json={"notify_phone": phone}).status_code == 200
+    # The citizen's confirmation (its own job, queued first) and the lead unit's message go
+    # through; the assisting unit's fails once.
+    gateway.script = [200, 200, 500]
+
+    redis_world.ticket("dispatched", lead="DEPT-A", assists=("DEPT-B",), request_type="consultation")
+
+    with app.app_context():
+        dispatched = Notification.template_code == "unit_ticket_dispatched"
+        ids = list(db.session.scalars(select(Notification.id).where(dispatched).order_by(Notification.id)))
+    assert len(ids) == 2
+    queue = Queue("notifications", connection=get_redis(app))
+    job_id = f"notifications-{ids[0]}-{ids[1]}"
+    assert len(queue.job_ids) == 2 and queue.job_ids[1] == job_id  # one job for the dispatch's two messages
+    assert queue.fetch_job(job_id).args == tuple(ids)
+    run_worker(app, ["notifications"])
+    lead, assist = (_row(app, Notification, id=i) for i in ids)
+    assert (lead.status, lead.attempts) == ("sent", 1)  # not sent again when the job was retried
+    assert (assist.status, assist.attempts) == ("sent", 2)
+    to = [json.loads(r["body"])["to"] for r in gateway.requests]
+    assert to[1:] == ["13800000001", "13800000002", "13800000002"]
