@@ -1,7 +1,7 @@
 """The whole life of a ticket over HTTP under gunicorn: intake, submit, dispatch, accept,
 reply, callback, detail, beside the server's trivial endpoint and the bare intake (the floor).
 
-    .venv/bin/python bench/workflow.py [--database postgresql|sqlite] [--clients 16] [--tickets 400]
+    .venv/bin/python bench/workflow.py [--database postgresql|sqlite] [--clients 16] [--tickets 400] [--rounds 3]
                                        [--workers N] [--threads T] [--redis-url URL] [--no-bare]
     .venv/bin/python bench/workflow.py --profile [STEP|all] [--database ...] [--tickets 200]
                                        [--database-name NAME] [--redis-url URL] [--top 25] [--full-sql]
@@ -12,7 +12,9 @@ configuration, gthread workers). Then, step after step, --clients concurrent cli
 (threads with keep-alive connections) drive --tickets tickets through the step: intake as
 an operator (a consultation, each with a new caller), submit, dispatch (to the category's
 unit, with one assisting unit), accept and reply as that unit's staff, callback (satisfied)
-as the operator, and the ticket's detail as the operator. Before the steps, in the same run,
+as the operator, and the ticket's detail as the operator; the whole life --rounds times on new
+tickets (a shared machine's speed drifts within minutes: each step's CPU is compared with the
+same round's intake's). Before the steps, in the same run,
 GET /livez (no database: the ceiling) and, on PostgreSQL, bench/bare/app.py (intake's
 statements through raw psycopg: the floor). For each: requests per second, p50/p99, the
 server's CPU per request (gunicorn master and workers, from /proc) and the SQL statements
@@ -129,6 +131,7 @@ def main() -> None:
     parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
     parser.add_argument("--clients", type=int, default=None, help="concurrent clients (16 on PostgreSQL, 4 on SQLite)")
     parser.add_argument("--tickets", type=int, default=400, help="tickets driven through every step")
+    parser.add_argument("--rounds", type=int, default=3, help="how many times the life is run, on new tickets")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--redis-url", default="", help="HOTLINE_REDIS_URL for the server (default: none)")
@@ -185,7 +188,6 @@ def main() -> None:
             runs.append(
                 ("bare intake (floor)", bare_port, bare.pid, lambda i: request_for("intake", i, [], tokens, 50_000_000))
             )
-        numbers: list[str] = []
         # Warm the workers (imports, caches, connections) on tickets of their own.
         warm: list[str] = []
         for step in STEPS:
@@ -195,13 +197,18 @@ def main() -> None:
         results = []
         for label, endpoint_port, pid, make in runs:
             results.append(_measure(label, endpoint_port, pid, clients, args.tickets, make))
-        for step in STEPS:
-            before = _last_id(url, args.database)
-            make = lambda i, s=step: request_for(s, i, numbers, tokens, 0)  # noqa: E731
-            results.append(_measure(step, port, server.pid, clients, args.tickets, make))
-            if step == "intake":
-                numbers.extend(_numbers_since(url, args.database, before))
-                assert len(numbers) == args.tickets, len(numbers)
+        # The life again and again on new tickets: a shared machine's speed drifts within
+        # minutes, so each step's CPU is compared with intake's of the same round.
+        rounds: dict[str, list] = {step: [] for step in STEPS}
+        for round_ in range(args.rounds):
+            numbers: list[str] = []
+            for step in STEPS:
+                before = _last_id(url, args.database)
+                make = lambda i, s=step, n=numbers, r=round_: request_for(s, i, n, tokens, r * 1_000_000)  # noqa: E731
+                rounds[step].append(_measure(step, port, server.pid, clients, args.tickets, make))
+                if step == "intake":
+                    numbers.extend(_numbers_since(url, args.database, before))
+                    assert len(numbers) == args.tickets, len(numbers)
     finally:
         for s in servers:
             s.terminate()
@@ -214,14 +221,26 @@ def main() -> None:
     print(
         f"\nA ticket's life over HTTP, gunicorn {args.workers} gthread workers × {args.threads} threads, "
         f"{args.database}{', side effects queued to Redis' if args.redis_url else ', side effects inline'}, "
-        f"{clients} clients, {args.tickets} tickets per step, cores: {os.cpu_count()}"
+        f"{clients} clients, {args.tickets} tickets per step, {args.rounds} round(s), cores: {os.cpu_count()}; "
+        "a step's req/s and CPU ms are the median of its rounds, p50/p99/max over all its requests, "
+        "× intake the median of its CPU over the same round's intake's"
     )
-    print(f"  {'step':<22}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'CPU ms':>8}{'statements':>12}")
+    header = f"  {'step':<22}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'CPU ms':>8}{'× intake':>10}"
+    print(f"{header}{'statements':>12}  CPU ms by round")
     for label, rate, latencies, cpu_ms in results:
-        n = statements.get(label, "")
         print(
             f"  {label:<22}{rate:>8.0f}{statistics.median(latencies) * 1000:>9.1f}"
-            f"{percentile(latencies, 99) * 1000:>9.1f}{max(latencies) * 1000:>9.1f}{cpu_ms:>8.2f}{n!s:>12}"
+            f"{percentile(latencies, 99) * 1000:>9.1f}{max(latencies) * 1000:>9.1f}{cpu_ms:>8.2f}"
+        )
+    for step in STEPS:
+        measured = rounds[step]
+        latencies = [x for _label, _rate, lat, _cpu in measured for x in lat]
+        ratio = statistics.median(m[3] / i[3] for m, i in zip(measured, rounds["intake"], strict=True))
+        print(
+            f"  {step:<22}{statistics.median(m[1] for m in measured):>8.0f}{statistics.median(latencies) * 1000:>9.1f}"
+            f"{percentile(latencies, 99) * 1000:>9.1f}{max(latencies) * 1000:>9.1f}"
+            f"{statistics.median(m[3] for m in measured):>8.2f}{ratio:>10.2f}{statements.get(step, '')!s:>12}  "
+            + " ".join(f"{m[3]:.2f}" for m in measured)
         )
 
 

@@ -37,9 +37,10 @@ DIM = 384
 # An article is embedded from its title and the start of its body, cut to this many tokens
 # (of the model's 510; 5 of them are the model's "passage: " prefix and markers): the cost of
 # a passage grows a little faster than its tokens, and the start says what an article is
-# about. 38 (32 before) is the most that embedded the 27,413 insurance articles within 10
-# minutes on the 2-core machine where 32 took 490 s (figures: docs/benchmarks.md, "Figures
-# behind the design"). Part of ``content_sha``: changing it computes every vector again.
+# about. 38 (32 before) embeds the 27,413 insurance articles in 557 s on 2 cores with the
+# engine built for the CPU (``engine``; the wheel's own engine needs about 800 s there) and
+# keeps their MRR@10 at 0.30 (figures: docs/benchmarks.md, "Figures behind the design").
+# Part of ``content_sha``: changing it computes every vector again.
 PASSAGE_TOKENS = 38
 QUERY_CHARS = 256  # a longer question is cut (the start says what it is about) ...
 QUERY_TOKENS = 128  # ... and to this many tokens, which also bounds its cost
