@@ -145,6 +145,11 @@ def _check_and_complete(config: dict) -> None:
     config.setdefault(
         "DASHBOARD_CACHE_SECONDS", _int("HOTLINE_DASHBOARD_CACHE_SECONDS", 0 if config["TESTING"] else 300)
     )
+    # Without Redis, whether a request's jobs run on the process's background thread after
+    # its answer (hotline.core.jobs) rather than before it: unset, gunicorn's workers turn it
+    # on (gunicorn.conf.py) and everything else (the CLI, tests, `flask run`) runs them in turn.
+    if "INLINE_JOBS_BACKGROUND" not in config and os.environ.get("HOTLINE_INLINE_JOBS_BACKGROUND"):
+        config["INLINE_JOBS_BACKGROUND"] = _bool("HOTLINE_INLINE_JOBS_BACKGROUND", False)
     # Message templates and deadline policies kept in each process (hotline.core.kept): how
     # long another process's change may take to be seen here (0: read in every request).
     config.setdefault("SETTINGS_CACHE_SECONDS", _int("HOTLINE_SETTINGS_CACHE_SECONDS", 0 if config["TESTING"] else 30))
@@ -257,7 +262,11 @@ def _normalise_database_url(url: str) -> str:
 
 def _engine_options(url: str) -> dict:
     if url.startswith("sqlite"):
-        # 30 s busy timeout: writers queue behind BEGIN IMMEDIATE instead of failing.
-        return {"connect_args": {"timeout": 30}}
+        # 30 s busy timeout: writers queue behind BEGIN IMMEDIATE instead of failing; and
+        # they queue on a lock file first, which wakes the next one the moment the lock is
+        # free (hotline.core.db.SerialisedWrites).
+        from .core.db import SerialisedWrites
+
+        return {"connect_args": {"timeout": 30, "factory": SerialisedWrites}}
     # No pool_pre_ping: hotline.core.db pings only connections that have been idle.
     return {"pool_size": 10, "max_overflow": 20}

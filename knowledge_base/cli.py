@@ -218,7 +218,7 @@ def import_command(path, draft, no_vectors):
 
     Bad lines are reported with their line number; the others are imported. The articles
     are searchable when the command returns; their semantic vectors are computed here
-    without Redis (about 13 articles a second on two cores) or queued for the kb_vectors
+    without Redis (about 50 articles a second on two cores) or queued for the kb_vectors
     workers with it, and search ranks an article lexically until its vector exists.
     """
     counts = import_file(path, draft=draft, embed=not no_vectors)

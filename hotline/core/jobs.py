@@ -4,7 +4,8 @@ Web code names a job by its dotted path and passes ids only (never phone numbers
 complaint text: job arguments sit in Redis, and rq's pickle is code). With
 ``HOTLINE_REDIS_URL`` set, jobs go to rq queues served by ``flask --app wsgi worker``;
 without it (the embedded default) they run inline, in a fresh application context and
-transaction, right after the commit that asked for them.
+transaction, right after the commit that asked for them: in the request, or under gunicorn
+on the process's background thread (``INLINE_JOBS_BACKGROUND``), after the answer.
 
 rq delivers a job at least once: every job must be idempotent and let the database
 decide what has been done.
@@ -12,7 +13,12 @@ decide what has been done.
 
 from __future__ import annotations
 
+import atexit
 import logging
+import os
+import queue
+import threading
+import time
 from dataclasses import dataclass, field
 
 from flask import Flask, current_app
@@ -82,11 +88,10 @@ def submit_many(app: Flask, specs: list[JobSpec]) -> None:
         _check(spec)
     redis = get_redis(app)
     if redis is None:
-        for spec in specs:
-            try:
-                run_inline(app, spec)
-            except Exception:  # logged with its traceback and recorded by run_inline
-                log.debug("inline job %s failed; the next ones still run", spec.path)
+        if app.config.get("INLINE_JOBS_BACKGROUND"):
+            _background().put((app, specs))
+        else:
+            _run_all_inline(app, specs)
         return
     from rq import Queue
 
@@ -98,6 +103,65 @@ def submit_many(app: Flask, specs: list[JobSpec]) -> None:
                 queue = queues[spec.queue] = Queue(spec.queue, connection=redis)
             queue.enqueue_call(spec.path, args=spec.args, pipeline=pipe, **_rq_options(spec))
         pipe.execute()
+
+
+def _run_all_inline(app: Flask, specs: list[JobSpec]) -> None:
+    for spec in specs:
+        try:
+            run_inline(app, spec)
+        except Exception:  # logged with its traceback and recorded by run_inline
+            log.debug("inline job %s failed; the next ones still run", spec.path)
+
+
+# -- the embedded mode's background thread ------------------------------------------------
+#
+# Without Redis, a web server's request would otherwise run its jobs after its commit and
+# before its answer: the operator waits for the messages to be delivered and the dispatch
+# suggestion recorded, and on SQLite every other writer waits for their transactions too
+# (measured in bench/workflow.py on SQLite). With ``INLINE_JOBS_BACKGROUND`` (gunicorn's
+# workers turn it on: gunicorn.conf.py) each process runs them on one thread of its own, in
+# the order they were committed; a process that exits waits for what is queued (at most
+# ``DRAIN_SECONDS``), and what a killed process loses the periodic sweeps requeue, as they
+# do for rq (the outbox's and e-supervision's ``requeue``).
+
+DRAIN_SECONDS = 30
+_runner_lock = threading.Lock()
+_runner: tuple[int, queue.Queue] | None = None
+
+
+def _background() -> queue.Queue:
+    global _runner
+    with _runner_lock:
+        if _runner is None or _runner[0] != os.getpid():  # a forked child starts its own
+            work: queue.Queue = queue.Queue()
+            threading.Thread(target=_work, args=(work,), name="hotline-jobs", daemon=True).start()
+            atexit.register(_drain, work)
+            _runner = (os.getpid(), work)
+        return _runner[1]
+
+
+def _work(work: queue.Queue) -> None:
+    while True:
+        app, specs = work.get()
+        try:
+            _run_all_inline(app, specs)
+        except Exception:  # never ends the thread
+            log.exception("background jobs failed")
+        finally:
+            work.task_done()
+
+
+def _drain(work: queue.Queue, seconds: float = DRAIN_SECONDS) -> bool:
+    """Wait until the queued jobs have run (at most ``seconds``); returns whether they did."""
+    deadline = time.monotonic() + seconds
+    while work.unfinished_tasks and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return not work.unfinished_tasks
+
+
+def wait_for_background(seconds: float = DRAIN_SECONDS) -> bool:
+    """Wait for this process's background jobs (tests, benches); True when none is left."""
+    return _runner is None or _runner[0] != os.getpid() or _drain(_runner[1], seconds)
 
 
 def _rq_options(spec: JobSpec) -> dict:
