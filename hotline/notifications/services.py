@@ -103,6 +103,15 @@ class EffectiveTemplate:
     def is_default(self) -> bool:
         return self.row is None
 
+    @property
+    def says_default(self) -> bool:
+        """Sends what the built-in template sends (no row, or a row that repeats it, as the
+        demo seed stores every template)."""
+        spec = self.spec
+        return self.is_default or (
+            (self.channel, self.subject or "", self.body) == (spec.channel, spec.subject or "", spec.body)
+        )
+
 
 def get_template(code: str, *, fresh: bool = False) -> EffectiveTemplate:
     """The template in force; read once per transaction (a dispatch to three units reads it

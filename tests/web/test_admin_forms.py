@@ -267,7 +267,9 @@ def test_a_template_with_an_unknown_placeholder_is_refused(app, world):
         "/admin/templates/unit_ticket_dispatched", data={"channel": "sms", "body": "工单{ticket_number}请签收"}
     )
     assert r.status_code == 303
-    assert "工单{ticket_number}请签收" in client.get("/admin/templates").get_data(as_text=True)
+    listed = client.get("/admin/templates").get_data(as_text=True)
+    assert "工单{工单号}请签收" in listed  # placeholders shown by their Chinese names
+    assert listed.count("已修改") == 1 and "默认" in listed  # the others send the built-in text
 
 
 # --- the holiday calendar -------------------------------------------------------------

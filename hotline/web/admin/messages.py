@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
@@ -36,10 +38,26 @@ def _labels() -> dict:
     return {"channels": CHANNEL_LABELS, "audiences": AUDIENCE_LABELS, "placeholders": PLACEHOLDER_LABELS}
 
 
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+
+def readable(text: str) -> str:
+    """A template's text as the list shows it: each placeholder by its name in Chinese
+    ({ticket_number} → {工单号}), which the form's table pairs with what to type."""
+    return _PLACEHOLDER.sub(
+        lambda m: (
+            "{" + PLACEHOLDER_LABELS[m.group(1)].split("（")[0] + "}"
+            if m.group(1) in PLACEHOLDER_LABELS
+            else m.group(0)
+        ),
+        text,
+    )
+
+
 @bp.get("/templates", endpoint="templates")
 @admin_required
 def list_templates():
-    return render("admin/templates.html", items=services.list_templates(), **_labels())
+    return render("admin/templates.html", items=services.list_templates(), readable=readable, **_labels())
 
 
 def _template(code: str):
