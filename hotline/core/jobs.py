@@ -120,9 +120,10 @@ def _run_all_inline(app: Flask, specs: list[JobSpec]) -> None:
 # suggestion recorded, and on SQLite every other writer waits for their transactions too
 # (measured in bench/workflow.py on SQLite). With ``INLINE_JOBS_BACKGROUND`` (gunicorn's
 # workers turn it on: gunicorn.conf.py) each process runs them on one thread of its own, in
-# the order they were committed; a process that exits waits for what is queued (at most
-# ``DRAIN_SECONDS``), and what a killed process loses the periodic sweeps requeue, as they
-# do for rq (the outbox's and e-supervision's ``requeue``).
+# the order they were committed. A process that exits waits for what is queued (at most
+# ``DRAIN_SECONDS``); messages and e-supervision deliveries that a killed one lost are
+# queued again by their periodic ``requeue`` sweeps, as when a process is killed between a
+# commit and its inline jobs.
 
 DRAIN_SECONDS = 30
 _runner_lock = threading.Lock()
