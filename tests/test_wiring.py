@@ -31,6 +31,7 @@ def test_a_domain_is_one_folder_and_one_line(throwaway_app):
     assert [p.name for p in periodic_jobs(app)] == [
         "sla-sweep",
         "dispatch-suggestions-train",
+        "dispatch-suggestions-record",
         "kb-review-due",
         "kb-embed-missing",
         "notifications-requeue",

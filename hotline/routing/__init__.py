@@ -4,9 +4,8 @@ from __future__ import annotations
 
 
 def init_app(app) -> None:
-    """Register the suggestions API, the CLI and the periodic retraining; record what was
-    suggested at each dispatch (from ``create_app``)."""
-    from ..core import signals
+    """Register the suggestions API, the CLI, the periodic retraining and the periodic record
+    of what was suggested at each dispatch (from ``create_app``)."""
     from ..core.periodic import Periodic
     from ..core.wiring import register_api, register_cli, register_periodic
     from . import services
@@ -26,4 +25,13 @@ def init_app(app) -> None:
             interval_setting="SUGGEST_TRAIN_SECONDS",
         ),
     )
-    signals.ticket_changed.connect(services.on_ticket_changed)
+    register_periodic(
+        app,
+        Periodic(
+            name="dispatch-suggestions-record",
+            path=services.RECORD_JOB,
+            every=services.RECORD_EVERY,
+            queue="default",
+            timeout=600,
+        ),
+    )

@@ -1,5 +1,7 @@
-"""The periodic retraining of the dispatch suggestions (hourly; skipped when the history did
-not change; two at once both store a model, the newer one is used: harmless)."""
+"""The routing's periodic jobs: retraining the dispatch suggestions (hourly; skipped when the
+history did not change; two at once both store a model, the newer one is used: harmless), and
+recording what they said at the dispatches since the last run (every minute; two at once:
+the second finds each record made, or loses its insert to the first's unique event id)."""
 
 from __future__ import annotations
 
@@ -21,3 +23,10 @@ def retrain() -> int | None:
         )
         return row.id
     return None
+
+
+def record_dispatches() -> int:
+    done = services.record_pending()
+    if done:
+        log.info("dispatch suggestions recorded for %d dispatch(es)", done)
+    return done

@@ -7,8 +7,8 @@ what was suggested at each dispatch.
 - :func:`suggest` ranks categories and lead units for a ticket's words; each process keeps
   the newest model in memory and looks for a newer one at most every
   ``SUGGEST_REFRESH_SECONDS``.
-- :func:`record_dispatch` (a job queued on ``ticket_changed``) keeps what was suggested when a ticket was
-  dispatched and whether the dispatcher followed it.
+- :func:`record_dispatch` (a periodic job, every minute: :func:`record_pending`) keeps what
+  was suggested when a ticket was dispatched and whether the dispatcher followed it.
 
 A centre with no history gets the catalogue alone: the category's default lead unit
 (source ``catalogue``).
@@ -26,10 +26,11 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from ..categories.models import Category
-from ..core import clock, jobs
+from ..core import clock
 from ..core.errors import InvalidInput
 from ..extensions import db
 from ..tickets.models import Channel, Reply, Ticket, TicketEvent
@@ -376,13 +377,21 @@ def for_ticket(ticket: Ticket, *, before_event: int | None = None) -> Suggestion
     )
 
 
-RECORD_JOB = "hotline.routing.services.record_dispatch_job"
+# The periodic job that records the dispatches since its last run (hotline.routing.jobs).
+RECORD_JOB = "hotline.routing.jobs.record_dispatches"
+RECORD_EVERY = 60  # seconds
+RECORD_BATCH = 500  # dispatches a run records at most (a busy hour's catch-up takes a few runs)
+# How far below the newest recorded dispatch a run looks again: a dispatch committed after a
+# later one (its event's id taken first) is still found. A transaction holds a dispatch for
+# milliseconds; this many events is minutes of the busiest centre's work.
+RECORD_SLACK = 5000
 
 
 def record_dispatch(ticket: Ticket, event: TicketEvent, *, now: datetime) -> DispatchSuggestion | None:
     """Keep what the suggestions said for this dispatch and whether the lead unit chosen was
-    the first of them. Asked again once the dispatch is committed (a job, inline without
-    Redis): the dispatch itself pays only for queuing it (issue 21's statement budget)."""
+    the first of them, asked as at the dispatch (the catalogue in force then; the model of
+    the minute after, which changes hourly): by a periodic job (:func:`record_pending`), so
+    that a dispatch pays nothing for it."""
     if db.session.scalar(select(DispatchSuggestion.id).where(DispatchSuggestion.event_id == event.id)):
         return None  # the job delivered twice
     found = for_ticket(ticket, before_event=event.id)
@@ -404,15 +413,33 @@ def record_dispatch(ticket: Ticket, event: TicketEvent, *, now: datetime) -> Dis
     return row
 
 
-def record_dispatch_job(event_id: int) -> None:
-    """The job: what the suggestions said at dispatch ``event_id``."""
-    event = db.session.get(TicketEvent, event_id)
-    if event is None:
-        return
-    record_dispatch(db.session.get(Ticket, event.ticket_id), event, now=event.at)
-    db.session.commit()
+def pending_dispatches(limit: int = RECORD_BATCH) -> list[int]:
+    """The dispatch events with no record yet, oldest first: those after the newest recorded
+    one, less ``RECORD_SLACK`` (with nothing recorded, the last ``RECORD_SLACK`` events: an
+    imported history is not asked again). Both ends are read by index."""
+    recorded = db.session.scalar(select(func.max(DispatchSuggestion.event_id)))
+    since = (recorded or db.session.scalar(select(func.max(TicketEvent.id))) or 0) - RECORD_SLACK
+    missing = ~exists().where(DispatchSuggestion.event_id == TicketEvent.id)
+    query = (
+        select(TicketEvent.id)
+        .where(TicketEvent.id > since, TicketEvent.action == "dispatch", missing)
+        .order_by(TicketEvent.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
 
 
-def on_ticket_changed(ticket, *, event, now, **_kwargs) -> None:
-    if event.action == "dispatch":
-        jobs.enqueue(RECORD_JOB, event.id, job_id=f"dispatch-suggestion-{event.id}", description="dispatch suggestion")
+def record_pending(limit: int = RECORD_BATCH) -> int:
+    """Record the dispatches not recorded yet (:func:`pending_dispatches`), each in its own
+    transaction; returns how many."""
+    done = 0
+    for event_id in pending_dispatches(limit):
+        event = db.session.get(TicketEvent, event_id)
+        record_dispatch(db.session.get(Ticket, event.ticket_id), event, now=event.at)
+        try:
+            db.session.commit()
+        except IntegrityError:  # another run recorded it first (the event id is unique)
+            db.session.rollback()
+            continue
+        done += 1
+    return done

@@ -114,10 +114,12 @@ def test_suggestions_from_history_the_catalogue_alone_returns_and_what_dispatch_
     page = web.get(f"/tickets/{pending}").get_data(as_text=True)
     assert 'data-unit="DEPT-C">市城市管理局</button>' in page and "历史学习" in page
 
-    # Each dispatch records what was suggested and whether it was followed.
+    # Each dispatch records what was suggested and whether it was followed (the periodic job).
     followed = world.ticket("dispatched", lead="DEPT-C", category="CITY.LIGHT", content="小区路灯不亮，晚上看不见路")
     not_followed = world.ticket("dispatched", lead="DEPT-A", category="CITY.LIGHT", content="路灯坏了一整条街都黑")
     with app.app_context():
+        assert jobs.record_dispatches() >= 2
+        assert jobs.record_dispatches() == 0  # each once
         rows = {r.ticket_id: r for r in db.session.scalars(select(DispatchSuggestion))}
         by_number = {world.get(n).id: n for n in (followed, not_followed)}
         outcome = {by_number[t]: (r.rank, r.is_followed, r.suggested[0]["code"]) for t, r in rows.items()}

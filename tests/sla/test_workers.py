@@ -30,6 +30,7 @@ def test_the_periodic_sweep_is_enqueued_once_per_minute_however_often_the_schedu
     assert [j.rsplit("-", 1)[0] for j in first] == [
         "periodic-sla-sweep",
         "periodic-dispatch-suggestions-train",
+        "periodic-dispatch-suggestions-record",
         "periodic-kb-review-due",
         "periodic-kb-embed-missing",
         "periodic-notifications-requeue",
@@ -46,15 +47,17 @@ def test_the_periodic_sweep_is_enqueued_once_per_minute_however_often_the_schedu
     assert schedule.tick(connection, periodic, T) == []
     assert Job.fetch(first[0], connection=connection).func_name == SWEEP
     assert queue.count == 2  # the sweep and the requeue of lost e-supervision deliveries
-    # The hourly dispatch suggestions' training and review-due check, the terms backfill, the
-    # spike run, the topics' snapshots, the figures' rollups, the daily bulletin check and the
-    # pruning of rate-limit windows.
-    assert Queue("default", connection=connection).count == 8
+    # The hourly dispatch suggestions' training and review-due check, the record of what they
+    # said at each dispatch, the terms backfill, the spike run, the topics' snapshots, the
+    # figures' rollups, the daily bulletin check and the pruning of rate-limit windows.
+    assert Queue("default", connection=connection).count == 9
     assert Queue("notifications", connection=connection).count == 1  # the requeue of lost messages
     assert Queue("kb_vectors", connection=connection).count == 1  # the hourly check for missing vectors
-    # The next minute gets its own sweep; the others wait for their next bucket.
+    # The next minute gets its own sweep and record of dispatches; the others wait for their
+    # next bucket.
     assert schedule.tick(connection, periodic, T + timedelta(minutes=1)) == [
-        schedule.job_id(periodic[0], T + timedelta(minutes=1))
+        schedule.job_id(periodic[0], T + timedelta(minutes=1)),
+        schedule.job_id(periodic[2], T + timedelta(minutes=1)),
     ]
     assert queue.count == 3
     ten = T + timedelta(minutes=10)  # a new sweep and new requeues; the hourly and daily jobs wait
