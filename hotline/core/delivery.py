@@ -128,7 +128,6 @@ class Outbound:
             try:
                 outcomes.append(self._deliver_one(one))
             except (self.failed, self.busy) as exc:
-                outcomes.append(type(exc).__name__)
                 first_error = first_error or exc
         if first_error is not None:
             raise first_error

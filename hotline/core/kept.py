@@ -28,10 +28,7 @@ _lock = threading.Lock()
 
 
 def _store(app: Flask) -> dict:
-    store = app.extensions.get("hotline_kept")
-    if store is None:
-        store = app.extensions.setdefault("hotline_kept", {})
-    return store
+    return app.extensions.setdefault("hotline_kept", {})
 
 
 def get(key: tuple[Hashable, ...], load: Callable[[], Any]) -> Any:

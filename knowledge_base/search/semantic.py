@@ -92,7 +92,9 @@ def engine_name() -> str | None:
     """Which engine the loaded model runs on: "built" (for this CPU) or "wheel"; None when not loaded."""
     if _model is None:
         return None
-    return "built" if "hotline-engine" in str(getattr(_model._lib, "_name", "")) else "wheel"
+    from . import engine
+
+    return "built" if str(getattr(_model._lib, "_name", "")).startswith(str(engine.build_dir())) else "wheel"
 
 
 def available() -> bool:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
@@ -38,20 +36,14 @@ def _labels() -> dict:
     return {"channels": CHANNEL_LABELS, "audiences": AUDIENCE_LABELS, "placeholders": PLACEHOLDER_LABELS}
 
 
-_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+# Each placeholder as the list shows it: its name in Chinese, in braces ({工单号}).
+_READABLE = {name: "{" + label.split("（")[0] + "}" for name, label in PLACEHOLDER_LABELS.items()}
 
 
 def readable(text: str) -> str:
-    """A template's text as the list shows it: each placeholder by its name in Chinese
+    """A template's text as the list shows it, each placeholder by its Chinese name
     ({ticket_number} → {工单号}), which the form's table pairs with what to type."""
-    return _PLACEHOLDER.sub(
-        lambda m: (
-            "{" + PLACEHOLDER_LABELS[m.group(1)].split("（")[0] + "}"
-            if m.group(1) in PLACEHOLDER_LABELS
-            else m.group(0)
-        ),
-        text,
-    )
+    return templates.render(text, _READABLE)
 
 
 @bp.get("/templates", endpoint="templates")
