@@ -136,6 +136,9 @@ def _check_and_complete(config: dict) -> None:
     # tests, which turn it on where they test it. Without the model installed, search stays
     # lexical whatever this says.
     config.setdefault("KB_SEMANTIC", _bool("HOTLINE_KB_SEMANTIC", config["HOTLINE_ENV"] != "testing"))
+    # The engine the model runs on (knowledge_base.search.engine reads it when it loads).
+    if (os.environ.get("HOTLINE_KB_ENGINE") or "").strip().lower() not in ("", "built", "wheel"):
+        raise ConfigError("HOTLINE_KB_ENGINE must be built or wheel")
     # Web processes load the search's parts before their first search (knowledge_base.warmup);
     # not in tests, which load what they test.
     config.setdefault("KB_WARM_UP", _bool("HOTLINE_KB_WARM_UP", config["HOTLINE_ENV"] != "testing"))

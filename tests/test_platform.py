@@ -42,6 +42,10 @@ def test_configuration_from_environment(monkeypatch, tmp_path):
         ("HOTLINE_KB_SEMANTIC_BUDGET_MS", "short"),
         ("HOTLINE_KB_WORKER_NICE", "low"),
         ("HOTLINE_KB_WARM_UP", "maybe"),
+        ("HOTLINE_KB_ENGINE", "fastest"),
+        ("HOTLINE_SETTINGS_CACHE_SECONDS", "-1"),
+        ("HOTLINE_SETTINGS_CACHE_SECONDS", "half a minute"),
+        ("HOTLINE_INLINE_JOBS_BACKGROUND", "sometimes"),
     ],
 )
 def test_a_bad_semantic_search_setting_is_refused_by_name(monkeypatch, tmp_path, name, value):
@@ -70,6 +74,18 @@ def test_semantic_search_settings(monkeypatch, tmp_path):
         15,
         False,
     )
+
+
+def test_settings_cache_and_background_jobs_settings(monkeypatch, tmp_path):
+    config = {"HOTLINE_ENV": "development", "DATA_DIR": str(tmp_path)}
+    app = create_app(config)
+    assert app.config["SETTINGS_CACHE_SECONDS"] == 30 and "INLINE_JOBS_BACKGROUND" not in app.config  # gunicorn's
+    assert create_app({**config, "HOTLINE_ENV": "testing"}).config["SETTINGS_CACHE_SECONDS"] == 0
+    monkeypatch.setenv("HOTLINE_SETTINGS_CACHE_SECONDS", "5")
+    monkeypatch.setenv("HOTLINE_INLINE_JOBS_BACKGROUND", "off")
+    monkeypatch.setenv("HOTLINE_KB_ENGINE", "wheel")
+    app = create_app(config)
+    assert (app.config["SETTINGS_CACHE_SECONDS"], app.config["INLINE_JOBS_BACKGROUND"]) == (5, False)
 
 
 def test_healthz_embedded(app):
